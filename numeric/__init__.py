@@ -1,0 +1,47 @@
+"""gradproof.numeric: closed-form BCE gradients in torch, and the witnesses that check them.
+
+The closed forms (:func:`logreg_per_sample_grads`, :func:`logreg_grad`) come
+from the SymPy results of :mod:`symbolic`; :func:`verify` compares them with
+code generated from those results, with torch autograd and with finite
+differences, on the CPU and on CUDA when present.
+"""
+
+from ._assert import assert_grad_matches as assert_grad_matches
+from ._batch_stats import BatchStatistics as BatchStatistics
+from ._batch_stats import GradientMoments as GradientMoments
+from ._batch_stats import logreg_batch_statistics as logreg_batch_statistics
+from ._batch_stats import logreg_moments as logreg_moments
+from ._batch_stats import logreg_per_sample_norms as logreg_per_sample_norms
+from ._batch_stats import moments_from_per_sample as moments_from_per_sample
+from ._batch_stats import per_sample_batch_statistics as per_sample_batch_statistics
+from ._compare import CheckResult as CheckResult
+from ._gru import GRUClassifier as GRUClassifier
+from ._gru import gru_per_sample_grads as gru_per_sample_grads
+from ._gru import gru_residuals as gru_residuals
+from ._logreg import logit_residual as logit_residual
+from ._logreg import logreg_grad as logreg_grad
+from ._logreg import logreg_per_sample_grads as logreg_per_sample_grads
+from ._logreg import mse_sigmoid_logit_grad as mse_sigmoid_logit_grad
+from ._tolerances import tolerance as tolerance
+from ._verify import verify as verify
+
+__all__ = [
+    "assert_grad_matches",
+    "BatchStatistics",
+    "GradientMoments",
+    "logreg_batch_statistics",
+    "logreg_moments",
+    "logreg_per_sample_norms",
+    "moments_from_per_sample",
+    "per_sample_batch_statistics",
+    "CheckResult",
+    "GRUClassifier",
+    "gru_per_sample_grads",
+    "gru_residuals",
+    "logit_residual",
+    "logreg_grad",
+    "logreg_per_sample_grads",
+    "mse_sigmoid_logit_grad",
+    "tolerance",
+    "verify",
+]

@@ -1,0 +1,150 @@
+"""What the one scalar of a mini-batch estimates: batch gradient statistics.
+
+For per-sample gradients g_i (i = 1..B) of the unreduced loss, the mean-loss
+gradient is G = (1/B) sum_i g_i (derivation ``batch_mean_gradient``).  With
+S = sum_i ||g_i||^2:
+
+* trace of the per-sample covariance (unbiased): tr(Sigma) = (S - B ||G||^2) / (B - 1);
+* the simple gradient noise scale (McCandlish et al. 2018): B_simple = tr(Sigma) / ||G||^2;
+* the cosine of each g_i with G: (g_i . G) / (||g_i|| ||G||);
+* the share of the batch gradient from misclassified samples, the part of ||G||^2
+  that their projection supplies: sum_{i wrong} (g_i . G) / (B ||G||^2).  Shares
+  of correct and wrong samples add up to 1.
+
+For logistic regression g_i = r_i [x_i, 1] (derivation ``logreg_dL_dw``), so
+||g_i|| = |r_i| sqrt(||x_i||^2 + 1) and g_i . G = r_i (x_i . G_w + G_b): every
+statistic needs X only through two matrix-vector products and one row-norm,
+never the B x (d + 1) per-sample matrix.  :class:`GradientMoments` holds the
+sufficient statistics (count, sum of gradients, sum of squared norms, and the
+same for misclassified samples); merging two of them is addition, so chunks of
+a large file, or processes joined by an all-reduce, combine exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ._logreg import logit_residual
+from ._validation import check_logreg_inputs
+
+__all__ = ["GradientMoments", "BatchStatistics", "logreg_moments", "moments_from_per_sample",
+           "logreg_batch_statistics", "per_sample_batch_statistics", "logreg_per_sample_norms"]
+
+
+@dataclass(frozen=True)
+class BatchStatistics:
+    """Summary of one batch (or one stream) of per-sample gradients."""
+
+    count: int
+    mean_gradient: torch.Tensor
+    mean_gradient_norm: float
+    trace_covariance: float
+    noise_scale: float
+    wrong_count: int
+    wrong_share: float
+
+    def as_dict(self) -> dict:
+        return {"count": self.count, "mean_gradient_norm": self.mean_gradient_norm,
+                "trace_covariance": self.trace_covariance, "noise_scale": self.noise_scale,
+                "wrong_count": self.wrong_count, "wrong_share": self.wrong_share,
+                "mean_gradient": [float(v) for v in self.mean_gradient.reshape(-1)]}
+
+
+@dataclass(frozen=True)
+class GradientMoments:
+    """Mergeable sufficient statistics of per-sample gradients (all sums in float64).
+
+    ``count``: B; ``grad_sum``: sum_i g_i; ``sq_norm_sum``: sum_i ||g_i||^2;
+    ``wrong_count`` and ``wrong_grad_sum``: the same over misclassified samples.
+    ``merge`` adds them, which is also what an all-reduce with SUM does to
+    :meth:`as_tensor`.
+    """
+
+    count: int
+    grad_sum: torch.Tensor
+    sq_norm_sum: float
+    wrong_count: int
+    wrong_grad_sum: torch.Tensor
+
+    def merge(self, other: GradientMoments) -> GradientMoments:
+        return GradientMoments(self.count + other.count, self.grad_sum + other.grad_sum,
+                               self.sq_norm_sum + other.sq_norm_sum,
+                               self.wrong_count + other.wrong_count,
+                               self.wrong_grad_sum + other.wrong_grad_sum)
+
+    def as_tensor(self) -> torch.Tensor:
+        """Everything in one flat float64 tensor, for ``torch.distributed.all_reduce``."""
+        head = torch.tensor([self.count, self.sq_norm_sum, self.wrong_count], dtype=torch.float64)
+        return torch.cat([head, self.grad_sum.double().cpu(), self.wrong_grad_sum.double().cpu()])
+
+    @classmethod
+    def from_tensor(cls, flat: torch.Tensor) -> GradientMoments:
+        size = (flat.numel() - 3) // 2
+        return cls(int(round(float(flat[0]))), flat[3:3 + size].clone(), float(flat[1]),
+                   int(round(float(flat[2]))), flat[3 + size:].clone())
+
+    def statistics(self) -> BatchStatistics:
+        """G, tr(Sigma), B_simple and the wrong share from the sums."""
+        if self.count < 1:
+            raise ValueError("count: no samples were accumulated")
+        G = self.grad_sum / self.count
+        g2 = float(G @ G)
+        trace = (self.sq_norm_sum - self.count * g2) / (self.count - 1) if self.count > 1 else float("nan")
+        share = float(self.wrong_grad_sum @ G) / (self.count * g2) if g2 > 0 else float("nan")
+        noise = trace / g2 if g2 > 0 else float("inf")
+        return BatchStatistics(self.count, G, g2 ** 0.5, trace, noise, self.wrong_count, share)
+
+
+def logreg_per_sample_norms(X: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+    """||g_i|| = |r_i| sqrt(||x_i||^2 + 1) for g_i = r_i [x_i, 1]."""
+    return r.abs() * torch.sqrt((X * X).sum(1) + 1)
+
+
+def _wrong(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Misclassified at threshold 1/2: the signed margin (2y - 1) z is not positive."""
+    return (2 * y - 1) * z <= 0
+
+
+def logreg_moments(X, y, w, b, *, weight=None, pos_weight=None) -> GradientMoments:
+    """Sufficient statistics of the per-sample logistic-regression gradients, O(d) extra memory."""
+    check_logreg_inputs(X, y, w, b, weight, pos_weight)
+    z = X @ w + b
+    r = logit_residual(z, y, weight=weight, pos_weight=pos_weight)
+    wrong = _wrong(z, y)
+    rw = r * wrong
+    sq = float((r * r) @ ((X * X).sum(1) + 1))
+    grad_sum = torch.cat([r @ X, r.sum().reshape(1)]).double()
+    wrong_sum = torch.cat([rw @ X, rw.sum().reshape(1)]).double()
+    return GradientMoments(X.shape[0], grad_sum, sq, int(wrong.sum()), wrong_sum)
+
+
+def logreg_batch_statistics(X, y, w, b, **options) -> tuple[BatchStatistics, torch.Tensor]:
+    """Statistics of one batch and the cosine of each per-sample gradient with G."""
+    stats = logreg_moments(X, y, w, b, **options).statistics()
+    z = X @ w + b
+    r = logit_residual(z, y, **options)
+    G = stats.mean_gradient.to(X.dtype)
+    dots = r * (X @ G[:-1] + G[-1])
+    norms = logreg_per_sample_norms(X, r)
+    cosines = dots / (norms * stats.mean_gradient_norm).clamp_min(torch.finfo(X.dtype).tiny)
+    return stats, cosines
+
+
+def moments_from_per_sample(per_sample: torch.Tensor, wrong: torch.Tensor) -> GradientMoments:
+    """Sufficient statistics from an explicit [B, P] matrix of per-sample gradients."""
+    if per_sample.dim() != 2 or wrong.shape != (per_sample.shape[0],):
+        raise ValueError(f"per_sample: expected [B, P] with wrong [B], got {tuple(per_sample.shape)} "
+                         f"and {tuple(wrong.shape)}")
+    g = per_sample.double()
+    return GradientMoments(g.shape[0], g.sum(0), float((g * g).sum()), int(wrong.sum()),
+                           g[wrong.bool()].sum(0))
+
+
+def per_sample_batch_statistics(per_sample: torch.Tensor, wrong: torch.Tensor) -> tuple[BatchStatistics, torch.Tensor]:
+    """Statistics and cosines for explicit per-sample gradients (for example the GRU's)."""
+    stats = moments_from_per_sample(per_sample, wrong).statistics()
+    g = per_sample.double()
+    cosines = (g @ stats.mean_gradient) / (g.norm(dim=1) * stats.mean_gradient_norm).clamp_min(1e-300)
+    return stats, cosines

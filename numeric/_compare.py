@@ -1,0 +1,68 @@
+"""Comparing two computations of the same gradient, and the record of one comparison."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+__all__ = ["CheckResult", "compare"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One verification: ``passed`` when every entry satisfies |a - b| <= atol + rtol |b|.
+
+    ``expected_difference`` marks a known, explained departure (for example
+    nn.BCELoss's clamp): ``passed`` then says whether the departure is exactly
+    the explained one, and ``note`` states its size.
+    """
+
+    name: str
+    device: str
+    dtype: str
+    max_abs_error: float
+    max_rel_error: float
+    rtol: float
+    atol: float
+    passed: bool
+    note: str = ""
+    expected_difference: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _as_numpy(value) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        return value.detach().double().cpu().numpy()
+    return np.asarray(value, dtype=np.float64)
+
+
+def errors(got, want) -> tuple[float, float, np.ndarray]:
+    """(max absolute error, max relative error, elementwise |got - want|)."""
+    a, b = _as_numpy(got), _as_numpy(want)
+    if a.shape != b.shape:
+        raise ValueError(f"shapes differ: {a.shape} against {b.shape}")
+    diff = np.abs(a - b)
+    scale = np.maximum(np.abs(b), np.finfo(np.float64).tiny)
+    finite = np.isfinite(diff).all()
+    max_abs = float(diff.max()) if finite and diff.size else (0.0 if finite else float("inf"))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        relative = diff / scale
+    max_rel = float(relative.max()) if finite and diff.size else (0.0 if finite else float("inf"))
+    return max_abs, max_rel, diff
+
+
+def compare(name: str, got_pairs, want_pairs, *, device, dtype, rtol: float, atol: float,
+            note: str = "") -> CheckResult:
+    """Compare several (got, want) arrays as one check; errors are the worst over all of them."""
+    max_abs = max_rel = 0.0
+    passed = True
+    for got, want in zip(got_pairs, want_pairs):
+        a, r, diff = errors(got, want)
+        max_abs, max_rel = max(max_abs, a), max(max_rel, r)
+        passed &= bool(np.all(diff <= atol + rtol * np.abs(_as_numpy(want))))
+    return CheckResult(name, str(device), str(dtype).replace("torch.", ""), max_abs, max_rel,
+                       rtol, atol, passed, note)

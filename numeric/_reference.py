@@ -1,0 +1,64 @@
+"""Reference gradients generated from the SymPy results, so the fast closed forms
+cannot drift from the proofs.
+
+The functions below are ``lambdify``-ed from the right-hand sides of catalog
+derivations (``pos_weight_dL_dz`` for the logit gradient, ``logreg_dL_dw`` for
+the chain through the linear logit) and evaluated with numpy in float64.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import sympy as sp
+import torch
+
+import symbolic
+from symbolic._linear import linear_logit
+from symbolic._symbols import b, k, pw, w, x, y, z
+
+__all__ = ["sympy_per_sample_grads"]
+
+
+def _stable_sigmoid(value):
+    return 0.5 * (1.0 + np.tanh(0.5 * value))
+
+
+_MODULES = [{"sigmoid": _stable_sigmoid}, "numpy"]
+
+
+@cache
+def _generated():
+    derivations = symbolic.catalog()
+    feature = sp.Symbol("feature", real=True)
+    dz = sp.lambdify((z, y, pw), derivations["pos_weight_dL_dz"].result.rhs, _MODULES)
+    chain = derivations["logreg_dL_dw"].result.rhs.xreplace({linear_logit(w, x, b): z, x[k]: feature})
+    dw = sp.lambdify((z, y, feature), chain, _MODULES)
+    return dz, dw
+
+
+def sympy_per_sample_grads(X: torch.Tensor, y_: torch.Tensor, w_: torch.Tensor, b_: torch.Tensor, *,
+                           weight: torch.Tensor | None = None,
+                           pos_weight: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample (Gw, gb) from the lambdified SymPy results, in float64 numpy.
+
+    Without pos_weight, Gw is ``logreg_dL_dw`` evaluated entry by entry; with
+    it, Gw is ``pos_weight_dL_dz`` times x_k (the chain factor that
+    ``logreg_dL_dw`` proves).  ``weight`` multiplies each row.
+    """
+    dz, dw = _generated()
+    numpy = {name: t.detach().double().cpu().numpy() for name, t in
+             {"X": X, "y": y_, "w": w_}.items()}
+    logits = numpy["X"] @ numpy["w"] + float(b_)
+    labels = numpy["y"]
+    p = 1.0 if pos_weight is None else pos_weight.detach().double().cpu().numpy()
+    gb = np.asarray(dz(logits, labels, p), dtype=np.float64) * np.ones_like(logits)
+    if pos_weight is None:
+        Gw = np.asarray(dw(logits[:, None], labels[:, None], numpy["X"]), dtype=np.float64)
+    else:
+        Gw = gb[:, None] * numpy["X"]
+    if weight is not None:
+        scale = weight.detach().double().cpu().numpy() * np.ones_like(logits)
+        Gw, gb = Gw * scale[:, None], gb * scale
+    return Gw, gb

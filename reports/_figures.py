@@ -1,0 +1,104 @@
+"""Drawing each figure from its :class:`FigureData` (and nothing else)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure, FigureBase
+
+from ._experiments import FigureData
+from ._style import COLORS, LINESTYLES, MARKERS
+
+__all__ = ["draw"]
+
+
+def _col(data: FigureData, name: str) -> np.ndarray:
+    return np.asarray(data.columns[name])
+
+
+def _groups(ax, x, y, wrong, label_suffix=""):
+    for is_wrong, group in ((False, "correct"), (True, "wrong")):
+        mask = wrong == is_wrong
+        ax.scatter(x[mask], y[mask], marker=MARKERS[group], s=26 if is_wrong else 18,
+                   facecolors="none" if group == "correct" else COLORS[group],
+                   edgecolors=COLORS[group], linewidths=1.0,
+                   label=f"{'misclassified' if is_wrong else 'correct'}{label_suffix} ({int(mask.sum())})")
+
+
+def _f1(data: FigureData, fig: Figure) -> None:
+    ax = fig.subplots()
+    m = _col(data, "margin")
+    ax.axvspan(m.min(), 0, color="0.88", zorder=0)
+    ax.text(-4, 1.04, "wrong side: m < 0", ha="center", fontsize=9)
+    ax.text(4, 1.04, "right side: m > 0", ha="center", fontsize=9)
+    ax.plot(m, _col(data, "bce_abs_dL_dz"), LINESTYLES["bce"], color=COLORS["bce"], lw=2,
+            label=r"BCE: $|\sigma(z) - y| = \sigma(-m)$")
+    ax.plot(m, _col(data, "mse_abs_dL_dz"), LINESTYLES["mse"], color=COLORS["mse"], lw=2,
+            label=r"MSE on $\sigma$: $|\sigma - y|\,\sigma(1 - \sigma)$")
+    ax.axhline(0.5, color="0.4", lw=0.8, ls=":")
+    ax.set_xlabel(r"signed margin $m = (2y - 1)\,z$")
+    ax.set_ylabel(r"$|\partial L / \partial z|$")
+    ax.set_ylim(-0.02, 1.12)
+    ax.legend(loc="center right")
+
+
+def _f2(data: FigureData, fig: Figure) -> None:
+    ax = fig.subplots()
+    _groups(ax, _col(data, "probability"), _col(data, "gradient_norm"), _col(data, "misclassified") == 1)
+    ax.axvline(0.5, color="0.4", lw=0.8, ls=":")
+    ax.set_xlabel(r"predicted probability $\sigma(z_i)$")
+    ax.set_ylabel(r"per-sample gradient norm $\|\partial L_i / \partial (w, b)\|$")
+    ax.legend(loc="upper center")
+
+
+def _f3(data: FigureData, fig: Figure) -> None:
+    ax = fig.subplots()
+    rank, value = _col(data, "rank"), _col(data, "contribution")
+    wrong = _col(data, "misclassified") == 1
+    ax.bar(rank[~wrong], value[~wrong], color=COLORS["correct"], label="correct")
+    ax.bar(rank[wrong], value[wrong], color=COLORS["wrong"], hatch="////", edgecolor="black",
+           linewidth=0.4, label="misclassified")
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xlabel("samples of the batch, sorted by contribution")
+    ax.set_ylabel(r"contribution $(g_i \cdot G) / (B\,|G|)$")
+    ax.legend(loc="upper right", title=f"wrong share: {100 * data.key_numbers['wrong_share']:.0f}%")
+
+
+def _f4(data: FigureData, fig: Figure) -> None:
+    ax = fig.subplots()
+    step = _col(data, "step")
+    for model, label in (("logreg", "logistic regression"), ("gru", "GRU classifier (all parameters)")):
+        values = _col(data, f"{model}_wrong_share")
+        ax.plot(step, values, LINESTYLES[model], color=COLORS[model], marker=MARKERS[model],
+                markevery=max(1, len(step) // 12), lw=1.2, label=label)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xlabel("SGD step")
+    ax.set_ylabel("share of the batch gradient\nfrom misclassified samples")
+    ax.legend(loc="upper right")
+
+
+def _f5(data: FigureData, fig: Figure) -> None:
+    axes = fig.subplots(1, 3, sharey=True)
+    phase = _col(data, "phase")
+    for ax, name in zip(axes, ("start", "middle", "end")):
+        mask = phase == name
+        _groups(ax, _col(data, "probability")[mask], _col(data, "head_gradient_norm")[mask],
+                _col(data, "misclassified")[mask] == 1)
+        ax.axvline(0.5, color="0.4", lw=0.8, ls=":")
+        ax.set_title(f"{name} of training")
+        ax.set_xlabel(r"$\sigma(z_i)$")
+        ax.legend(loc="upper center", fontsize=8)
+    axes[0].set_ylabel("head gradient norm")
+
+
+_DRAW = {"f1": _f1, "f2": _f2, "f3": _f3, "f4": _f4, "f5": _f5}
+
+
+def draw(data: FigureData, number: int, container: FigureBase | None = None) -> FigureBase:
+    """Draw ``data`` into ``container`` (a new figure when None), titled 'Figure N. ...'."""
+    if container is None:
+        wide = data.name.startswith("f5")
+        container = plt.figure(figsize=(9.5, 3.8) if wide else (6.4, 4.2), layout="constrained")
+    _DRAW[data.name.split("-")[0]](data, container)
+    container.suptitle(f"Figure {number}. {data.title}", fontsize=11, fontweight="bold")
+    return container

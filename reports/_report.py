@@ -1,0 +1,175 @@
+"""``build_report``: run the experiments, draw the figures, write report.pdf, figures/ and
+manifest.json, all into a staging directory that replaces the previous report only at the
+end, so an error or Ctrl-C leaves the old report whole and no partial new one."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import sympy
+import torch
+from matplotlib.backends.backend_pdf import PdfPages
+from tqdm import tqdm
+
+import numeric
+from numeric._training import synthetic_logreg_data
+
+from ._data import read_labelled_csv
+from ._experiments import FigureData, LogregData, Setting, run_experiments
+from ._figures import draw
+from ._layout import PageWriter
+from ._pages import derivation_pages, figure_page, question_page, title_page, verification_pages
+from ._style import SAVE_METADATA, apply_style
+
+__all__ = ["build_report", "FORMATS", "VERSION"]
+
+FORMATS = ("pdf", "png", "svg")
+VERSION = "0.1.0"
+FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts
+PRODUCTS = ("report.pdf", "figures", "manifest.json")
+
+
+def _device(name: str | None) -> torch.device:
+    if name is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device: 'cuda' was asked for but CUDA is not available on this machine")
+    if name not in ("cpu", "cuda"):
+        raise ValueError(f"--device: expected cpu or cuda, got {name!r}")
+    return torch.device(name)
+
+
+def _logreg_data(seed: int, data: str | None, label: str | None) -> LogregData:
+    if data is None:
+        if label is not None:
+            raise ValueError("--label: given without --data")
+        X, y = synthetic_logreg_data(seed)
+        return LogregData(X, y, f"synthetic Gaussian classes, seed {seed}")
+    table = read_labelled_csv(data, label)
+    X = torch.from_numpy(table.X)
+    scale = X.std(0).clamp_min(1e-12)
+    X = (X - X.mean(0)) / scale
+    return LogregData(X, torch.from_numpy(table.y), f"{Path(data).name}, label {table.label!r}, "
+                      f"{len(table.y)} rows, {len(table.features)} standardised features")
+
+
+def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
+    if not formats:
+        raise ValueError("--formats: give at least one of pdf, png, svg")
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"--formats: unknown format {unknown[0]!r}; choose from pdf, png, svg")
+    return tuple(dict.fromkeys(formats))
+
+
+def _stamp(seed: int, device: torch.device, source: str) -> dict[str, str]:
+    return {"gradproof": VERSION, "torch": torch.__version__, "sympy": sympy.__version__,
+            "matplotlib": matplotlib.__version__, "numpy": np.__version__,
+            "python": platform.python_version(), "seed": str(seed), "device": str(device),
+            "data": source}
+
+
+def _write_csv(path: Path, data: FigureData) -> None:
+    names = list(data.columns)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(names)
+        for row in zip(*(data.columns[n] for n in names)):
+            writer.writerow([f"{v:.10g}" if isinstance(v, float) else v for v in row])
+
+
+def _save_figure(data: FigureData, number: int, folder: Path, formats) -> list[str]:
+    fig = draw(data, number)
+    names = []
+    for fmt in formats:
+        name = f"{data.name}.{fmt}"
+        fig.savefig(folder / name, format=fmt, metadata=SAVE_METADATA[fmt])
+        names.append(f"figures/{name}")
+    plt.close(fig)
+    _write_csv(folder / f"{data.name}.csv", data)
+    return names + [f"figures/{data.name}.csv"]
+
+
+def _install(stage: Path, out: Path) -> None:
+    """Move the staged products into ``out``, replacing an earlier report's products."""
+    out.mkdir(parents=True, exist_ok=True)
+    old = out / ".gradproof-old"
+    if old.exists():
+        shutil.rmtree(old)
+    old.mkdir()
+    for name in PRODUCTS:
+        if (out / name).exists():
+            os.replace(out / name, old / name)
+    for name in PRODUCTS:
+        os.replace(stage / name, out / name)
+    shutil.rmtree(old)
+
+
+def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, device: str | None = None,
+                 data: str | None = None, label: str | None = None,
+                 formats: tuple[str, ...] = ("pdf", "png"), quiet: bool = False) -> Path:
+    """Write ``out/report.pdf``, ``out/figures/`` and ``out/manifest.json``; return the PDF path."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"--seed: expected a nonnegative integer, got {seed!r}")
+    formats = _check_formats(tuple(formats))
+    chosen = _device(device)
+    logreg = _logreg_data(seed, data, label)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a directory")
+    os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+    apply_style()
+    out.parent.mkdir(parents=True, exist_ok=True) if out.parent != Path("") else None
+    stage = Path(tempfile.mkdtemp(prefix=".gradproof-stage-", dir=out.parent if out.parent.exists() else None))
+    try:
+        _write_products(stage, seed, chosen, logreg, formats, quiet)
+        _install(stage, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return out / "report.pdf"
+
+
+def _write_products(stage: Path, seed: int, device: torch.device, logreg: LogregData,
+                    formats, quiet: bool) -> None:
+    show = not quiet and sys.stderr.isatty()
+    with tqdm(total=8, desc="gradproof report", disable=not show, leave=False) as bar:
+        figures = run_experiments(Setting(seed, device, logreg), progress=bar.update)
+        results = numeric.verify(device=device)
+        bar.update()
+        stamp = _stamp(seed, device, logreg.source)
+        folder = stage / "figures"
+        folder.mkdir()
+        files = {f.name: _save_figure(f, i, folder, formats) for i, f in enumerate(figures, start=1)}
+        bar.update()
+        footer = f"gradproof {VERSION} report, seed {seed}"
+        with PdfPages(stage / "report.pdf", metadata=SAVE_METADATA["pdf"]) as pdf:
+            writer = PageWriter(pdf, footer)
+            title_page(writer, stamp)
+            question_page(writer, figures, "")
+            verified = derivation_pages(writer)
+            bar.update()
+            verification_pages(writer, results)
+            writer.close_page()
+            for i, f in enumerate(figures, start=1):
+                figure_page(pdf, f, i, footer)
+            bar.update()
+        manifest = {
+            "stamp": stamp,
+            "figures": [{"number": i, "name": f.name, "title": f.title, "caption": f.caption,
+                         "files": files[f.name], "key_numbers": f.key_numbers}
+                        for i, f in enumerate(figures, start=1)],
+            "derivations_verified": verified,
+            "verification": [r.as_dict() for r in results],
+        }
+        (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+        bar.update()

@@ -1,0 +1,48 @@
+"""One look for every figure: colour-blind-safe colours (Okabe-Ito) paired with distinct
+markers and line styles, so that a black-and-white print still tells the groups apart;
+TrueType fonts (selectable text); Computer Modern mathtext; no timestamps in files.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+__all__ = ["apply_style", "SAVE_METADATA", "COLORS", "MARKERS", "LINESTYLES", "A4"]
+
+COLORS = {"correct": "#0072B2", "wrong": "#D55E00", "bce": "#000000", "mse": "#009E73",
+          "logreg": "#0072B2", "gru": "#CC79A7", "prediction": "#000000", "measured": "#E69F00"}
+MARKERS = {"correct": "o", "wrong": "X", "logreg": "s", "gru": "^", "measured": "o"}
+LINESTYLES = {"bce": "-", "mse": "--", "logreg": "-", "gru": "-.", "prediction": ":"}
+A4 = (8.27, 11.69)
+
+SAVE_METADATA = {
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": "gradproof"},
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": "gradproof"},
+}
+
+_RC = {
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "gradproof",
+    "mathtext.fontset": "cm",
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "path.simplify": False,
+}
+
+
+def apply_style() -> None:
+    """Set the rcParams every gradproof figure uses."""
+    plt.rcParams.update(_RC)

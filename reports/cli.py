@@ -1,0 +1,158 @@
+"""The ``gradproof`` command line.
+
+Exit codes: 0 success or proved; 1 refuted or a verification failed; 2 bad
+usage or bad input; 3 undecided.  Errors are one line on stderr; ``--debug``
+shows the traceback.  torch is imported only by the subcommands that need it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNDECIDED = 0, 1, 2, 3
+
+
+class UsageError(ValueError):
+    """Bad usage or bad input: exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _derive(args) -> int:
+    import symbolic
+
+    derivations = symbolic.catalog()
+    if args.name and args.all:
+        raise UsageError("derive: give a NAME or --all, not both")
+    if not args.name and not args.all:
+        for name, d in derivations.items():
+            print(f"{name:<28}{d.title}")
+        return EXIT_OK
+    if args.name and args.name not in derivations:
+        raise UsageError(f"derive: unknown derivation {args.name!r}; run 'gradproof derive' for the list")
+    chosen = list(derivations.values()) if args.all else [derivations[args.name]]
+    failed = 0
+    for d in chosen:
+        ok = d.verify()
+        failed += not ok
+        print(d.latex() if args.latex else d.text())
+        print(f"  verified: {'yes, every step re-checked by SymPy' if ok else 'NO - a step failed'}\n")
+    if args.all:
+        print(f"{len(chosen) - failed} of {len(chosen)} derivations verified")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _check(args) -> int:
+    import symbolic
+
+    if args.list:
+        for target in symbolic.targets().values():
+            print(target.describe())
+        return EXIT_OK
+    if not args.target or args.formula is None:
+        raise UsageError("check: give TARGET and \"FORMULA\", or --list")
+    verdict = symbolic.check(args.target, args.formula)
+    print(verdict)
+    return {"proved": EXIT_OK, "refuted": EXIT_FAILED}.get(verdict.status, EXIT_UNDECIDED)
+
+
+def _verify(args) -> int:
+    import numeric
+
+    from . import _tables
+
+    results = numeric.verify(device=args.device)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        print(_tables.verification_table(results))
+    return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def _report(args) -> int:
+    from ._report import build_report
+
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    path = build_report(args.out, seed=args.seed, device=args.device, data=args.data,
+                        label=args.label, formats=formats, quiet=args.quiet)
+    if not args.quiet:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _stats(args) -> int:
+    from ._stats_command import run_stats
+
+    return run_stats(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gradproof", description="Prove, confirm and show the gradients of "
+                     "binary cross-entropy.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("derive", help="print derivations, each re-verified by SymPy")
+    p.add_argument("name", nargs="?", help="a derivation name (omit to list them)")
+    p.add_argument("--all", action="store_true", help="verify and print every derivation")
+    p.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
+    p.set_defaults(run=_derive)
+
+    p = sub.add_parser("check", help="prove or refute a formula for a named gradient")
+    p.add_argument("target", nargs="?", help="e.g. logreg.dL_dw (see --list)")
+    p.add_argument("formula", nargs="?", help='e.g. "x*(sigmoid(z) - y)"')
+    p.add_argument("--list", action="store_true", help="list targets and their variables")
+    p.set_defaults(run=_check)
+
+    p = sub.add_parser("verify", help="closed forms against autograd and finite differences")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="default: cpu, and cuda when present")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(run=_verify)
+
+    p = sub.add_parser("report", help="write the PDF report, figures, CSVs and manifest")
+    p.add_argument("--out", default="gradproof-report", help="output directory (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
+    p.add_argument("--data", help="a CSV of numeric features and a 0/1 label column")
+    p.add_argument("--label", help="the label column of --data")
+    p.add_argument("--formats", default="pdf,png", help="figure formats, of pdf,png,svg (default: %(default)s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(run=_report)
+
+    p = sub.add_parser("stats", help="batch gradient statistics of logistic regression on a data file")
+    p.add_argument("--data", required=True, help="a .csv or .npy file (npy: last column is the label)")
+    p.add_argument("--label", help="the label column of a CSV (default: the last column)")
+    p.add_argument("--weights", help="a .npy or .csv of d weights followed by the bias")
+    p.add_argument("--chunk-size", type=int, default=65536, help="rows per chunk (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=3, help="epochs of fitting when no --weights (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="print the statistics as JSON")
+    p.set_defaults(run=_stats)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = _parser().parse_args(argv)
+        return args.run(args)
+    except (UsageError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        if debug:
+            raise
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"gradproof: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gradproof: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

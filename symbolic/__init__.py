@@ -1,0 +1,21 @@
+"""gradproof.symbolic: machine-checked derivations of BCE gradients and a formula checker.
+
+Everything here is SymPy.  :func:`catalog` returns every named
+:class:`Derivation`; each one's ``verify()`` re-checks its chain of steps from
+scratch.  :func:`check` proves or refutes a user's formula for one of the
+:func:`targets`.
+"""
+
+from ._catalog import catalog as catalog
+from ._checker import Target as Target
+from ._checker import Verdict as Verdict
+from ._checker import check as check
+from ._checker import targets as targets
+from ._derivation import Derivation as Derivation
+from ._derivation import Fact as Fact
+from ._derivation import Step as Step
+from ._parse import FormulaError as FormulaError
+from ._sigmoid import sigmoid as sigmoid
+
+__all__ = ["catalog", "check", "targets", "Derivation", "Step", "Fact", "Target", "Verdict",
+           "FormulaError", "sigmoid"]

@@ -1,0 +1,173 @@
+"""Deciding whether an expression is identically zero.
+
+The decision is three-valued: ``True`` (a chain of exact rewrites reached 0),
+``False`` is never returned from here (refutation is numeric and lives in
+:mod:`symbolic._refute`), and ``None`` when the rewrites ran out or the time
+limit hit.  ``simplify`` is avoided: it can recurse without end on these
+expressions.  Instead the steps are targeted:
+
+1. :func:`evaluate` carries out derivatives and sums of Kronecker deltas;
+2. finite sums with equal limits are merged (``sum_simplify``) and a sum whose
+   summand is identically zero is replaced by 0 (sound: f == 0 implies sum f == 0);
+3. remaining sums and indexed symbols become opaque symbols;
+4. sigmoid and tanh are rewritten through exp, each exp(a) with a a symbol
+   becomes a positive symbol t_a (exp(-a) = 1/t_a), logs are expanded;
+5. ``cancel(together(.))`` decides zero for the resulting rational function.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sympy as sp
+from sympy.simplify.simplify import sum_simplify
+
+from ._sigmoid import sigmoid
+
+__all__ = ["evaluate", "is_identically_zero", "is_positive", "time_limit", "TimeLimitError"]
+
+DEFAULT_SECONDS = 10.0
+
+
+class TimeLimitError(Exception):
+    """Raised inside :func:`time_limit` when the wall-clock budget runs out."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the body after ``seconds`` (main thread only; elsewhere no limit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _expire(signum, frame):
+        raise TimeLimitError
+
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_Exp = sp.Function("Exp")
+
+
+def _drop_zero_sums(expr: sp.Expr) -> sp.Expr:
+    """Merge sums with equal limits and drop those whose summand is identically zero.
+
+    exp is hidden behind an opaque function meanwhile: ``sum_simplify`` would turn
+    exp(Sum(...)) into a Product, which the later steps cannot see through.
+    """
+    expr = sp.expand(expr.replace(sp.exp, _Exp))
+    expr = sum_simplify(expr).replace(_Exp, sp.exp)
+
+    def summand_vanishes(node) -> bool:
+        return isinstance(node, sp.Sum) and _rational_zero(_opaque(node.function))
+
+    return expr.replace(summand_vanishes, lambda node: sp.S.Zero)
+
+
+def _opaque(expr: sp.Expr) -> sp.Expr:
+    """Replace sums, products and indexed symbols by real symbols (same object, same symbol)."""
+    atoms = sorted(
+        expr.atoms(sp.Sum, sp.Product, sp.Indexed), key=sp.default_sort_key, reverse=True
+    )
+    mapping = {a: sp.Dummy(f"a{i}", real=True) for i, a in enumerate(atoms)}
+    return expr.xreplace(mapping) if mapping else expr
+
+
+def _exp_free(expr: sp.Expr) -> sp.Expr:
+    """Rewrite sigmoid, tanh and exp into rational functions of positive symbols.
+
+    Every real symbol a that sits inside an exponential is written a = log(t_a)
+    with t_a > 0 (a bijection of the reals onto the positive reals), so exp(a)
+    becomes t_a and log(1 + exp(-a)) becomes log(t_a + 1) - log(t_a).
+    """
+    expr = expr.rewrite(sigmoid, sp.exp) if expr.has(sigmoid) else expr
+    expr = expr.rewrite(sp.tanh, sp.exp) if expr.has(sp.tanh) else expr
+    exponents = {e.args[0] for e in expr.atoms(sp.exp)}
+    inside = set().union(*(a.free_symbols for a in exponents)) if exponents else set()
+    mapping = {s: sp.log(sp.Dummy(f"t_{s}", positive=True)) for s in inside if s.is_real}
+    expr = sp.expand_power_exp(expr.xreplace(mapping))
+    expr = expr.replace(
+        lambda node: isinstance(node, sp.log),
+        lambda node: sp.expand_log(sp.log(sp.factor(sp.together(node.args[0]))), force=True),
+    )
+    return expr.replace(lambda node: isinstance(node, sp.Abs), _resolve_abs)
+
+
+def _resolve_abs(node: sp.Abs) -> sp.Expr:
+    inner = sp.factor(sp.together(node.args[0]))
+    if inner.is_nonnegative:
+        return inner
+    if inner.is_nonpositive:
+        return -inner
+    return node
+
+
+def _rational_zero(expr: sp.Expr) -> bool:
+    return sp.cancel(sp.together(sp.expand(_exp_free(expr)))) == 0
+
+
+def is_positive(expr: sp.Expr, seconds: float = DEFAULT_SECONDS) -> bool | None:
+    """Return True when ``expr`` is proved positive for all real values of its symbols."""
+    try:
+        with time_limit(seconds):
+            value = sp.factor(sp.together(_exp_free(_opaque(evaluate(sp.sympify(expr))))))
+            return True if value.is_positive else None
+    except (TimeLimitError, RecursionError, sp.PolynomialError, MemoryError):
+        return None
+
+
+def evaluate(expr: sp.Expr) -> sp.Expr:
+    """Carry out derivatives and the sums of Kronecker deltas they leave, nothing more.
+
+    A plain ``doit()`` would also try to sum every finite sum in closed form
+    (Gosper, hypergeometric), which is slow and never needed here.
+    """
+    while expr.has(sp.Derivative):
+        expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False))
+    def collapsible(e) -> bool:
+        if not isinstance(e, sp.Sum):
+            return False
+        indices = set(e.variables)
+        deltas = e.function.atoms(sp.KroneckerDelta)
+        return e.function.is_zero or any(indices & delta.free_symbols for delta in deltas)
+
+    while True:
+        done = expr.replace(collapsible, lambda e: e.doit(deep=False))
+        if done == expr:
+            return expr
+        expr = done
+
+
+def is_identically_zero(
+    expr: sp.Expr,
+    substitutions: dict | None = None,
+    seconds: float = DEFAULT_SECONDS,
+) -> bool | None:
+    """Return True when ``expr`` is proved identically zero, None when undecided.
+
+    ``substitutions`` are applied after ``doit()``; they discharge range guards
+    such as ``k <= n - 1`` by writing ``n = k + 1 + m`` with ``m >= 0``.
+    """
+    try:
+        with time_limit(seconds):
+            expr = evaluate(sp.sympify(expr))
+            if substitutions:
+                expr = evaluate(expr.subs(substitutions))
+            if expr.has(sp.Piecewise):
+                expr = sp.piecewise_fold(expr)
+                if expr.has(sp.Piecewise):
+                    return None
+            if expr.has(sp.Sum):
+                expr = _drop_zero_sums(expr)
+            return True if _rational_zero(_opaque(expr)) else None
+    except (TimeLimitError, RecursionError, sp.PolynomialError, MemoryError):
+        return None

@@ -1,0 +1,19 @@
+import os
+
+import pytest
+import torch
+from hypothesis import settings
+
+settings.register_profile("gradproof", max_examples=40, deadline=None)
+settings.load_profile("gradproof")
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def devices():
+    return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.fixture(params=devices())
+def device(request):
+    return torch.device(request.param)

@@ -1,0 +1,146 @@
+"""The checker proves equivalent rewritings, refutes wrong formulas, and is safe."""
+
+import time
+
+import mpmath
+import pytest
+
+import symbolic
+from symbolic import FormulaError, check
+
+EQUIVALENT = {
+    "logreg.dL_dw": [
+        "x/(1 + exp(-z)) - x*y", "-x*(y - sigmoid(z))", "x*(1 - y) - x/(1 + exp(z))",
+        "x*(exp(z)/(1 + exp(z)) - y)", "x*((1 + tanh(z/2))/2 - y)", "x*sigmoid(z) - y*x",
+        "x*(1 - sigmoid(-z) - y)", "(x*exp(z) - x*y*(1 + exp(z)))/(1 + exp(z))", "x*(sigma(z) - y)",
+    ],
+    "logreg.dL_dz": ["sigmoid(z) - y", "1/(1+exp(-z)) - y", "(1 - y)*sigmoid(z) - y*sigmoid(-z)",
+                     "exp(z)/(exp(z)+1) - y", "(1 - y) - sigmoid(-z)"],
+    "logreg.dL_db": ["sigmoid(z) - y", "-(y - 1/(1 + exp(-z)))"],
+    "logreg.d2L_dz2": ["sigmoid(z)*(1 - sigmoid(z))", "sigmoid(z)*sigmoid(-z)", "exp(-z)/(1+exp(-z))^2",
+                       "(1 - tanh(z/2)**2)/4"],
+    "bce.dL_dp": ["-y/p + (1 - y)/(1 - p)", "(p - y)/(p*(1 - p))", "(p - y)/(p - p^2)"],
+    "pos_weight.dL_dz": ["sigmoid(z)*(pw*y + 1 - y) - pw*y", "-pw*y*(1 - sigmoid(z)) + (1 - y)*sigmoid(z)",
+                         "(1 - y)*sigmoid(z) - pw*y*sigmoid(-z)"],
+    "mse_sigmoid.dL_dz": ["(sigmoid(z) - y)*sigmoid(z)*(1 - sigmoid(z))",
+                          "(sigmoid(z) - y)*sigmoid(z)*sigmoid(-z)"],
+    "gru_head.dL_dv": ["(sigmoid(z) - y)*h", "h/(1 + exp(-z)) - h*y"],
+    "gru_head.dL_dh": ["(sigmoid(z) - y)*v", "v*(1 - y) - v*sigmoid(-z)"],
+}
+
+WRONG = {
+    "logreg.dL_dw": [
+        "(y - sigmoid(z))*x",                                 # sign error
+        "(sigmoid(z) - y)*sigmoid(z)*(1 - sigmoid(z))*x",     # extra sigma'
+        "(sigmoid(z) - (1 - y))*x",                           # y and 1 - y swapped
+        "sigmoid(z) - y",                                     # missing x
+        "(sigmoid(z) - y)*x/2",                               # a stray factor
+        "x/(1 + exp(z)) - x*y",                               # sigmoid(-z) for sigmoid(z)
+        "x*(sigmoid(z) - y) + 10**-12*x",                     # off by a tiny amount
+        "(sigmoid(z) - y)*x*x",
+    ],
+    "logreg.dL_dz": ["sigmoid(z) + y", "y - sigmoid(z)", "sigmoid(z)*(1 - sigmoid(z))", "sigmoid(z) - y**2"],
+    "logreg.d2L_dz2": ["sigmoid(z)*(1 + sigmoid(z))", "sigmoid(z)"],
+    "bce.dL_dp": ["(p - y)/p", "-y/p - (1 - y)/(1 - p)"],
+    "pos_weight.dL_dz": ["sigmoid(z) - y", "sigmoid(z)*(pw*y + 1 - y) - y"],
+    "mse_sigmoid.dL_dz": ["sigmoid(z) - y", "(sigmoid(z) - y)*sigmoid(z)"],
+    "gru_head.dL_dv": ["sigmoid(z) - y", "(y - sigmoid(z))*h"],
+    "gru_head.dL_dh": ["(sigmoid(z) - y)*v/2", "sigmoid(z)*v"],
+}
+
+
+@pytest.mark.parametrize("target, formula", [(t, f) for t, fs in EQUIVALENT.items() for f in fs])
+def test_equivalent_rewritings_are_proved(target, formula):
+    verdict = check(target, formula)
+    assert verdict.status == "proved", str(verdict)
+    assert verdict.counterexample is None
+
+
+def _mp_eval(expr, point):
+    import sympy as sp
+
+    return sp.N(expr.xreplace({sp.Symbol(k, real=True): sp.Rational(str(v)) for k, v in point.items()
+                               if k not in ("formula", "expected")}), 40)
+
+
+@pytest.mark.parametrize("target, formula", [(t, f) for t, fs in WRONG.items() for f in fs])
+def test_wrong_formulas_are_refuted_with_a_real_counterexample(target, formula):
+    verdict = check(target, formula)
+    assert verdict.status == "refuted", str(verdict)
+    point = verdict.counterexample
+    got, want = _mp_eval(verdict.formula, point), _mp_eval(verdict.reference, point)
+    assert abs(got - want) > 1e-30 * (1 + abs(want))
+    assert mpmath.almosteq(float(point["formula"]), float(got), 1e-9, 1e-12)
+
+
+def test_numerically_indistinguishable_but_different_is_undecided():
+    verdict = check("logreg.dL_dw", "x*(sigmoid(z) - y) + 10**(-40)*x")
+    assert verdict.status == "undecided"
+
+
+def test_undecided_is_never_reported_as_proved(monkeypatch):
+    import symbolic._checker as checker
+
+    monkeypatch.setattr(checker, "is_identically_zero", lambda *a, **k: None)
+    assert check("logreg.dL_dz", "1/(1 + exp(-z)) - y").status == "undecided"
+
+
+def test_targets_are_listed_with_their_variables():
+    targets = symbolic.targets()
+    for name in ["logreg.dL_dz", "logreg.dL_dw", "logreg.dL_db", "logreg.d2L_dz2", "bce.dL_dp",
+                 "pos_weight.dL_dz", "mse_sigmoid.dL_dz", "gru_head.dL_dv", "gru_head.dL_dh"]:
+        assert name in targets
+        assert targets[name].variables
+        assert targets[name].derivation in symbolic.catalog()
+    assert set(targets["logreg.dL_dw"].variables) == {"z", "y", "x"}
+
+
+@pytest.mark.parametrize("formula, fragment", [
+    ("x.__class__", "Attribute"),
+    ("__import__('os')", "only sigmoid"),
+    ("open('f')", "only sigmoid"),
+    ("w*x", "unknown name 'w'"),
+    ("(lambda: 1)()", "only sigmoid"),
+    ("x[0]", "Subscript"),
+    ("'a'", "not a number"),
+    ("x if y else z", "IfExp"),
+    ("sigmoid(z, y)", "exactly one argument"),
+    ("sigmoid(z=1)", "exactly one argument"),
+    ("", "empty"),
+    ("x +", "cannot parse"),
+    ("x < y", "Compare"),
+    ("x @ y", "MatMult"),
+    ("1/0", "division by zero"),
+])
+def test_unsafe_or_unknown_input_is_rejected(formula, fragment):
+    with pytest.raises(FormulaError, match=None) as info:
+        check("logreg.dL_dw", formula)
+    assert fragment in str(info.value)
+    assert str(info.value).startswith("formula:")
+
+
+@pytest.mark.parametrize("formula", [
+    "10**10**10", "2**(2**(2**(2**(2**20))))", "x" + "+x" * 50_000, "(" * 5000 + "x" + ")" * 5000,
+    "exp(exp(exp(exp(exp(z)))))" * 1, "9" * 1000, "1" + "*1" * 600,
+])
+def test_hostile_formulas_answer_within_seconds(formula):
+    start = time.monotonic()
+    try:
+        verdict = check("logreg.dL_dw", formula)
+        assert verdict.status in ("refuted", "undecided")
+    except FormulaError:
+        pass
+    assert time.monotonic() - start < 10
+
+
+def test_unknown_target_is_a_value_error_naming_target():
+    with pytest.raises(ValueError, match="^target:"):
+        check("logreg.nope", "x")
+
+
+def test_parser_never_evaluates_python(tmp_path, monkeypatch):
+    marker = tmp_path / "touched"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FormulaError):
+        check("logreg.dL_dw", f"__import__('pathlib').Path('{marker.name}').touch()")
+    assert not marker.exists()
