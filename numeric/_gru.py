@@ -25,7 +25,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["GRUClassifier", "gru_per_sample_grads", "gru_residuals", "check_sequence_inputs"]
+__all__ = ["GRUClassifier", "gru_per_sample_grads", "gru_residuals", "check_sequence_inputs", "cell_backward"]
 
 
 class GRUClassifier(nn.Module):
@@ -106,6 +106,23 @@ def _forward_with_gates(model: GRUClassifier, X: torch.Tensor):
     return hs, gates, ns, gh_n
 
 
+def cell_backward(g: torch.Tensor, gates: torch.Tensor, n: torch.Tensor, h_prev: torch.Tensor,
+                  gh_n: torch.Tensor, W_hh: torch.Tensor, d_gi: torch.Tensor, d_gh: torch.Tensor) -> torch.Tensor:
+    """One step back through a GRU cell (derivations ``gru_cell_*`` and ``gru_bptt_recurrence``).
+
+    With g = dL/dh_t, writes dL/d(W_ih x + b_ih) into ``d_gi`` and dL/d(W_hh h + b_hh) into
+    ``d_gh`` (both [B, 3H], blocks r, z, n) and returns dL/dh_{t-1} = g u + d_gh W_hh.
+    """
+    H = n.shape[1]
+    r, u = gates[:, :H], gates[:, H:]
+    da_n = torch.mul(g * (1 - u), 1 - n * n, out=d_gi[:, 2 * H:])
+    torch.mul(g * (h_prev - n), u * (1 - u), out=d_gi[:, H:2 * H])
+    torch.mul(da_n * gh_n, r * (1 - r), out=d_gi[:, :H])
+    d_gh[:, :2 * H] = d_gi[:, :2 * H]
+    torch.mul(da_n, r, out=d_gh[:, 2 * H:])
+    return torch.addmm(g * u, d_gh, W_hh)
+
+
 def gru_residuals(model: GRUClassifier, X: torch.Tensor, y: torch.Tensor,
                   lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(z, r, h_T): logits, residuals sigmoid(z_i) - y_i and last valid hidden states, no graph."""
@@ -140,13 +157,7 @@ def gru_per_sample_grads(model: GRUClassifier, X: torch.Tensor, y: torch.Tensor,
     for t in range(T - 1, -1, -1):
         if t in start_steps:
             g = torch.addcmul(g, seed, starts[t, :, None])
-        r, u, n = gates[t, :, :H], gates[t, :, H:], ns[t]
-        da_n = torch.mul(g * (1 - u), 1 - n * n, out=d_gi[t, :, 2 * H:])
-        torch.mul(g * (H_prev[t] - n), u * (1 - u), out=d_gi[t, :, H:2 * H])
-        torch.mul(da_n * gh_n[t], r * (1 - r), out=d_gi[t, :, :H])
-        d_gh[t, :, :2 * H] = d_gi[t, :, :2 * H]
-        torch.mul(da_n, r, out=d_gh[t, :, 2 * H:])
-        g = torch.addmm(g * u, d_gh[t], W_hh)
+        g = cell_backward(g, gates[t], ns[t], H_prev[t], gh_n[t], W_hh, d_gi[t], d_gh[t])
     return {
         "gru.weight_ih_l0": torch.einsum("tbg,btd->bgd", d_gi, X),
         "gru.weight_hh_l0": torch.einsum("tbg,tbh->bgh", d_gh, H_prev),

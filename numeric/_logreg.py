@@ -8,7 +8,8 @@ of sample i (torch's BCEWithLogitsLoss, weight omega_i, pos_weight p_w) is
 and its logit gradient (derivation ``pos_weight_dL_dz``; p_w = 1 gives
 ``bce_dL_dz``) is
 
-    dL_i/dz_i = omega_i [s_i (p_w y_i + 1 - y_i) - p_w y_i],
+    dL_i/dz_i = omega_i [s_i (p_w y_i + 1 - y_i) - p_w y_i]
+              = omega_i [(1 - y_i) sigmoid(z_i) - p_w y_i sigmoid(-z_i)]   (``stable_residual``),
 
 so dL_i/dw = (dL_i/dz_i) x_i and dL_i/db = dL_i/dz_i (``logreg_dL_dw``).  The
 mean reduction divides the sum by B (``batch_mean_gradient``), the sum
@@ -29,9 +30,14 @@ REDUCTIONS = ("none", "mean", "sum")
 
 def logit_residual(z: torch.Tensor, y: torch.Tensor, *, weight: torch.Tensor | None = None,
                    pos_weight: torch.Tensor | None = None) -> torch.Tensor:
-    """dL_i/dz_i = omega_i [sigmoid(z_i)(p_w y_i + 1 - y_i) - p_w y_i]; sigmoid(z) - y by default."""
-    s = torch.sigmoid(z)
-    grad = s - y if pos_weight is None else s * (pos_weight * y + 1 - y) - pos_weight * y
+    """dL_i/dz_i = omega_i [sigmoid(z_i)(p_w y_i + 1 - y_i) - p_w y_i]; sigmoid(z) - y by default.
+
+    Evaluated as (1 - y) sigmoid(z) - p_w y sigmoid(-z) (derivation ``stable_residual``), which
+    never subtracts two numbers close to 1: for a hard label the residual keeps full relative
+    precision even when sigmoid(z) rounds to 1.
+    """
+    positive = y if pos_weight is None else pos_weight * y
+    grad = (1 - y) * torch.sigmoid(z) - positive * torch.sigmoid(-z)
     return grad if weight is None else weight * grad
 
 

@@ -7,11 +7,12 @@ from collections.abc import Callable, Sequence
 import torch
 
 from ._compare import CheckResult
+from ._verify_gru import gru_checks
 from ._verify_logreg import logreg_checks
 
 __all__ = ["verify", "resolve_devices", "CHECK_SUITES"]
 
-CHECK_SUITES: list[Callable[[int, torch.device, torch.dtype], list[CheckResult]]] = [logreg_checks]
+CHECK_SUITES: list[Callable[[int, torch.device, torch.dtype], list[CheckResult]]] = [logreg_checks, gru_checks]
 
 
 def resolve_devices(device: str | torch.device | None) -> list[torch.device]:

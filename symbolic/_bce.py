@@ -114,6 +114,17 @@ def pos_weight_dL_dz() -> Derivation:
                       steps, statement="dL/dz = sigma(z)(p_w y + 1 - y) - p_w y")
 
 
+def stable_residual() -> Derivation:
+    lhs = s * (pw * y + 1 - y) - pw * y
+    mid = (1 - y) * s - pw * y * (1 - s)
+    rhs = (1 - y) * s - pw * y * sigmoid(-z)
+    return Derivation("stable_residual", "The residual in a form that never cancels near 1",
+                      sp.Eq(lhs, rhs),
+                      (Step(lhs, mid, "collect p_w y"), Step(mid, rhs, "1 - sigma(z) = sigma(-z)")),
+                      statement="sigma(z)(p_w y + 1 - y) - p_w y = (1 - y) sigma(z) - p_w y sigma(-z): "
+                      "how numeric evaluates dL/dz, exact in relative terms for hard labels")
+
+
 def mse_sigmoid_dL_dz() -> Derivation:
     lhs = D((s - y) ** 2 / 2, z)
     chain = sp.Mul(s - y, D(s, z), evaluate=False)

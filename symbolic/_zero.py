@@ -10,7 +10,9 @@ expressions.  Instead the steps are targeted:
 2. finite sums with equal limits are merged (``sum_simplify``) and a sum whose
    summand is identically zero is replaced by 0 (sound: f == 0 implies sum f == 0);
 3. remaining sums and indexed symbols become opaque symbols;
-4. sigmoid and tanh are rewritten through exp, each exp(a) with a a symbol
+4. first, with every sigmoid/tanh/exp/log application an opaque symbol, ``cancel``
+   may already reach 0 (sound: an identity in free symbols holds for any values);
+   otherwise sigmoid and tanh are rewritten through exp, each exp(a) with a a symbol
    becomes a positive symbol t_a (exp(-a) = 1/t_a), logs are expanded;
 5. ``cancel(together(.))`` decides zero for the resulting rational function.
 """
@@ -111,7 +113,25 @@ def _resolve_abs(node: sp.Abs) -> sp.Expr:
     return node
 
 
+def _functions_opaque(expr: sp.Expr) -> sp.Expr:
+    """Replace every application of sigmoid, tanh, exp and log by a real symbol (outermost first)."""
+    kinds = (sigmoid, sp.tanh, sp.exp, sp.log)
+    mapping: dict = {}
+
+    def visit(node):
+        if isinstance(node, kinds):
+            return mapping.setdefault(node, sp.Dummy(f"f{len(mapping)}", real=True))
+        if not node.args:
+            return node
+        return node.func(*[visit(arg) for arg in node.args])
+
+    return visit(expr)
+
+
 def _rational_zero(expr: sp.Expr) -> bool:
+    """Zero as a rational function of opaque function values, or after rewriting through exp."""
+    if sp.cancel(sp.together(sp.expand(_functions_opaque(expr)))) == 0:
+        return True
     return sp.cancel(sp.together(sp.expand(_exp_free(expr)))) == 0
 
 
@@ -125,6 +145,39 @@ def is_positive(expr: sp.Expr, seconds: float = DEFAULT_SECONDS) -> bool | None:
         return None
 
 
+def _sum_deltas(total: sp.Sum) -> sp.Expr:
+    """Carry out a sum over an index that a Kronecker delta pins.
+
+    For delta = KroneckerDelta(k, q) and any summand f, f = f|_{delta=0} + (f|_{delta=1} -
+    f|_{delta=0}) delta exactly, because a delta is 0 or 1.  So
+    sum_{k=a}^{b} f = sum_{k=a}^{b} f|_{delta=0} + [a <= q <= b] (f|_{delta=1} - f|_{delta=0})|_{k=q}.
+    This never expands the summand (SymPy's ``deltasummation`` does, and then tries to
+    sum every other term in closed form, which takes minutes on a GRU cell).
+    """
+    if len(total.limits) > 1:
+        inner = sp.Sum(total.function, total.limits[0])
+        return sp.Sum(_sum_deltas(inner) if _pinned(inner) else inner, *total.limits[1:])
+    f, (var, low, high) = total.function, total.limits[0]
+    if f.is_zero:
+        return sp.S.Zero
+    delta = next(d for d in sorted(f.atoms(sp.KroneckerDelta), key=sp.default_sort_key) if var in d.free_symbols)
+    other = delta.args[1] if delta.args[0] == var else delta.args[0]
+    f0, f1 = f.xreplace({delta: sp.S.Zero}), f.xreplace({delta: sp.S.One})
+    pinned = (f1 - f0).subs(var, other)
+    rest = sp.Sum(f0, total.limits[0]) if not f0.is_zero else sp.S.Zero
+    return rest + sp.Piecewise((pinned, sp.And(other >= low, other <= high)), (0, True))
+
+
+def _pinned(e) -> bool:
+    """A sum one of whose indices a Kronecker delta in the summand pins."""
+    if not isinstance(e, sp.Sum):
+        return False
+    if e.function.is_zero:
+        return True
+    indices = set(e.variables)
+    return any(indices & d.free_symbols for d in e.function.atoms(sp.KroneckerDelta))
+
+
 def evaluate(expr: sp.Expr) -> sp.Expr:
     """Carry out derivatives and the sums of Kronecker deltas they leave, nothing more.
 
@@ -133,15 +186,8 @@ def evaluate(expr: sp.Expr) -> sp.Expr:
     """
     while expr.has(sp.Derivative):
         expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False))
-    def collapsible(e) -> bool:
-        if not isinstance(e, sp.Sum):
-            return False
-        indices = set(e.variables)
-        deltas = e.function.atoms(sp.KroneckerDelta)
-        return e.function.is_zero or any(indices & delta.free_symbols for delta in deltas)
-
     while True:
-        done = expr.replace(collapsible, lambda e: e.doit(deep=False))
+        done = expr.replace(_pinned, _sum_deltas)
         if done == expr:
             return expr
         expr = done

@@ -101,3 +101,29 @@ def test_every_step_renders_in_mathtext(name):
     d = CATALOG[name]
     for step in d.steps:
         parser.parse("$" + sp.latex(d.shown(step.after)) + "$")
+
+
+GRU = ["gru_cell_dh", "gru_cell_dx", "gru_bptt_recurrence"] + [
+    f"gru_cell_d{p}_{kind}{gate}" for p in ("W", "b") for kind in "ih" for gate in "rzn"]
+
+
+def test_gru_cell_derivations_are_in_the_catalog():
+    assert set(GRU) <= set(CATALOG)
+
+
+def test_the_other_libraries_gru_convention_is_refuted():
+    """With b_hn outside the product with r (Keras' reset_after=False style), dh'/db_hn loses the
+    factor r; the derivation must reject that."""
+    from symbolic import _gru_cell as cell
+
+    d = CATALOG["gru_cell_db_hn"]
+    wrong = sp.KroneckerDelta(cell.k, cell.p) * (1 - cell.u_(cell.k)) * (1 - cell.n_(cell.k) ** 2)
+    assert not _break_last_step(d, wrong).verify()
+
+
+def test_bptt_recurrence_without_the_direct_path_fails():
+    from symbolic import _gru_cell as cell
+
+    d = CATALOG["gru_bptt_recurrence"]
+    wrong = d.result.rhs - cell.g[cell.q] * cell.u_(cell.q)
+    assert not _break_last_step(d, wrong).verify()
