@@ -10,6 +10,7 @@ from ._assert import assert_grad_matches as assert_grad_matches
 from ._batch_stats import BatchStatistics as BatchStatistics
 from ._batch_stats import GradientMoments as GradientMoments
 from ._batch_stats import logreg_batch_statistics as logreg_batch_statistics
+from ._batch_stats import logreg_cosines as logreg_cosines
 from ._batch_stats import logreg_moments as logreg_moments
 from ._batch_stats import logreg_per_sample_norms as logreg_per_sample_norms
 from ._batch_stats import moments_from_per_sample as moments_from_per_sample
@@ -18,10 +19,14 @@ from ._compare import CheckResult as CheckResult
 from ._gru import GRUClassifier as GRUClassifier
 from ._gru import gru_per_sample_grads as gru_per_sample_grads
 from ._gru import gru_residuals as gru_residuals
+from ._datafiles import open_labelled_file as open_labelled_file
 from ._logreg import logit_residual as logit_residual
 from ._logreg import logreg_grad as logreg_grad
 from ._logreg import logreg_per_sample_grads as logreg_per_sample_grads
 from ._logreg import mse_sigmoid_logit_grad as mse_sigmoid_logit_grad
+from ._streaming import fit_logreg_streaming as fit_logreg_streaming
+from ._streaming import load_weights as load_weights
+from ._streaming import stream_logreg_moments as stream_logreg_moments
 from ._tolerances import tolerance as tolerance
 from ._verify import verify as verify
 
@@ -30,6 +35,7 @@ __all__ = [
     "BatchStatistics",
     "GradientMoments",
     "logreg_batch_statistics",
+    "logreg_cosines",
     "logreg_moments",
     "logreg_per_sample_norms",
     "moments_from_per_sample",
@@ -38,10 +44,14 @@ __all__ = [
     "GRUClassifier",
     "gru_per_sample_grads",
     "gru_residuals",
+    "open_labelled_file",
     "logit_residual",
     "logreg_grad",
     "logreg_per_sample_grads",
     "mse_sigmoid_logit_grad",
+    "fit_logreg_streaming",
+    "load_weights",
+    "stream_logreg_moments",
     "tolerance",
     "verify",
 ]

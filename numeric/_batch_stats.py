@@ -7,9 +7,10 @@ S = sum_i ||g_i||^2:
 * trace of the per-sample covariance (unbiased): tr(Sigma) = (S - B ||G||^2) / (B - 1);
 * the simple gradient noise scale (McCandlish et al. 2018): B_simple = tr(Sigma) / ||G||^2;
 * the cosine of each g_i with G: (g_i . G) / (||g_i|| ||G||);
-* the share of the batch gradient from misclassified samples, the part of ||G||^2
-  that their projection supplies: sum_{i wrong} (g_i . G) / (B ||G||^2).  Shares
-  of correct and wrong samples add up to 1.
+* the share of the batch gradient's pull that comes from misclassified samples:
+  with G = G_wrong + G_right (each the sum over its group, divided by B),
+  share = ||G_wrong|| / (||G_wrong|| + ||G_right||), between 0 and 1.  (Near a minimum
+  G is small because the two pulls cancel; the share stays meaningful there.)
 
 For logistic regression g_i = r_i [x_i, 1] (derivation ``logreg_dL_dw``), so
 ||g_i|| = |r_i| sqrt(||x_i||^2 + 1) and g_i . G = r_i (x_i . G_w + G_b): every
@@ -29,7 +30,7 @@ import torch
 from ._logreg import logit_residual
 from ._validation import check_logreg_inputs
 
-__all__ = ["GradientMoments", "BatchStatistics", "logreg_moments", "moments_from_per_sample",
+__all__ = ["GradientMoments", "BatchStatistics", "logreg_moments", "moments_from_per_sample", "logreg_cosines",
            "logreg_batch_statistics", "per_sample_batch_statistics", "logreg_per_sample_norms"]
 
 
@@ -92,14 +93,19 @@ class GradientMoments:
         G = self.grad_sum / self.count
         g2 = float(G @ G)
         trace = (self.sq_norm_sum - self.count * g2) / (self.count - 1) if self.count > 1 else float("nan")
-        share = float(self.wrong_grad_sum @ G) / (self.count * g2) if g2 > 0 else float("nan")
+        wrong = float(torch.linalg.vector_norm(self.wrong_grad_sum))
+        right = float(torch.linalg.vector_norm(self.grad_sum - self.wrong_grad_sum))
+        share = wrong / (wrong + right) if wrong + right > 0 else float("nan")
         noise = trace / g2 if g2 > 0 else float("inf")
         return BatchStatistics(self.count, G, g2 ** 0.5, trace, noise, self.wrong_count, share)
 
 
+CACHE_ELEMENTS = 1 << 18  # rows of X per block: about 1 MiB of float32, resident in L2
+
+
 def logreg_per_sample_norms(X: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
     """||g_i|| = |r_i| sqrt(||x_i||^2 + 1) for g_i = r_i [x_i, 1]."""
-    return r.abs() * torch.sqrt((X * X).sum(1) + 1)
+    return r.abs() * torch.sqrt(torch.linalg.vector_norm(X, dim=1) ** 2 + 1)
 
 
 def _wrong(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -107,29 +113,53 @@ def _wrong(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (2 * y - 1) * z <= 0
 
 
-def logreg_moments(X, y, w, b, *, weight=None, pos_weight=None) -> GradientMoments:
-    """Sufficient statistics of the per-sample logistic-regression gradients, O(d) extra memory."""
-    check_logreg_inputs(X, y, w, b, weight, pos_weight)
-    z = X @ w + b
+def _block_moments(X, y, w, b, weight, pos_weight) -> tuple:
+    z = torch.addmv(b.expand(X.shape[0]), X, w)
     r = logit_residual(z, y, weight=weight, pos_weight=pos_weight)
     wrong = _wrong(z, y)
     rw = r * wrong
-    sq = float((r * r) @ ((X * X).sum(1) + 1))
-    grad_sum = torch.cat([r @ X, r.sum().reshape(1)]).double()
-    wrong_sum = torch.cat([rw @ X, rw.sum().reshape(1)]).double()
-    return GradientMoments(X.shape[0], grad_sum, sq, int(wrong.sum()), wrong_sum)
+    sq_norms = torch.linalg.vector_norm(X, dim=1) ** 2 + 1
+    return (r @ X, r.sum(), float((r * r) @ sq_norms), int(wrong.sum()), rw @ X, rw.sum())
+
+
+def logreg_moments(X, y, w, b, *, weight=None, pos_weight=None) -> GradientMoments:
+    """Sufficient statistics of the per-sample logistic-regression gradients.
+
+    X is read in row blocks small enough to stay in cache, and each block is used
+    for all three products (X w, the row norms, X^T r) before the next is loaded:
+    about one pass over memory, with O(d) extra memory and no per-sample matrix.
+    """
+    check_logreg_inputs(X, y, w, b, weight, pos_weight)
+    rows = max(256, CACHE_ELEMENTS // X.shape[1])
+    grad = X.new_zeros(X.shape[1] + 1, dtype=torch.float64)
+    wrong_grad = torch.zeros_like(grad)
+    sq, wrong_count = 0.0, 0
+    for start in range(0, X.shape[0], rows):
+        part = slice(start, start + rows)
+        omega = weight[part] if weight is not None and weight.dim() == 1 and weight.numel() > 1 else weight
+        gx, gb, block_sq, block_wrong, wx, wb = _block_moments(X[part], y[part], w, b, omega, pos_weight)
+        grad[:-1] += gx
+        grad[-1] += gb
+        wrong_grad[:-1] += wx
+        wrong_grad[-1] += wb
+        sq += block_sq
+        wrong_count += block_wrong
+    return GradientMoments(X.shape[0], grad, sq, wrong_count, wrong_grad)
+
+
+def logreg_cosines(X, y, w, b, stats: BatchStatistics, **options) -> torch.Tensor:
+    """cos(g_i, G) = r_i (x_i . G_w + G_b) / (||g_i|| ||G||): one more product with X."""
+    r = logit_residual(torch.addmv(b.expand(X.shape[0]), X, w), y, **options)
+    G = stats.mean_gradient.to(X.dtype)
+    dots = r * torch.addmv(G[-1].expand(X.shape[0]), X, G[:-1])
+    norms = logreg_per_sample_norms(X, r)
+    return dots / (norms * stats.mean_gradient_norm).clamp_min(torch.finfo(X.dtype).tiny)
 
 
 def logreg_batch_statistics(X, y, w, b, **options) -> tuple[BatchStatistics, torch.Tensor]:
     """Statistics of one batch and the cosine of each per-sample gradient with G."""
     stats = logreg_moments(X, y, w, b, **options).statistics()
-    z = X @ w + b
-    r = logit_residual(z, y, **options)
-    G = stats.mean_gradient.to(X.dtype)
-    dots = r * (X @ G[:-1] + G[-1])
-    norms = logreg_per_sample_norms(X, r)
-    cosines = dots / (norms * stats.mean_gradient_norm).clamp_min(torch.finfo(X.dtype).tiny)
-    return stats, cosines
+    return stats, logreg_cosines(X, y, w, b, stats, **options)
 
 
 def moments_from_per_sample(per_sample: torch.Tensor, wrong: torch.Tensor) -> GradientMoments:

@@ -127,8 +127,9 @@ def contributions(setting: Setting, state) -> FigureData:
                f"(g_i . G) / (B |G|) of its {keys['batch_size']} samples, sorted; the bars add up to |G|. "
                f"The {keys['wrong_count']} misclassified samples, "
                f"{100 * keys['wrong_count'] / keys['batch_size']:.0f}% "
-               f"of the batch, supply {100 * keys['wrong_share']:.0f}% of it: in the mean of per-sample "
-               f"gradients each wrong sample outweighs a right one.")
+               f"of the batch, supply {100 * keys['wrong_share']:.0f}% of the pull, "
+               f"|G_wrong| / (|G_wrong| + |G_right|): in the mean of per-sample gradients each wrong "
+               f"sample outweighs a right one.")
     return FigureData("f3-batch-contributions", "Who the batch gradient comes from", caption,
                       {"rank": list(range(len(y))), "contribution": contribution[order].tolist(),
                        "misclassified": wrong.int().tolist()}, keys)
@@ -185,8 +186,8 @@ def _share_figure(setting, logreg_share, gru_share) -> FigureData:
             "logreg_share_last_steps": _r(_mean(logreg_share[-tenth:])),
             "gru_share_first_steps": _r(_mean(gru_share[:tenth])),
             "gru_share_last_steps": _r(_mean(gru_share[-tenth:]))}
-    caption = (f"Share of each step's batch gradient (the part of |G|^2 along G) that comes from the "
-               f"misclassified samples of the batch, over {setting.steps} SGD steps with B = "
+    caption = (f"Share of each step's batch gradient pull that comes from the misclassified samples "
+               f"of the batch, |G_wrong| / (|G_wrong| + |G_right|), over {setting.steps} SGD steps with B = "
                f"{setting.batch_size}: logistic regression (squares) and the whole GRU classifier "
                f"(triangles, every parameter). Over the last tenth of training the wrong samples supply "
                f"{100 * keys['logreg_share_last_steps']:.0f}% (logistic regression) and "
@@ -216,8 +217,11 @@ def _gru_head_figure(setting, snapshots) -> FigureData:
                       columns, keys)
 
 
-def run_experiments(setting: Setting, progress=None) -> list[FigureData]:
-    """Every figure's data, F1 to F5, in order; ``progress()`` is called after each."""
+def run_experiments(setting: Setting, progress=None) -> tuple[list[FigureData], dict]:
+    """Every figure's data, F1 to F7, in order, and the whole-data batch statistics of the
+    fitted logistic regression; ``progress()`` is called after each stage."""
+    from ._batch_experiments import batch_size_training, variance_vs_batch_size
+
     tick = progress or (lambda: None)
     figures = [residual_vs_margin()]
     tick()
@@ -226,4 +230,15 @@ def run_experiments(setting: Setting, progress=None) -> list[FigureData]:
     tick()
     figures += list(wrong_share_over_training(setting))
     tick()
-    return figures
+    figures += [variance_vs_batch_size(setting), batch_size_training(setting)]
+    tick()
+    return figures, _whole_data_statistics(setting, state)
+
+
+def _whole_data_statistics(setting: Setting, state) -> dict:
+    X, y = setting.logreg.X.to(setting.device), setting.logreg.y.to(setting.device)
+    stats = numeric.logreg_moments(X, y, state.w, state.b).statistics()
+    return {"samples": stats.count, "misclassified": stats.wrong_count,
+            "|G| (mean gradient norm)": _r(stats.mean_gradient_norm, 6),
+            "tr(Sigma)": _r(stats.trace_covariance, 6), "B_simple = tr(Sigma)/|G|^2": _r(stats.noise_scale, 1),
+            "share of the pull from misclassified": _r(stats.wrong_share)}

@@ -91,14 +91,57 @@ def _f5(data: FigureData, fig: Figure) -> None:
     axes[0].set_ylabel("head gradient norm")
 
 
-_DRAW = {"f1": _f1, "f2": _f2, "f3": _f3, "f4": _f4, "f5": _f5}
+def _f6(data: FigureData, fig: Figure) -> None:
+    ax = fig.subplots()
+    size = _col(data, "batch_size")
+    ax.loglog(size, _col(data, "predicted_variance"), LINESTYLES["prediction"], color=COLORS["prediction"],
+              lw=1.5, label=r"prediction $\mathrm{tr}(\Sigma)/B$")
+    ax.loglog(size, _col(data, "measured_variance"), "o", color=COLORS["measured"], mfc="none", mew=1.5,
+              label=r"measured $E\,\|G_B - G\|^2$")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("batch size $B$")
+    ax.set_ylabel("variance of the mini-batch gradient")
+    ax.legend(loc="upper right")
+
+
+BATCH_STYLE = {1: ("#000000", "-", "o"), 8: ("#E69F00", "--", "s"), 32: ("#56B4E9", "-.", "^"),
+               128: ("#009E73", ":", "D")}
+
+
+def _f7(data: FigureData, fig: Figure) -> None:
+    columns = [("equal epochs", "held"), ("equal epochs", "scaled"), ("equal updates", "held"),
+               ("equal updates", "scaled")]
+    rows = [("logreg", "loss"), ("logreg", "accuracy"), ("gru", "loss"), ("gru", "accuracy")]
+    axes = fig.subplots(len(rows), len(columns), sharex="col")
+    table = {name: _col(data, name) for name in data.columns}
+    for r, (model, metric) in enumerate(rows):
+        for c, (budget, rule) in enumerate(columns):
+            ax = axes[r, c]
+            for batch, (color, style, marker) in BATCH_STYLE.items():
+                mask = ((table["model"] == model) & (table["budget"] == budget) & (table["lr_rule"] == rule)
+                        & (table["batch_size"] == batch))
+                x = table["epoch"][mask] if budget == "equal epochs" else table["update"][mask]
+                ax.plot(x, table[metric][mask], style, color=color, marker=marker, ms=3.5, lw=1.2,
+                        label=f"B = {batch}")
+            if r == 0:
+                ax.set_title(f"{budget}\nrate {rule}", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(f"{'log. regr.' if model == 'logreg' else 'GRU'} {metric}", fontsize=9)
+            if r == len(rows) - 1:
+                ax.set_xlabel("epoch" if budget == "equal epochs" else "update", fontsize=9)
+            ax.tick_params(labelsize=7)
+    axes[0, 0].legend(fontsize=7, loc="upper right")
+
+
+_DRAW = {"f1": _f1, "f2": _f2, "f3": _f3, "f4": _f4, "f5": _f5, "f6": _f6, "f7": _f7}
+SIZES = {"f5": (9.5, 3.8), "f7": (8.27, 9.0)}
 
 
 def draw(data: FigureData, number: int, container: FigureBase | None = None) -> FigureBase:
     """Draw ``data`` into ``container`` (a new figure when None), titled 'Figure N. ...'."""
     if container is None:
-        wide = data.name.startswith("f5")
-        container = plt.figure(figsize=(9.5, 3.8) if wide else (6.4, 4.2), layout="constrained")
+        size = SIZES.get(data.name.split("-")[0], (6.4, 4.2))
+        container = plt.figure(figsize=size, layout="constrained")
     _DRAW[data.name.split("-")[0]](data, container)
     container.suptitle(f"Figure {number}. {data.title}", fontsize=11, fontweight="bold")
     return container

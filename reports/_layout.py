@@ -8,6 +8,8 @@ import textwrap
 
 import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import text_to_path
 
 from ._style import A4
 
@@ -49,26 +51,51 @@ class PageWriter:
         self.y -= LINE * lines
 
     def text(self, content: str, size: float = 10, weight: str = "normal", indent: float = 0.0,
-             width: int = 95, color: str = "black", family: str | None = None) -> None:
-        """Wrapped plain text (``$`` is shown literally)."""
-        scale = size / 10
+             color: str = "black", family: str | None = None) -> None:
+        """Plain text wrapped to the column (``$`` is shown literally)."""
+        mono = family is not None and "Mono" in family
+        chars = int((RIGHT - LEFT - indent) * A4[0] * 72 / ((0.61 if mono else 0.53) * size))
         for paragraph in content.split("\n"):
-            for line in textwrap.wrap(paragraph, width=int(width / scale)) or [""]:
-                self._room(LINE * scale * 1.25)
+            for line in textwrap.wrap(paragraph, width=chars, subsequent_indent="    " if mono else "") or [""]:
+                self._room(LINE * size / 10 * 1.25)
                 self.fig.text(LEFT + indent, self.y, line.replace("$", r"\$"), fontsize=size,
                               weight=weight, va="top", color=color, family=family)
-                self.y -= LINE * scale * 1.25
+                self.y -= LINE * size / 10 * 1.25
 
     def math(self, tex: str, size: float = 11, indent: float = 0.02, note: str = "") -> None:
         """One mathtext line, shrunk to the column width if needed, and an optional note below."""
         self._room(LINE * 2.6)
-        artist = self.fig.text(LEFT + indent, self.y, f"${tex}$", fontsize=size, va="top")
-        renderer = self.fig.canvas.get_renderer()
-        available = (RIGHT - LEFT - indent) * self.fig.bbox.width
-        width = artist.get_window_extent(renderer).width
+        available = (RIGHT - LEFT - indent) * A4[0] * 72
+        width, height = _measure(f"${tex}$", size)
         if width > available:
-            artist.set_fontsize(max(4.0, size * available / width))
-        height = artist.get_window_extent(renderer).height / self.fig.bbox.height
-        self.y -= max(height, LINE) + LINE * 0.5
+            size = max(4.0, size * available / width)
+            width, height = _measure(f"${tex}$", size)
+        self.fig.text(LEFT + indent, self.y, f"${tex}$", fontproperties=_font(size), va="top")
+        self.y -= max(height / (A4[1] * 72), LINE) + LINE * 0.5
         if note:
             self.text(note, size=8, indent=indent + 0.04, color="0.25")
+
+    def equation(self, pieces: list[str], size: float = 11, indent: float = 0.02, note: str = "") -> None:
+        """Math split over lines at the given pieces (terms of a sum), as few lines as fit."""
+        available = (RIGHT - LEFT - indent - 0.04) * A4[0] * 72
+        lines, current = [], ""
+        for piece in pieces:
+            trial = current + piece
+            if current and _measure(f"${trial}$", size)[0] > available:
+                lines.append(current)
+                current = r"\quad " + piece
+            else:
+                current = trial
+        lines.append(current)
+        for number, line in enumerate(lines):
+            self.math(line, size=size, indent=indent if number == 0 else indent + 0.04,
+                      note=note if number == len(lines) - 1 else "")
+
+def _font(size: float) -> FontProperties:
+    return FontProperties(size=size)
+
+
+def _measure(text: str, size: float) -> tuple[float, float]:
+    """Width and height in points, parsed by the same cached parser the PDF backend uses."""
+    parsed = text_to_path.mathtext_parser.parse(text, 72, _font(size))
+    return parsed.width, parsed.height + parsed.depth

@@ -18,7 +18,8 @@ from ._figures import draw
 from ._layout import LEFT, LINE, PageWriter
 from ._style import A4
 
-__all__ = ["title_page", "question_page", "derivation_pages", "verification_pages", "figure_page"]
+__all__ = ["title_page", "question_page", "derivation_pages", "verification_pages", "figure_page",
+           "batch_statistics_page"]
 
 
 def title_page(writer: PageWriter, stamp: dict) -> None:
@@ -78,6 +79,53 @@ def question_page(writer: PageWriter, figures: list[FigureData], batch_text: str
                 "(s - y) s (1 - s) vanishes for confidently wrong samples (Figure 1, dashed).")
 
 
+def batch_statistics_page(writer: PageWriter, figures: list[FigureData], stats: dict) -> None:
+    """The second half of the question: what one scalar of a mini-batch estimates."""
+    keys = {f.name.split("-")[0]: f.key_numbers for f in figures}
+    f6 = keys.get("f6", {})
+    writer.new_page()
+    writer.text("Batch statistics: what the one scalar estimates", size=16, weight="bold")
+    writer.space(0.5)
+    writer.text(
+        "The mean loss of a random mini-batch is an unbiased estimate of the mean loss over the data, "
+        "and so is its gradient: E[G_B] = G. Its noise is measured by the trace of the per-sample "
+        "gradient covariance, E||G_B - G||^2 = tr(Sigma)/B (Figure 6), so one sample (B = 1) gives an "
+        "unbiased but B times noisier direction than a batch of B. The gradient noise scale "
+        "B_simple = tr(Sigma)/|G|^2 (McCandlish et al. 2018) is the batch size at which noise and signal "
+        "are comparable: far below it, larger batches help almost linearly; far above it, they "
+        "waste samples.")
+    writer.space(0.5)
+    writer.text("Statistics of the fitted logistic regression over the whole data set "
+                "(streamed as mergeable sums, numeric.logreg_moments):", weight="bold")
+    for name, value in stats.items():
+        writer.text(f"{name:<34}{value}", family="DejaVu Sans Mono", size=9)
+    writer.space(0.5)
+    writer.text(
+        f"Measured over predicted variance across B = 1 ... 1024: between "
+        f"{f6.get('min_measured_over_predicted', '?')} and {f6.get('max_measured_over_predicted', '?')}. "
+        "Figure 7 trains with B = 1 and with B = 8, 32, 128, at equal epochs and at equal numbers of "
+        "updates, with the learning rate held or scaled with B: it shows when B = 1 and larger "
+        "batches give similar results and when they do not.")
+
+
+def _latex(expr: sp.Expr) -> str:
+    """LaTeX for mathtext, with full-size fractions."""
+    return sp.latex(expr).replace(r"\frac", r"\dfrac")
+
+
+def _pieces(expr: sp.Expr, prefix: str) -> list[str]:
+    """``prefix expr`` as pieces at which a long line may break: the terms of a sum, with a sum
+    over a sum of terms shown as a sum of sums (the same value)."""
+    expr = expr.replace(lambda e: isinstance(e, sp.Sum) and isinstance(e.function, sp.Add),
+                        lambda e: sp.Add(*[sp.Sum(t, *e.limits) for t in e.function.args], evaluate=False))
+    terms = sp.Add.make_args(expr) if isinstance(expr, sp.Add) else (expr,)
+    pieces = [prefix + _latex(terms[0])]
+    for term in terms[1:]:
+        text = _latex(term)
+        pieces.append(text if text.startswith("-") else "+" + text)
+    return pieces
+
+
 def _step_mark(ok: bool) -> str:
     return "verified in this run" if ok else "NOT VERIFIED"
 
@@ -88,7 +136,7 @@ def derivation_pages(writer: PageWriter) -> dict[str, bool]:
     writer.text("Derivations", size=16, weight="bold")
     writer.text("Each line is one step; the rule that justifies it and the mark of its re-check by "
                 "SymPy in this run stand below it.", size=9, color="0.3")
-    verified = {}
+    verified, shown_before = {}, ()
     for d in symbolic.catalog().values():
         checks = d.step_checks()
         facts = [fact.holds() for fact in d.facts]
@@ -97,12 +145,16 @@ def derivation_pages(writer: PageWriter) -> dict[str, bool]:
         writer.text(f"{d.title}  [{d.name}]", size=11, weight="bold")
         if d.statement:
             writer.text(d.statement, size=9, color="0.2")
-        writer.math(sp.latex(d.shown(d.steps[0].before)), size=11)
+        writer.math(_latex(d.shown(d.steps[0].before)), size=11)
         for step, ok in zip(d.steps, checks):
-            writer.math("=\\;" + sp.latex(d.shown(step.after)), size=11, indent=0.04,
-                        note=f"{step.rule} - {_step_mark(ok)}")
-        for full, symbol in d.abbreviations:
-            writer.math(r"\mathrm{where}\; " + sp.latex(symbol) + " = " + sp.latex(full), size=9)
+            writer.equation(_pieces(d.shown(step.after), "=\\;"), size=11, indent=0.04,
+                            note=f"{step.rule} - {_step_mark(ok)}")
+        if d.abbreviations and d.abbreviations == shown_before:
+            writer.text("where the abbreviations are as above", size=9, color="0.3")
+        else:
+            for full, symbol in d.abbreviations:
+                writer.math(r"\mathrm{where}\; " + _latex(symbol) + " = " + _latex(full), size=9)
+        shown_before = d.abbreviations
         if d.cases:
             writer.text("holds in each case: " + ", ".join(sp.sstr(c) for c in d.cases), size=9)
         for fact, ok in zip(d.facts, facts):
@@ -121,15 +173,15 @@ def verification_pages(writer: PageWriter, results: list[CheckResult]) -> None:
                 "'explained' marks a known departure whose size is given in its note.", size=9)
     writer.space(0.5)
     header = f"{'status':<10}{'device':<7}{'dtype':<8}{'max abs':>9}{'max rel':>9}{'rtol':>7}  check"
-    writer.text(header, size=7, family="DejaVu Sans Mono", weight="bold", width=200)
+    writer.text(header, size=7, family="DejaVu Sans Mono", weight="bold")
     for r in results:
         status = ("explained" if r.passed else "FAILED") if r.expected_difference else (
             "pass" if r.passed else "FAILED")
         line = (f"{status:<10}{r.device:<7}{r.dtype:<8}{r.max_abs_error:>9.1e}{r.max_rel_error:>9.1e}"
                 f"{r.rtol:>7.0e}  {r.name}")
-        writer.text(line, size=7, family="DejaVu Sans Mono", width=200)
+        writer.text(line, size=7, family="DejaVu Sans Mono")
         if r.note:
-            writer.text(f"note: {r.note}", size=7, indent=0.05, color="0.25", width=150)
+            writer.text(f"note: {r.note}", size=7, indent=0.05, color="0.25")
     failed = sum(not r.passed for r in results)
     writer.space(0.5)
     writer.text(f"{len(results) - failed} of {len(results)} checks passed.", size=10, weight="bold")
@@ -138,12 +190,13 @@ def verification_pages(writer: PageWriter, results: list[CheckResult]) -> None:
 def figure_page(pdf: PdfPages, data: FigureData, number: int, footer: str) -> None:
     """One A4 page: the figure on top, its numbered caption below."""
     page = plt.figure(figsize=A4, layout="constrained")
-    top, bottom = page.subfigures(2, 1, height_ratios=[1.1, 0.9])
+    tall = data.name.startswith("f7")
+    top, bottom = page.subfigures(2, 1, height_ratios=[3.2, 0.8] if tall else [1.1, 0.9])
     draw(data, number, top)
-    y = 0.92
-    for line in textwrap.wrap(f"Figure {number}. {data.caption}", width=95):
-        bottom.text(LEFT, y, line.replace("$", r"\$"), fontsize=10, va="top")
-        y -= LINE * 2.3
+    y, step = (0.95, LINE * 4.2) if tall else (0.92, LINE * 2.3)
+    for line in textwrap.wrap(f"Figure {number}. {data.caption}", width=105 if tall else 95):
+        bottom.text(LEFT, y, line.replace("$", r"\$"), fontsize=9 if tall else 10, va="top")
+        y -= step
     page.text(0.5, 0.025, f"{footer} - page {pdf.get_pagecount() + 1}", ha="center", fontsize=7,
               color="0.35")
     pdf.savefig(page)

@@ -4,13 +4,17 @@ end, so an error or Ctrl-C leaves the old report whole and no partial new one.""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import logging
+import multiprocessing
 import os
 import platform
 import shutil
 import sys
 import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import matplotlib
@@ -28,7 +32,14 @@ from ._data import read_labelled_csv
 from ._experiments import FigureData, LogregData, Setting, run_experiments
 from ._figures import draw
 from ._layout import PageWriter
-from ._pages import derivation_pages, figure_page, question_page, title_page, verification_pages
+from ._pages import (
+    batch_statistics_page,
+    derivation_pages,
+    figure_page,
+    question_page,
+    title_page,
+    verification_pages,
+)
 from ._style import SAVE_METADATA, apply_style
 
 __all__ = ["build_report", "FORMATS", "VERSION"]
@@ -100,6 +111,53 @@ def _save_figure(data: FigureData, number: int, folder: Path, formats) -> list[s
     return names + [f"figures/{data.name}.csv"]
 
 
+def _save_figures(figures: list[FigureData], folder: Path, formats) -> dict[str, list[str]]:
+    apply_style()
+    return {f.name: _save_figure(f, i, folder, formats) for i, f in enumerate(figures, start=1)}
+
+
+@contextlib.contextmanager
+def _background():
+    """A one-process pool (forked, so nothing is imported again) for work beside the PDF."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        with InlinePool() as pool:
+            yield pool
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield pool
+
+
+class InlinePool:
+    """Runs submitted work at once, in this process (where fork is not available)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args):
+        future = Future()
+        future.set_result(fn(*args))
+        return future
+
+
+def _write_pdf(path: Path, seed: int, stamp: dict, figures, batch_stats, results, bar) -> dict[str, bool]:
+    footer = f"gradproof {VERSION} report, seed {seed}"
+    with PdfPages(path, metadata=SAVE_METADATA["pdf"]) as pdf:
+        writer = PageWriter(pdf, footer)
+        title_page(writer, stamp)
+        question_page(writer, figures, "")
+        verified = derivation_pages(writer)
+        bar.update()
+        verification_pages(writer, results)
+        batch_statistics_page(writer, figures, batch_stats)
+        writer.close_page()
+        for i, f in enumerate(figures, start=1):
+            figure_page(pdf, f, i, footer)
+    return verified
+
+
 def _install(stage: Path, out: Path) -> None:
     """Move the staged products into ``out``, replacing an earlier report's products."""
     out.mkdir(parents=True, exist_ok=True)
@@ -128,6 +186,7 @@ def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, 
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a directory")
     os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # it calls every fixed font date "very low"
     apply_style()
     out.parent.mkdir(parents=True, exist_ok=True) if out.parent != Path("") else None
     stage = Path(tempfile.mkdtemp(prefix=".gradproof-stage-", dir=out.parent if out.parent.exists() else None))
@@ -142,32 +201,24 @@ def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, 
 def _write_products(stage: Path, seed: int, device: torch.device, logreg: LogregData,
                     formats, quiet: bool) -> None:
     show = not quiet and sys.stderr.isatty()
-    with tqdm(total=8, desc="gradproof report", disable=not show, leave=False) as bar:
-        figures = run_experiments(Setting(seed, device, logreg), progress=bar.update)
+    with tqdm(total=9, desc="gradproof report", disable=not show, leave=False) as bar:
+        figures, batch_stats = run_experiments(Setting(seed, device, logreg), progress=bar.update)
         results = numeric.verify(device=device)
         bar.update()
         stamp = _stamp(seed, device, logreg.source)
         folder = stage / "figures"
         folder.mkdir()
-        files = {f.name: _save_figure(f, i, folder, formats) for i, f in enumerate(figures, start=1)}
+        with _background() as pool:
+            saving = pool.submit(_save_figures, figures, folder, formats)
+            verified = _write_pdf(stage / "report.pdf", seed, stamp, figures, batch_stats, results, bar)
+            files = saving.result()
         bar.update()
-        footer = f"gradproof {VERSION} report, seed {seed}"
-        with PdfPages(stage / "report.pdf", metadata=SAVE_METADATA["pdf"]) as pdf:
-            writer = PageWriter(pdf, footer)
-            title_page(writer, stamp)
-            question_page(writer, figures, "")
-            verified = derivation_pages(writer)
-            bar.update()
-            verification_pages(writer, results)
-            writer.close_page()
-            for i, f in enumerate(figures, start=1):
-                figure_page(pdf, f, i, footer)
-            bar.update()
         manifest = {
             "stamp": stamp,
             "figures": [{"number": i, "name": f.name, "title": f.title, "caption": f.caption,
                          "files": files[f.name], "key_numbers": f.key_numbers}
                         for i, f in enumerate(figures, start=1)],
+            "batch_statistics": batch_stats,
             "derivations_verified": verified,
             "verification": [r.as_dict() for r in results],
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -149,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"gradproof: error: {message}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into a program that stopped reading (head, less)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("gradproof: interrupted", file=sys.stderr)
         return 130

@@ -130,7 +130,8 @@ def gru_bptt_recurrence() -> Derivation:
         statement="dL/dh_{t-1} = g * u + [da_r, da_u, da_n * r] W_hh with g = dL/dh_t, "
         "da_n = g(1-u)(1-n^2), da_u = g(h_{t-1} - n)u(1-u), da_r = da_n ghn r(1-r): what "
         "numeric.gru_per_sample_grads runs for every sample at once",
-        assumptions="0 <= q < H; the loss depends on h_{t-1} only through h_t", abbreviations=_SHOWN)
+        assumptions="0 <= q < H; the loss depends on h_{t-1} only through h_t",
+        abbreviations=_SHOWN + ((u_(q), sp.Symbol("u_q", real=True)),))
 
 
 def _builders():

@@ -1,0 +1,72 @@
+"""Batch statistics over data larger than memory: chunks in, mergeable sums out.
+
+Every chunk contributes its :class:`GradientMoments` and the moments merge by
+addition, so one pass over a file of any length needs O(d) memory besides one
+chunk, and the result equals the in-memory computation to rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import numpy as np
+import torch
+
+from ._batch_stats import GradientMoments, logreg_moments
+from ._logreg import logreg_grad
+
+__all__ = ["stream_logreg_moments", "fit_logreg_streaming", "load_weights"]
+
+Chunks = Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]
+
+
+def _tensors(X: np.ndarray, y: np.ndarray, dtype, device) -> tuple[torch.Tensor, torch.Tensor]:
+    return (torch.as_tensor(X, dtype=dtype, device=device), torch.as_tensor(y, dtype=dtype, device=device))
+
+
+def stream_logreg_moments(chunks: Iterable[tuple[np.ndarray, np.ndarray]], w: torch.Tensor,
+                          b: torch.Tensor) -> GradientMoments:
+    """Merge the moments of every chunk: one pass, O(d) memory besides the chunk in hand."""
+    total = None
+    for X, y in chunks:
+        if X.shape[1] != w.shape[0]:
+            raise ValueError(f"w: {w.shape[0]} weights, but the data has {X.shape[1]} features")
+        part = logreg_moments(*_tensors(X, y, w.dtype, w.device), w, b)
+        total = part if total is None else total.merge(part)
+    if total is None:
+        raise ValueError("data: no rows")
+    return total
+
+
+def fit_logreg_streaming(chunks: Chunks, features: int, *, epochs: int = 3, batch_size: int = 256,
+                         lr: float = 0.5, seed: int = 0, dtype=torch.float64,
+                         device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """Mini-batch SGD on the mean BCE over the chunks, ``epochs`` times (shuffled within a chunk)."""
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"--epochs: expected a positive integer, got {epochs!r}")
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.zeros(features, dtype=dtype, device=device)
+    b = torch.zeros((), dtype=dtype, device=device)
+    for _ in range(epochs):
+        for X_np, y_np in chunks():
+            X, y = _tensors(X_np, y_np, dtype, device)
+            for idx in torch.randperm(X.shape[0], generator=gen).split(batch_size):
+                gw, gb = logreg_grad(X[idx], y[idx], w, b)
+                w, b = w - lr * gw, b - lr * gb
+    return w, b
+
+
+def load_weights(path: str, features: int, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+    """d weights followed by the bias, from a .npy file or a text file of numbers."""
+    try:
+        values = np.load(path) if str(path).endswith(".npy") else np.loadtxt(path, delimiter=",", ndmin=1)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"--weights {path}: cannot read it ({error})") from None
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if values.size != features + 1:
+        raise ValueError(f"--weights {path}: expected {features} weights and a bias ({features + 1} numbers), "
+                         f"got {values.size}")
+    if not np.isfinite(values).all():
+        raise ValueError(f"--weights {path}: contains NaN or infinite values")
+    tensor = torch.as_tensor(values, dtype=dtype)
+    return tensor[:-1].clone(), tensor[-1].clone()
