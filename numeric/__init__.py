@@ -16,10 +16,10 @@ from ._batch_stats import logreg_per_sample_norms as logreg_per_sample_norms
 from ._batch_stats import moments_from_per_sample as moments_from_per_sample
 from ._batch_stats import per_sample_batch_statistics as per_sample_batch_statistics
 from ._compare import CheckResult as CheckResult
+from ._datafiles import open_labelled_file as open_labelled_file
 from ._gru import GRUClassifier as GRUClassifier
 from ._gru import gru_per_sample_grads as gru_per_sample_grads
 from ._gru import gru_residuals as gru_residuals
-from ._datafiles import open_labelled_file as open_labelled_file
 from ._logreg import logit_residual as logit_residual
 from ._logreg import logreg_grad as logreg_grad
 from ._logreg import logreg_per_sample_grads as logreg_per_sample_grads
