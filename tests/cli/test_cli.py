@@ -1,0 +1,145 @@
+"""The gradproof command line: subcommands, exit codes, one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from reports.cli import main
+
+SUBCOMMANDS = ["derive", "check", "verify", "report", "stats"]
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "reports", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_console_script_and_help():
+    done = subprocess.run(["gradproof", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    for name in SUBCOMMANDS:
+        assert name in done.stdout
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS)
+def test_every_subcommand_has_help(name, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([name, "--help"])
+    assert info.value.code == 0
+    assert "usage: gradproof " + name in capsys.readouterr().out
+
+
+def test_derive_lists_prints_and_verifies(capsys):
+    assert main(["derive"]) == 0
+    assert "batch_mean_gradient" in capsys.readouterr().out
+    assert main(["derive", "logreg_dL_dw"]) == 0
+    out = capsys.readouterr().out
+    assert "chain rule" in out and "verified: yes" in out
+    assert main(["derive", "bce_dL_dz", "--latex"]) == 0
+    assert "\\begin{aligned}" in capsys.readouterr().out
+
+
+def test_derive_all_verifies_everything(capsys):
+    import symbolic
+
+    assert main(["derive", "--all"]) == 0
+    out = capsys.readouterr().out
+    n = len(symbolic.catalog())
+    assert f"{n} of {n} derivations verified" in out
+
+
+def test_derive_reports_a_failed_step_with_exit_1(monkeypatch, capsys):
+    from dataclasses import replace
+
+    import symbolic
+    import symbolic._catalog as catalog_module
+
+    original = symbolic.catalog()
+    d = original["bce_dL_dz"]
+    broken = replace(d, steps=d.steps[:-1] + (replace(d.steps[-1], after=d.result.rhs + 1),))
+    monkeypatch.setattr(catalog_module, "catalog", lambda: {**original, "bce_dL_dz": broken})
+    monkeypatch.setattr(symbolic, "catalog", catalog_module.catalog)
+    assert main(["derive", "bce_dL_dz"]) == 1
+    assert "NO - a step failed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, code, text", [
+    (["check", "logreg.dL_dw", "x/(1 + exp(-z)) - x*y"], 0, "proved"),
+    (["check", "logreg.dL_dw", "(y - sigmoid(z))*x"], 1, "counterexample"),
+    (["check", "logreg.dL_dw", "x*(sigmoid(z) - y) + 10**(-40)*x"], 3, "undecided"),
+    (["check", "--list"], 0, "pos_weight.dL_dz"),
+])
+def test_check_exit_codes(args, code, text, capsys):
+    assert main(args) == code
+    assert text in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["check", "logreg.dL_dw", "x.__class__"], "formula:"),
+    (["check", "nope", "x"], "target:"),
+    (["check"], "check: give TARGET"),
+    (["derive", "nope"], "unknown derivation"),
+    (["derive", "bce_dL_dz", "--all"], "not both"),
+    (["verify", "--device", "tpu"], "invalid choice"),
+    (["frobnicate"], "invalid choice"),
+    (["report", "--formats", "gif", "--out", "unused"], "--formats: unknown format"),
+    (["report", "--seed", "x"], "invalid int value"),
+    (["stats", "--data", "missing.csv"], "no such file"),
+])
+def test_bad_usage_is_one_line_and_exit_2(args, fragment, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradproof: error:") and fragment in lines[0]
+    assert "Traceback" not in captured.err
+    assert not (tmp_path / "unused").exists()
+
+
+def test_errors_have_no_traceback_in_a_real_process():
+    done = run("check", "logreg.dL_dw", "__import__('os').system('true')")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    debug = run("--debug", "check", "logreg.dL_dw", "x.y")
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_verify_table_and_json(capsys):
+    assert main(["verify", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "checks passed" in out and "explained" in out
+    assert main(["verify", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert all(r["passed"] for r in results) and {"cpu"} <= {r["device"] for r in results}
+
+
+def test_verify_exit_1_when_a_check_fails(monkeypatch, capsys):
+    import numeric._logreg as logreg
+
+    monkeypatch.setattr(logreg, "logit_residual", lambda z, y, **kw: y - __import__("torch").sigmoid(z))
+    assert main(["verify", "--device", "cpu"]) == 1
+    assert "FAILED" in capsys.readouterr().out
+
+
+def test_stats_text_and_json(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(500, 2))
+    y = (X[:, 0] - X[:, 1] + rng.normal(size=500) > 0).astype(float)
+    np.save(tmp_path / "d.npy", np.c_[X, y])
+    np.savetxt(tmp_path / "w.csv", np.array([1.0, -1.0, 0.0]), delimiter=",")
+    assert main(["stats", "--data", str(tmp_path / "d.npy"), "--weights", str(tmp_path / "w.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "B_simple" in out and "500 rows" in out
+    assert main(["stats", "--data", str(tmp_path / "d.npy"), "--json", "--chunk-size", "64"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["count"] == 500 and stats["noise_scale"] > 0 and 0 <= stats["wrong_share"] <= 1
+
+
+def test_report_command_writes_the_report(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path / "r"), "--formats", "svg", "--quiet"]) == 0
+    assert (tmp_path / "r/report.pdf").exists()
+    assert (tmp_path / "r/figures/f1-residual-vs-margin.svg").exists()
+    assert capsys.readouterr().out == ""

@@ -1,0 +1,205 @@
+"""The report, read back: pages, sections, numbers, files, determinism and safety."""
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from pypdf import PdfReader
+
+from reports._report import build_report
+
+SECTIONS = ["The question", "The answer", "Derivations", "Verification: three witnesses",
+            "Batch statistics: what the one scalar estimates"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "out"
+    pdf = build_report(out, seed=3, quiet=True)
+    return out, pdf, json.loads((out / "manifest.json").read_text())
+
+
+def text_of(pdf: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def read_csv(path: Path) -> dict[str, list[str]]:
+    with path.open() as handle:
+        rows = list(csv.reader(handle))
+    return {name: [row[i] for row in rows[1:]] for i, name in enumerate(rows[0])}
+
+
+def test_products_exist(report):
+    out, pdf, manifest = report
+    assert pdf == out / "report.pdf" and pdf.stat().st_size > 50_000
+    assert [f["name"] for f in manifest["figures"]] == [
+        "f1-residual-vs-margin", "f2-per-sample-norms", "f3-batch-contributions",
+        "f4-wrong-share-over-training", "f5-gru-head-over-training", "f6-variance-vs-batch-size",
+        "f7-batch-size-training"]
+    for figure in manifest["figures"]:
+        assert sorted(Path(f).suffix for f in figure["files"]) == [".csv", ".pdf", ".png"]
+        for name in figure["files"]:
+            assert (out / name).stat().st_size > 0
+    assert not list(out.parent.glob(".gradproof-stage-*"))
+
+
+def test_pdf_has_its_sections_stamp_and_captions(report):
+    out, pdf, manifest = report
+    text = text_of(pdf)
+    for section in SECTIONS:
+        assert section in text
+    stamp = manifest["stamp"]
+    for key in ("gradproof", "torch", "sympy", "matplotlib", "numpy"):
+        assert stamp[key] in text
+    assert "seed" in text and stamp["seed"] == "3"
+    for figure in manifest["figures"]:
+        assert f"Figure {figure['number']}. {figure['title']}" in text.replace("\n", " ") or \
+            f"Figure {figure['number']}." in text
+
+
+def test_caption_numbers_are_the_manifest_numbers(report):
+    _, pdf, manifest = report
+    flat = " ".join(text_of(pdf).split())
+    f1 = manifest["figures"][0]["key_numbers"]
+    assert f"{f1['bce_abs_grad_at_margin_-6']} at m = -6" in flat
+    f2 = manifest["figures"][1]["key_numbers"]
+    assert f"mean norm {f2['mean_norm_wrong']}" in flat
+    f6 = manifest["figures"][5]["key_numbers"]
+    assert str(f6["min_measured_over_predicted"]) in flat
+
+
+def test_every_derivation_was_verified_in_this_run(report):
+    _, pdf, manifest = report
+    import symbolic
+
+    assert manifest["derivations_verified"] == {name: True for name in symbolic.catalog()}
+    text = text_of(pdf)
+    assert "NOT VERIFIED" not in text
+    assert text.count("verified in this run") >= sum(len(d.steps) for d in symbolic.catalog().values())
+
+
+def test_verification_table_is_in_the_pdf_and_manifest(report):
+    _, pdf, manifest = report
+    results = manifest["verification"]
+    assert results and all(r["passed"] for r in results)
+    assert f"{len(results)} of {len(results)} checks passed." in text_of(pdf)
+
+
+def test_csvs_agree_with_key_numbers(report):
+    out, _, manifest = report
+    figures = {f["name"]: f for f in manifest["figures"]}
+    f1 = read_csv(out / "figures/f1-residual-vs-margin.csv")
+    at_zero = f1["margin"].index(min(f1["margin"], key=lambda m: abs(float(m))))
+    assert float(f1["bce_abs_dL_dz"][at_zero]) == pytest.approx(0.5)
+    f2 = read_csv(out / "figures/f2-per-sample-norms.csv")
+    assert sum(map(int, f2["misclassified"])) == figures["f2-per-sample-norms"]["key_numbers"]["wrong_count"]
+    f3 = read_csv(out / "figures/f3-batch-contributions.csv")
+    total = sum(map(float, f3["contribution"]))
+    assert total == pytest.approx(figures["f3-batch-contributions"]["key_numbers"]["batch_gradient_norm"], abs=1e-4)
+    f6 = read_csv(out / "figures/f6-variance-vs-batch-size.csv")
+    ratios = [float(m) / float(p) for m, p in zip(f6["measured_variance"], f6["predicted_variance"])]
+    keys = figures["f6-variance-vs-batch-size"]["key_numbers"]
+    assert min(ratios) == pytest.approx(keys["min_measured_over_predicted"], abs=1e-3)
+    assert 0.5 < min(ratios) and max(ratios) < 2.0  # the 1/B law holds
+    f7 = read_csv(out / "figures/f7-batch-size-training.csv")
+    assert set(f7["batch_size"]) == {"1", "8", "32", "128"}
+    assert set(f7["budget"]) == {"equal epochs", "equal updates"} and set(f7["lr_rule"]) == {"held", "scaled"}
+
+
+def _truetype_fonts(font) -> list:
+    """The TrueType fonts behind a font dictionary (a Type0 font holds CIDFontType2 descendants)."""
+    if font["/Subtype"] == "/Type0":
+        return [d.get_object() for d in font["/DescendantFonts"]]
+    return [font]
+
+
+def test_fonts_are_embedded_truetype_and_text_is_selectable(report):
+    _, pdf, _ = report
+    reader = PdfReader(pdf)
+    subtypes = set()
+    for page in reader.pages[:3]:
+        for font in page["/Resources"]["/Font"].values():
+            for real in _truetype_fonts(font.get_object()):
+                subtypes.add(real["/Subtype"])
+                assert "/FontFile2" in real["/FontDescriptor"].get_object()
+    assert subtypes <= {"/TrueType", "/CIDFontType2"} and subtypes
+    assert "How one scalar loss rewards the right samples" in reader.pages[0].extract_text()
+
+
+def test_same_seed_gives_the_same_bytes(report, tmp_path):
+    out, pdf, _ = report
+    again = build_report(tmp_path / "again", seed=3, quiet=True)
+    assert again.read_bytes() == pdf.read_bytes()
+    for name in ("figures/f1-residual-vs-margin.pdf", "figures/f7-batch-size-training.png",
+                 "figures/f4-wrong-share-over-training.csv", "manifest.json"):
+        assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_a_failure_leaves_the_previous_report_whole(report, tmp_path, monkeypatch):
+    out, _, _ = report
+    target = tmp_path / "kept"
+    shutil.copytree(out, target)
+    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    (target / "notes.txt").write_text("the user's own file")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("reports._report.numeric.verify", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_report(target, seed=4, quiet=True)
+    after = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert after.pop(Path("notes.txt")) == b"the user's own file"
+    assert after == before
+    assert not list(tmp_path.glob(".gradproof-stage-*"))
+
+
+@pytest.mark.parametrize("content, message", [
+    ("a,b,label\n1,2,0\n3,,1\n", "missing value in column 'b', row 3"),
+    ("a,b,label\n1,x,0\n3,4,1\n", "column 'b' is not numeric"),
+    ("a,b,label\n1,2,0\n3,4,0\n", "only one class"),
+    ("a,b,label\n1,2,0\n3,4,7\n", "labels must be 0 or 1"),
+    ("a,b,y\n1,2,0\n3,4,1\n", "--label 'label': no such column"),
+])
+def test_bad_csv_is_rejected_before_anything_is_written(tmp_path, content, message):
+    data = tmp_path / "data.csv"
+    data.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        build_report(tmp_path / "out", data=str(data), label="label", quiet=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_user_csv_drives_the_logistic_regression_figures(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = (X @ [1.0, -1.0, 0.5] + rng.normal(size=300) > 0).astype(int)
+    data = tmp_path / "mine.csv"
+    with data.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["f1", "f2", "f3", "target"])
+        writer.writerows([[*row, label] for row, label in zip(X.tolist(), y.tolist())])
+    build_report(tmp_path / "out", data=str(data), label="target", formats=("svg",), quiet=True)
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text())
+    assert manifest["stamp"]["data"].startswith("mine.csv, label 'target', 300 rows, 3 standardised")
+    assert "mine.csv" in " ".join(text_of(tmp_path / "out/report.pdf").split())
+    assert (tmp_path / "out/figures/f2-per-sample-norms.svg").exists()
+    assert not (tmp_path / "out/figures/f2-per-sample-norms.png").exists()
+
+
+def test_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="--formats: unknown format 'gif'"):
+        build_report(tmp_path / "o", formats=("gif",))
+    with pytest.raises(ValueError, match="--seed"):
+        build_report(tmp_path / "o", seed=-1)
+    with pytest.raises(ValueError, match="--label: given without --data"):
+        build_report(tmp_path / "o", label="y")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="--device: 'cuda'"):
+            build_report(tmp_path / "o", device="cuda")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="is not a directory"):
+        build_report(tmp_path / "file")
