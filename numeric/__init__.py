@@ -10,7 +10,6 @@ from ._assert import assert_grad_matches as assert_grad_matches
 from ._batch_stats import BatchStatistics as BatchStatistics
 from ._batch_stats import GradientMoments as GradientMoments
 from ._batch_stats import logreg_batch_statistics as logreg_batch_statistics
-from ._batch_stats import logreg_cosines as logreg_cosines
 from ._batch_stats import logreg_moments as logreg_moments
 from ._batch_stats import logreg_per_sample_norms as logreg_per_sample_norms
 from ._batch_stats import moments_from_per_sample as moments_from_per_sample
@@ -35,7 +34,6 @@ __all__ = [
     "BatchStatistics",
     "GradientMoments",
     "logreg_batch_statistics",
-    "logreg_cosines",
     "logreg_moments",
     "logreg_per_sample_norms",
     "moments_from_per_sample",

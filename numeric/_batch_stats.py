@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import torch
 
 from ._logreg import logit_residual
-from ._validation import check_logreg_inputs
+from ._validation import check_finite_rows, check_logreg_inputs
 
-__all__ = ["GradientMoments", "BatchStatistics", "logreg_moments", "moments_from_per_sample", "logreg_cosines",
+__all__ = ["GradientMoments", "BatchStatistics", "logreg_moments", "moments_from_per_sample",
            "logreg_batch_statistics", "per_sample_batch_statistics", "logreg_per_sample_norms"]
 
 
@@ -113,53 +113,61 @@ def _wrong(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (2 * y - 1) * z <= 0
 
 
-def _block_moments(X, y, w, b, weight, pos_weight) -> tuple:
-    z = torch.addmv(b.expand(X.shape[0]), X, w)
-    r = logit_residual(z, y, weight=weight, pos_weight=pos_weight)
-    wrong = _wrong(z, y)
-    rw = r * wrong
-    sq_norms = torch.linalg.vector_norm(X, dim=1) ** 2 + 1
-    return (r @ X, r.sum(), float((r * r) @ sq_norms), int(wrong.sum()), rw @ X, rw.sum())
-
-
 def logreg_moments(X, y, w, b, *, weight=None, pos_weight=None) -> GradientMoments:
-    """Sufficient statistics of the per-sample logistic-regression gradients.
+    """Sufficient statistics of the per-sample logistic-regression gradients (see ``_logreg_pass``)."""
+    return _logreg_pass(X, y, w, b, weight, pos_weight)[0]
+
+
+def _logreg_pass(X, y, w, b, weight, pos_weight) -> tuple[GradientMoments, torch.Tensor, torch.Tensor]:
+    """The moments, the residuals r and the row norms ||x_i||, in one blocked pass.
 
     X is read in row blocks small enough to stay in cache, and each block is used
-    for all three products (X w, the row norms, X^T r) before the next is loaded:
-    about one pass over memory, with O(d) extra memory and no per-sample matrix.
+    for every product (X w, the row norms, X^T r and X^T r_wrong) before the next
+    one is loaded: about one pass over memory, O(B + d) extra memory, no per-sample
+    matrix.  Finiteness of X is read off the logits at the end (``check_finite_rows``).
     """
-    check_logreg_inputs(X, y, w, b, weight, pos_weight)
-    rows = max(256, CACHE_ELEMENTS // X.shape[1])
-    grad = X.new_zeros(X.shape[1] + 1, dtype=torch.float64)
-    wrong_grad = torch.zeros_like(grad)
-    sq, wrong_count = 0.0, 0
-    for start in range(0, X.shape[0], rows):
-        part = slice(start, start + rows)
-        omega = weight[part] if weight is not None and weight.dim() == 1 and weight.numel() > 1 else weight
-        gx, gb, block_sq, block_wrong, wx, wb = _block_moments(X[part], y[part], w, b, omega, pos_weight)
-        grad[:-1] += gx
-        grad[-1] += gb
-        wrong_grad[:-1] += wx
-        wrong_grad[-1] += wb
-        sq += block_sq
-        wrong_count += block_wrong
-    return GradientMoments(X.shape[0], grad, sq, wrong_count, wrong_grad)
+    check_logreg_inputs(X, y, w, b, weight, pos_weight, finite_X=False)
+    B, d = X.shape
+    rows = max(256, CACHE_ELEMENTS // d)
+    z, norms, r, r_wrong = (X.new_empty(B) for _ in range(4))
+    grad, wrong_grad = X.new_zeros(d), X.new_zeros(d)
+    negative = 1 - y
+    positive = y if pos_weight is None else pos_weight * y
+    if weight is not None:
+        negative, positive = weight * negative, weight * positive
+    sign = 2 * y - 1
+    bias = b.expand(rows)
+    for block, zb, nb, rb, wb, neg, pos, sb in zip(
+            X.split(rows), z.split(rows), norms.split(rows), r.split(rows), r_wrong.split(rows),
+            negative.expand(B).split(rows), positive.expand(B).split(rows), sign.split(rows)):
+        torch.addmv(bias[:len(zb)], block, w, out=zb)
+        torch.linalg.vector_norm(block, dim=1, out=nb)
+        torch.mul(neg, torch.sigmoid(zb), out=rb)
+        rb.addcmul_(pos, torch.sigmoid(zb.neg()), value=-1)  # stable_residual
+        grad.addmv_(block.t(), rb)
+        torch.mul(rb, torch.mul(sb, zb).le_(0), out=wb)
+        wrong_grad.addmv_(block.t(), wb)
+    check_finite_rows("X", X, z)
+    r64 = r.double()
+    sq = float((r64 * r64) @ (norms.double() ** 2 + 1))
+    total = torch.cat([grad.double(), r64.sum().reshape(1)])
+    wrong_total = torch.cat([wrong_grad.double(), r_wrong.double().sum().reshape(1)])
+    return GradientMoments(B, total, sq, int(_wrong(z, y).sum()), wrong_total), r, norms
 
 
-def logreg_cosines(X, y, w, b, stats: BatchStatistics, **options) -> torch.Tensor:
-    """cos(g_i, G) = r_i (x_i . G_w + G_b) / (||g_i|| ||G||): one more product with X."""
-    r = logit_residual(torch.addmv(b.expand(X.shape[0]), X, w), y, **options)
+def _cosines(X, r, norms, stats: BatchStatistics) -> torch.Tensor:
+    """cos(g_i, G) = r_i (x_i . G_w + G_b) / (|r_i| sqrt(||x_i||^2 + 1) ||G||): one product with X."""
     G = stats.mean_gradient.to(X.dtype)
     dots = r * torch.addmv(G[-1].expand(X.shape[0]), X, G[:-1])
-    norms = logreg_per_sample_norms(X, r)
-    return dots / (norms * stats.mean_gradient_norm).clamp_min(torch.finfo(X.dtype).tiny)
+    scale = r.abs() * torch.sqrt(norms * norms + 1) * stats.mean_gradient_norm
+    return dots / scale.clamp_min(torch.finfo(X.dtype).tiny)
 
 
-def logreg_batch_statistics(X, y, w, b, **options) -> tuple[BatchStatistics, torch.Tensor]:
+def logreg_batch_statistics(X, y, w, b, *, weight=None, pos_weight=None) -> tuple[BatchStatistics, torch.Tensor]:
     """Statistics of one batch and the cosine of each per-sample gradient with G."""
-    stats = logreg_moments(X, y, w, b, **options).statistics()
-    return stats, logreg_cosines(X, y, w, b, stats, **options)
+    moments, r, norms = _logreg_pass(X, y, w, b, weight, pos_weight)
+    stats = moments.statistics()
+    return stats, _cosines(X, r, norms, stats)
 
 
 def moments_from_per_sample(per_sample: torch.Tensor, wrong: torch.Tensor) -> GradientMoments:

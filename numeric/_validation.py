@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["check_logreg_inputs", "check_float_tensor", "check_labels"]
+__all__ = ["check_logreg_inputs", "check_float_tensor", "check_labels", "check_finite_rows"]
 
 
-def check_float_tensor(name: str, value: object, ndim: int | tuple[int, ...]) -> torch.Tensor:
-    """``value`` must be a finite floating-point tensor with the given number of dimensions."""
+def check_float_tensor(name: str, value: object, ndim: int | tuple[int, ...], *,
+                       finite: bool = True) -> torch.Tensor:
+    """``value`` must be a floating-point tensor with the given number of dimensions, finite
+    unless ``finite=False`` (the caller then checks finiteness on the way, see
+    :func:`check_finite_rows`)."""
     if not isinstance(value, torch.Tensor):
         raise ValueError(f"{name}: expected a torch.Tensor, got {type(value).__name__}")
     if not value.dtype.is_floating_point:
@@ -17,10 +20,26 @@ def check_float_tensor(name: str, value: object, ndim: int | tuple[int, ...]) ->
     if value.dim() not in allowed:
         raise ValueError(f"{name}: expected {' or '.join(map(str, allowed))} dimensions, "
                          f"got shape {tuple(value.shape)}")
-    if not bool(torch.isfinite(value).all()):
+    if finite and not bool(torch.isfinite(value).all()):
         bad = int((~torch.isfinite(value)).sum())
         raise ValueError(f"{name}: contains {bad} NaN or infinite value(s)")
     return value
+
+
+def check_finite_rows(name: str, rows: torch.Tensor, products: torch.Tensor, first_row: int = 0) -> None:
+    """Finiteness of ``rows`` read off ``products = rows @ v`` for a finite v.
+
+    Any NaN or infinity in a row makes its product with finite weights NaN or infinite
+    (0 * inf is NaN), so a finite product vector proves finite rows without another pass
+    over them.  Only when a product is not finite are the rows themselves examined.
+    """
+    if bool(torch.isfinite(products).all()):
+        return
+    bad = ~torch.isfinite(rows)
+    if bool(bad.any()):
+        row = first_row + int(bad.any(1).nonzero()[0])
+        raise ValueError(f"{name}: contains {int(bad.sum())} NaN or infinite value(s), the first in row {row}")
+    raise ValueError(f"{name}: X @ w overflows {rows.dtype} (the logits are not finite)")
 
 
 def check_labels(y: torch.Tensor, batch: int) -> None:
@@ -43,9 +62,11 @@ def _check_broadcast(name: str, value: torch.Tensor | None, batch: int, like: to
                          f"{like.device} with {like.dtype}")
 
 
-def check_logreg_inputs(X, y, w, b, weight=None, pos_weight=None) -> None:
-    """Shapes X [B, d], y [B], w [d], b scalar; same dtype and device; finite; B >= 1."""
-    check_float_tensor("X", X, 2)
+def check_logreg_inputs(X, y, w, b, weight=None, pos_weight=None, *, finite_X: bool = True) -> None:
+    """Shapes X [B, d], y [B], w [d], b scalar; same dtype and device; finite; B >= 1.
+
+    ``finite_X=False`` leaves X's finiteness to the caller (:func:`check_finite_rows`)."""
+    check_float_tensor("X", X, 2, finite=finite_X)
     batch, features = X.shape
     if batch == 0:
         raise ValueError("X: the batch is empty (shape has B = 0)")
