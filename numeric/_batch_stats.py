@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._logreg import logit_residual
+from ._logreg import residual_weights, stable_residual
 from ._validation import check_finite_rows, check_logreg_inputs
 
 __all__ = ["GradientMoments", "BatchStatistics", "logreg_moments", "moments_from_per_sample",
@@ -131,10 +131,7 @@ def _logreg_pass(X, y, w, b, weight, pos_weight) -> tuple[GradientMoments, torch
     rows = max(256, CACHE_ELEMENTS // d)
     z, norms, r, r_wrong = (X.new_empty(B) for _ in range(4))
     grad, wrong_grad = X.new_zeros(d), X.new_zeros(d)
-    negative = 1 - y
-    positive = y if pos_weight is None else pos_weight * y
-    if weight is not None:
-        negative, positive = weight * negative, weight * positive
+    negative, positive = residual_weights(y, weight=weight, pos_weight=pos_weight)
     sign = 2 * y - 1
     bias = b.expand(rows)
     for block, zb, nb, rb, wb, neg, pos, sb in zip(
@@ -142,8 +139,7 @@ def _logreg_pass(X, y, w, b, weight, pos_weight) -> tuple[GradientMoments, torch
             negative.expand(B).split(rows), positive.expand(B).split(rows), sign.split(rows)):
         torch.addmv(bias[:len(zb)], block, w, out=zb)
         torch.linalg.vector_norm(block, dim=1, out=nb)
-        torch.mul(neg, torch.sigmoid(zb), out=rb)
-        rb.addcmul_(pos, torch.sigmoid(zb.neg()), value=-1)  # stable_residual
+        stable_residual(zb, neg, pos, out=rb)
         grad.addmv_(block.t(), rb)
         torch.mul(rb, torch.mul(sb, zb).le_(0), out=wb)
         wrong_grad.addmv_(block.t(), wb)

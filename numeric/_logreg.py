@@ -23,7 +23,15 @@ import torch
 
 from ._validation import check_logreg_inputs
 
-__all__ = ["logit_residual", "mse_sigmoid_logit_grad", "logreg_per_sample_grads", "logreg_grad", "REDUCTIONS"]
+__all__ = [
+    "logit_residual",
+    "residual_weights",
+    "stable_residual",
+    "mse_sigmoid_logit_grad",
+    "logreg_per_sample_grads",
+    "logreg_grad",
+    "REDUCTIONS",
+]
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -36,9 +44,25 @@ def logit_residual(z: torch.Tensor, y: torch.Tensor, *, weight: torch.Tensor | N
     never subtracts two numbers close to 1: for a hard label the residual keeps full relative
     precision even when sigmoid(z) rounds to 1.
     """
+    negative, positive = residual_weights(y, weight=weight, pos_weight=pos_weight)
+    return stable_residual(z, negative, positive)
+
+
+def residual_weights(y: torch.Tensor, *, weight: torch.Tensor | None = None,
+                     pos_weight: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(omega (1 - y), omega p_w y): the weights of sigmoid(z) and sigmoid(-z) in the residual."""
+    negative = 1 - y
     positive = y if pos_weight is None else pos_weight * y
-    grad = (1 - y) * torch.sigmoid(z) - positive * torch.sigmoid(-z)
-    return grad if weight is None else weight * grad
+    if weight is not None:
+        negative, positive = weight * negative, weight * positive
+    return negative, positive
+
+
+def stable_residual(z: torch.Tensor, negative: torch.Tensor, positive: torch.Tensor,
+                    out: torch.Tensor | None = None) -> torch.Tensor:
+    """negative * sigmoid(z) - positive * sigmoid(-z) (derivation ``stable_residual``)."""
+    out = torch.mul(negative, torch.sigmoid(z), out=out)
+    return out.addcmul_(positive, torch.sigmoid(z.neg()), value=-1)
 
 
 def mse_sigmoid_logit_grad(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
