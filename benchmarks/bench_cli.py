@@ -1,0 +1,47 @@
+"""Wall time of the command line, cold start included (a fresh process each run), against the
+budgets of the issues: `gradproof derive --all` < 5 s, one `gradproof check` < 2 s, the default
+`gradproof report` < 20 s.  Prints the median of the runs and its ratio to the budget.
+
+Run: ``python benchmarks/bench_cli.py [--runs N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+
+CASES = [
+    ("gradproof derive --all", ["derive", "--all"], 5.0),
+    ("gradproof check (proved)", ["check", "logreg.dL_dw", "x/(1 + exp(-z)) - x*y"], 2.0),
+    ("gradproof check (refuted)", ["check", "logreg.dL_dw", "(y - sigmoid(z))*x"], 2.0),
+    ("gradproof check (hostile 10**10**10)", ["check", "logreg.dL_dw", "10**10**10"], 2.0),
+    ("gradproof check (undecided)", ["check", "logreg.dL_dw", "x*(sigmoid(z) - y) + 10**(-40)*x"], 2.0),
+]
+
+
+def wall(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(["gradproof", *args], capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    out = tempfile.mkdtemp()
+    cases = CASES + [("gradproof report (default)", ["report", "--out", out, "--quiet"], 20.0)]
+    print(f"{'command':<40}{'median s':>10}{'budget s':>10}{'median / budget':>17}")
+    for name, argv, budget in cases:
+        times = [wall(argv) for _ in range(args.runs)]
+        median = statistics.median(times)
+        print(f"{name:<40}{median:>10.2f}{budget:>10.1f}{median / budget:>16.2f}x")
+    shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
