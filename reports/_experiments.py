@@ -172,7 +172,25 @@ def wrong_share_over_training(setting: Setting) -> tuple[FigureData, FigureData]
 
     train_gru(model, Xs, ys, batch_size=setting.batch_size, lr=1.0, steps=setting.steps,
               seed=setting.seed, on_step=record_gru)
-    return _share_figure(setting, logreg_share, gru_share), _gru_head_figure(setting, snapshots)
+    return (_share_figure(setting, logreg_share, gru_share), _gru_head_figure(setting, snapshots),
+            _gru_statistics(model, Xs, ys))
+
+
+def _gru_statistics(model, X, y) -> dict:
+    """Batch statistics of the trained GRU classifier over its whole data set: for the head
+    (per-sample gradients r_i [h_T,i, 1]) and for every parameter (closed-form BPTT)."""
+    grads = numeric.gru_per_sample_grads(model, X, y)
+    z, _, _ = numeric.gru_residuals(model, X, y)
+    wrong = (2 * y - 1) * z <= 0
+    head = torch.cat([grads["head.weight"].reshape(len(y), -1), grads["head.bias"]], dim=1)
+    out = {}
+    for name, per_sample in (("GRU head", head), ("whole GRU", torch.cat(
+            [g.reshape(len(y), -1) for g in grads.values()], dim=1))):
+        stats, _ = numeric.per_sample_batch_statistics(per_sample, wrong)
+        out[f"{name}: B_simple"] = _r(stats.noise_scale, 1)
+        out[f"{name}: share of the pull from misclassified"] = _r(stats.wrong_share)
+    out["GRU misclassified"] = f"{int(wrong.sum())} of {len(y)}"
+    return out
 
 
 def _mean(values) -> float:
@@ -228,17 +246,18 @@ def run_experiments(setting: Setting, progress=None) -> tuple[list[FigureData], 
     state = _fit_logreg(setting)
     figures += [per_sample_norms(setting, state), contributions(setting, state)]
     tick()
-    figures += list(wrong_share_over_training(setting))
+    share, head, gru_stats = wrong_share_over_training(setting)
+    figures += [share, head]
     tick()
     figures += [variance_vs_batch_size(setting), batch_size_training(setting)]
     tick()
-    return figures, _whole_data_statistics(setting, state)
+    return figures, {**_whole_data_statistics(setting, state), **gru_stats}
 
 
 def _whole_data_statistics(setting: Setting, state) -> dict:
     X, y = setting.logreg.X.to(setting.device), setting.logreg.y.to(setting.device)
     stats = numeric.logreg_moments(X, y, state.w, state.b).statistics()
-    return {"samples": stats.count, "misclassified": stats.wrong_count,
+    return {"logistic regression samples": stats.count, "misclassified": stats.wrong_count,
             "|G| (mean gradient norm)": _r(stats.mean_gradient_norm, 6),
             "tr(Sigma)": _r(stats.trace_covariance, 6), "B_simple = tr(Sigma)/|G|^2": _r(stats.noise_scale, 1),
             "share of the pull from misclassified": _r(stats.wrong_share)}

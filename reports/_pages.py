@@ -95,10 +95,12 @@ def batch_statistics_page(writer: PageWriter, figures: list[FigureData], stats: 
         "are comparable: far below it, larger batches help almost linearly; far above it, they "
         "waste samples.")
     writer.space(0.5)
-    writer.text("Statistics of the fitted logistic regression over the whole data set "
-                "(streamed as mergeable sums, numeric.logreg_moments):", weight="bold")
+    writer.text("Statistics over the whole data set: the fitted logistic regression (mergeable sums, "
+                "numeric.logreg_moments) and the trained GRU classifier (closed-form per-sample "
+                "gradients, numeric.gru_per_sample_grads):", weight="bold")
+    width = max(len(name) for name in stats) + 2
     for name, value in stats.items():
-        writer.text(f"{name:<34}{value}", family="DejaVu Sans Mono", size=9)
+        writer.text(f"{name:<{width}}{value}", family="DejaVu Sans Mono", size=9)
     writer.space(0.5)
     writer.text(
         f"Measured over predicted variance across B = 1 ... 1024: between "
