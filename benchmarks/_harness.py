@@ -1,6 +1,9 @@
-"""Side-by-side measurement: each method runs in its own fresh process, so its peak
-memory (growth of the resident set over the process's state just before the
-method first runs) is its own; time is the median of repeated runs after warm-up.
+"""Side-by-side measurement: each method runs in its own fresh process, so its peak memory
+is its own.  Time is the median of repeated runs after one warm-up run.  Peak memory is the
+growth of the resident set during the timed runs over the resident set just before them:
+after the warm-up (which pays one-time costs such as lazy imports and JIT loading) the
+kernel's high-water mark is reset (``/proc/self/clear_refs``), so the figure is what each
+call itself allocates.
 """
 
 from __future__ import annotations
@@ -14,20 +17,35 @@ import time
 from collections.abc import Callable
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def measure(run: Callable[[], object], repeats: int) -> dict:
     """Median seconds over ``repeats`` runs (after one warm-up) and the peak RSS growth in MB."""
-    before = peak_rss_mb()
     run()
+    fresh = _reset_peak()
+    before = _status_mb("VmRSS") if fresh else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
-    return {"median_s": statistics.median(times), "min_s": min(times), "peak_mb": peak_rss_mb() - before}
+    peak = _status_mb("VmHWM") if fresh else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"median_s": statistics.median(times), "min_s": min(times), "peak_mb": peak - before}
 
 
 def run_method_in_child(script: str, method: str, extra: list[str]) -> dict:

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
+from . import _kernel
 from ._logreg import residual_weights, stable_residual
 from ._validation import check_finite_rows, check_logreg_inputs
 
@@ -118,52 +120,72 @@ def logreg_moments(X, y, w, b, *, weight=None, pos_weight=None) -> GradientMomen
     return _logreg_pass(X, y, w, b, weight, pos_weight)[0]
 
 
-def _logreg_pass(X, y, w, b, weight, pos_weight) -> tuple[GradientMoments, torch.Tensor, torch.Tensor]:
-    """The moments, the residuals r and the row norms ||x_i||, in one blocked pass.
+KERNEL_MIN_ELEMENTS = 1 << 22  # below this the kernel's compile time outweighs its speed
 
-    X is read in row blocks small enough to stay in cache, and each block is used
-    for every product (X w, the row norms, X^T r and X^T r_wrong) before the next
-    one is loaded: about one pass over memory, O(B + d) extra memory, no per-sample
-    matrix.  Finiteness of X is read off the logits at the end (``check_finite_rows``).
+
+def _logreg_pass(X, y, w, b, weight, pos_weight) -> tuple[GradientMoments, torch.Tensor, torch.Tensor]:
+    """The moments, the residuals r and the squared row norms ||x_i||^2, in one pass over X.
+
+    On the CPU, for large float inputs, the numba kernel of ``_kernel`` does it row by row;
+    elsewhere X is read in row blocks small enough to stay in cache, each block used for
+    every product (X w, the row norms, X^T r and X^T r_wrong) before the next is loaded.
+    Either way O(B + d) extra memory and no per-sample matrix; finiteness of X is read
+    off the logits at the end (``check_finite_rows``).
     """
     check_logreg_inputs(X, y, w, b, weight, pos_weight, finite_X=False)
+    negative, positive = residual_weights(y, weight=weight, pos_weight=pos_weight)
+    B = X.shape[0]
+    negative, positive, sign = negative.expand(B), positive.expand(B), 2 * y - 1
+    use_kernel = (X.device.type == "cpu" and X.numel() >= KERNEL_MIN_ELEMENTS and X.is_contiguous()
+                  and _kernel.available())
+    pass_ = _kernel_pass if use_kernel else _blocked_pass
+    z, r, sq_norms, grad, wrong_grad = pass_(X, w, b, negative, positive, sign)
+    check_finite_rows("X", X, z)
+    r64 = r.double()
+    wrong = _wrong(z, y)
+    sq = float((r64 * r64) @ (sq_norms.double() + 1))
+    total = torch.cat([grad.double(), r64.sum().reshape(1)])
+    wrong_total = torch.cat([wrong_grad.double(), (r64 * wrong).sum().reshape(1)])
+    return GradientMoments(B, total, sq, int(wrong.sum()), wrong_total), r, sq_norms
+
+
+def _kernel_pass(X, w, b, negative, positive, sign):
+    arrays = [t.detach().contiguous().numpy() for t in (X, w, negative, positive, sign)]
+    out = _kernel.logreg_row_pass(arrays[0], arrays[1], float(b), *arrays[2:])
+    return tuple(torch.from_numpy(np.asarray(a)) for a in out)
+
+
+def _blocked_pass(X, w, b, negative, positive, sign):
     B, d = X.shape
     rows = max(256, CACHE_ELEMENTS // d)
     z, norms, r, r_wrong = (X.new_empty(B) for _ in range(4))
     grad, wrong_grad = X.new_zeros(d), X.new_zeros(d)
-    negative, positive = residual_weights(y, weight=weight, pos_weight=pos_weight)
-    sign = 2 * y - 1
     bias = b.expand(rows)
     for block, zb, nb, rb, wb, neg, pos, sb in zip(
             X.split(rows), z.split(rows), norms.split(rows), r.split(rows), r_wrong.split(rows),
-            negative.expand(B).split(rows), positive.expand(B).split(rows), sign.split(rows)):
+            negative.split(rows), positive.split(rows), sign.split(rows)):
         torch.addmv(bias[:len(zb)], block, w, out=zb)
         torch.linalg.vector_norm(block, dim=1, out=nb)
         stable_residual(zb, neg, pos, out=rb)
         grad.addmv_(block.t(), rb)
         torch.mul(rb, torch.mul(sb, zb).le_(0), out=wb)
         wrong_grad.addmv_(block.t(), wb)
-    check_finite_rows("X", X, z)
-    r64 = r.double()
-    sq = float((r64 * r64) @ (norms.double() ** 2 + 1))
-    total = torch.cat([grad.double(), r64.sum().reshape(1)])
-    wrong_total = torch.cat([wrong_grad.double(), r_wrong.double().sum().reshape(1)])
-    return GradientMoments(B, total, sq, int(_wrong(z, y).sum()), wrong_total), r, norms
+    return z, r, norms.square_(), grad, wrong_grad
 
 
-def _cosines(X, r, norms, stats: BatchStatistics) -> torch.Tensor:
+def _cosines(X, r, sq_norms, stats: BatchStatistics) -> torch.Tensor:
     """cos(g_i, G) = r_i (x_i . G_w + G_b) / (|r_i| sqrt(||x_i||^2 + 1) ||G||): one product with X."""
     G = stats.mean_gradient.to(X.dtype)
     dots = r * torch.addmv(G[-1].expand(X.shape[0]), X, G[:-1])
-    scale = r.abs() * torch.sqrt(norms * norms + 1) * stats.mean_gradient_norm
+    scale = r.abs() * torch.sqrt(sq_norms + 1) * stats.mean_gradient_norm
     return dots / scale.clamp_min(torch.finfo(X.dtype).tiny)
 
 
 def logreg_batch_statistics(X, y, w, b, *, weight=None, pos_weight=None) -> tuple[BatchStatistics, torch.Tensor]:
     """Statistics of one batch and the cosine of each per-sample gradient with G."""
-    moments, r, norms = _logreg_pass(X, y, w, b, weight, pos_weight)
+    moments, r, sq_norms = _logreg_pass(X, y, w, b, weight, pos_weight)
     stats = moments.statistics()
-    return stats, _cosines(X, r, norms, stats)
+    return stats, _cosines(X, r, sq_norms, stats)
 
 
 def moments_from_per_sample(per_sample: torch.Tensor, wrong: torch.Tensor) -> GradientMoments:

@@ -159,3 +159,37 @@ def test_bad_files_and_weights(tmp_path):
     np.save(tmp_path / "bad.npy", np.ones(5))
     with pytest.raises(ValueError, match="expected a numeric 2-D array"):
         numeric.open_labelled_file(tmp_path / "bad.npy")
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("options", ["plain", "weight", "pos_weight"])
+def test_the_one_pass_kernel_agrees_with_the_blocked_torch_pass(monkeypatch, dtype, options):
+    from numeric import _kernel
+
+    if not _kernel.available():
+        pytest.skip("numba is not installed")
+    X, y, w, b = (t.to(dtype) for t in problem(3000, 7, seed=11))
+    kw = {"weight": torch.rand(3000, dtype=dtype)} if options == "weight" else (
+        {"pos_weight": torch.tensor([2.0], dtype=dtype)} if options == "pos_weight" else {})
+    monkeypatch.setattr(batch_stats, "KERNEL_MIN_ELEMENTS", 1 << 40)
+    blocked, blocked_cos = numeric.logreg_batch_statistics(X, y, w, b, **kw)
+    monkeypatch.setattr(batch_stats, "KERNEL_MIN_ELEMENTS", 0)
+    kernel, kernel_cos = numeric.logreg_batch_statistics(X, y, w, b, **kw)
+    rel = 1e-10 if dtype == torch.float64 else 1e-4
+    torch.testing.assert_close(kernel.mean_gradient, blocked.mean_gradient, rtol=rel, atol=rel)
+    assert kernel.trace_covariance == pytest.approx(blocked.trace_covariance, rel=rel)
+    assert kernel.wrong_count == blocked.wrong_count
+    assert kernel.wrong_share == pytest.approx(blocked.wrong_share, rel=rel)
+    torch.testing.assert_close(kernel_cos, blocked_cos, rtol=rel * 10, atol=rel * 10)
+
+
+def test_the_kernel_names_a_non_finite_row(monkeypatch):
+    from numeric import _kernel
+
+    if not _kernel.available():
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(batch_stats, "KERNEL_MIN_ELEMENTS", 0)
+    X, y, w, b = problem(500, 4)
+    X[123, 2] = float("inf")
+    with pytest.raises(ValueError, match="X: contains 1 NaN or infinite value.*row 123"):
+        numeric.logreg_moments(X, y, w, b)
