@@ -99,7 +99,7 @@ def _exp_free(expr: sp.Expr) -> sp.Expr:
     expr = sp.expand_power_exp(expr.xreplace(mapping))
     expr = expr.replace(
         lambda node: isinstance(node, sp.log),
-        lambda node: sp.expand_log(sp.log(sp.factor(sp.together(node.args[0]))), force=True),
+        lambda node: sp.expand_log(sp.log(sp.factor(sp.together(node.args[0])))),
     )
     return expr.replace(lambda node: isinstance(node, sp.Abs), _resolve_abs)
 

@@ -144,3 +144,9 @@ def test_parser_never_evaluates_python(tmp_path, monkeypatch):
     with pytest.raises(FormulaError):
         check("logreg.dL_dw", f"__import__('pathlib').Path('{marker.name}').touch()")
     assert not marker.exists()
+
+
+def test_log_rules_that_need_positivity_are_not_used_to_prove():
+    """log(x^2) = 2 log(x) only for x > 0; x is any real feature, so this is not proved."""
+    verdict = check("logreg.dL_dw", "x*(sigmoid(z) - y) + log(x*x) - 2*log(x)")
+    assert verdict.status != "proved"
