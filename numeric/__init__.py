@@ -9,6 +9,7 @@ differences, on the CPU and on CUDA when present.
 from ._assert import assert_grad_matches as assert_grad_matches
 from ._batch_stats import BatchStatistics as BatchStatistics
 from ._batch_stats import GradientMoments as GradientMoments
+from ._batch_stats import gru_batch_statistics as gru_batch_statistics
 from ._batch_stats import logreg_batch_statistics as logreg_batch_statistics
 from ._batch_stats import logreg_moments as logreg_moments
 from ._batch_stats import logreg_per_sample_norms as logreg_per_sample_norms
@@ -33,6 +34,7 @@ __all__ = [
     "assert_grad_matches",
     "BatchStatistics",
     "GradientMoments",
+    "gru_batch_statistics",
     "logreg_batch_statistics",
     "logreg_moments",
     "logreg_per_sample_norms",

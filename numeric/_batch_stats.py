@@ -33,7 +33,7 @@ from ._logreg import residual_weights, stable_residual
 from ._validation import check_finite_rows, check_logreg_inputs
 
 __all__ = ["GradientMoments", "BatchStatistics", "logreg_moments", "moments_from_per_sample",
-           "logreg_batch_statistics", "per_sample_batch_statistics", "logreg_per_sample_norms"]
+           "logreg_batch_statistics", "per_sample_batch_statistics", "gru_batch_statistics", "logreg_per_sample_norms"]
 
 
 @dataclass(frozen=True)
@@ -204,3 +204,24 @@ def per_sample_batch_statistics(per_sample: torch.Tensor, wrong: torch.Tensor) -
     g = per_sample.double()
     cosines = (g @ stats.mean_gradient) / (g.norm(dim=1) * stats.mean_gradient_norm).clamp_min(1e-300)
     return stats, cosines
+
+
+def gru_batch_statistics(model, X: torch.Tensor, y: torch.Tensor, lengths: torch.Tensor | None = None, *,
+                         part: str = "all") -> tuple[BatchStatistics, torch.Tensor]:
+    """Batch statistics of a GRU classifier from its closed-form per-sample gradients.
+
+    ``part="head"``: the head's gradients r_i [h_T,i, 1] (derivations ``gru_head_*``);
+    ``part="all"``: every parameter, flattened, from ``gru_per_sample_grads``.  A sample is
+    misclassified when its signed margin (2 y_i - 1) z_i is not positive.
+    """
+    from ._gru import gru_per_sample_grads, gru_residuals
+
+    if part not in ("head", "all"):
+        raise ValueError(f"part: expected 'head' or 'all', got {part!r}")
+    z, r, h_last = gru_residuals(model, X, y, lengths)
+    if part == "head":
+        per_sample = torch.cat([r[:, None] * h_last, r[:, None]], dim=1)
+    else:
+        grads = gru_per_sample_grads(model, X, y, lengths)
+        per_sample = torch.cat([g.reshape(len(y), -1) for g in grads.values()], dim=1)
+    return per_sample_batch_statistics(per_sample, _wrong(z, y))

@@ -154,7 +154,8 @@ def wrong_share_over_training(setting: Setting) -> tuple[FigureData, FigureData]
 
     def record_logreg(step, state, idx):
         X, y = setting.logreg.X[idx].to(setting.device), setting.logreg.y[idx].to(setting.device)
-        logreg_share.append(numeric.logreg_batch_statistics(X, y, state.w, state.b)[0].wrong_share)
+        stats = numeric.logreg_batch_statistics(X, y, state.w, state.b)[0]
+        logreg_share.append((stats.wrong_share, stats.wrong_count / stats.count))
 
     _fit_logreg(setting, record_logreg)
     model, Xs, ys = _gru_setting(setting)
@@ -165,7 +166,8 @@ def wrong_share_over_training(setting: Setting) -> tuple[FigureData, FigureData]
         X, y = Xs[idx], ys[idx]
         z, r, h_last = numeric.gru_residuals(model_, X, y)
         wrong = (2 * y - 1) * z <= 0
-        gru_share.append(numeric.per_sample_batch_statistics(_gru_flat_grads(model_, X, y), wrong)[0].wrong_share)
+        stats = numeric.per_sample_batch_statistics(_gru_flat_grads(model_, X, y), wrong)[0]
+        gru_share.append((stats.wrong_share, stats.wrong_count / stats.count))
         if step in marks:
             head_norm = r.abs() * torch.sqrt((h_last * h_last).sum(1) + 1)
             snapshots[marks[step]] = ((r + y).tolist(), y.tolist(), head_norm.tolist(), wrong.int().tolist())
@@ -178,18 +180,13 @@ def wrong_share_over_training(setting: Setting) -> tuple[FigureData, FigureData]
 
 def _gru_statistics(model, X, y) -> dict:
     """Batch statistics of the trained GRU classifier over its whole data set: for the head
-    (per-sample gradients r_i [h_T,i, 1]) and for every parameter (closed-form BPTT)."""
-    grads = numeric.gru_per_sample_grads(model, X, y)
-    z, _, _ = numeric.gru_residuals(model, X, y)
-    wrong = (2 * y - 1) * z <= 0
-    head = torch.cat([grads["head.weight"].reshape(len(y), -1), grads["head.bias"]], dim=1)
+    and for every parameter (closed-form BPTT)."""
     out = {}
-    for name, per_sample in (("GRU head", head), ("whole GRU", torch.cat(
-            [g.reshape(len(y), -1) for g in grads.values()], dim=1))):
-        stats, _ = numeric.per_sample_batch_statistics(per_sample, wrong)
+    for name, part in (("GRU head", "head"), ("whole GRU", "all")):
+        stats, _ = numeric.gru_batch_statistics(model, X, y, part=part)
         out[f"{name}: B_simple"] = _r(stats.noise_scale, 1)
         out[f"{name}: share of the pull from misclassified"] = _r(stats.wrong_share)
-    out["GRU misclassified"] = f"{int(wrong.sum())} of {len(y)}"
+    out["GRU misclassified"] = f"{stats.wrong_count} of {stats.count}"
     return out
 
 
@@ -198,21 +195,29 @@ def _mean(values) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def _share_figure(setting, logreg_share, gru_share) -> FigureData:
+def _share_figure(setting, logreg, gru) -> FigureData:
+    """``logreg`` and ``gru``: per step, (share of the pull from wrong samples, fraction wrong)."""
     tenth = max(1, setting.steps // 10)
-    keys = {"logreg_share_first_steps": _r(_mean(logreg_share[:tenth])),
-            "logreg_share_last_steps": _r(_mean(logreg_share[-tenth:])),
-            "gru_share_first_steps": _r(_mean(gru_share[:tenth])),
-            "gru_share_last_steps": _r(_mean(gru_share[-tenth:]))}
+    keys = {}
+    for name, series in (("logreg", logreg), ("gru", gru)):
+        keys[f"{name}_share_first_steps"] = _r(_mean([s for s, _ in series[:tenth]]))
+        keys[f"{name}_share_last_steps"] = _r(_mean([s for s, _ in series[-tenth:]]))
+        keys[f"{name}_wrong_fraction_last_steps"] = _r(_mean([f for _, f in series[-tenth:]]))
     caption = (f"Share of each step's batch gradient pull that comes from the misclassified samples "
-               f"of the batch, |G_wrong| / (|G_wrong| + |G_right|), over {setting.steps} SGD steps with B = "
-               f"{setting.batch_size}: logistic regression (squares) and the whole GRU classifier "
-               f"(triangles, every parameter). Over the last tenth of training the wrong samples supply "
-               f"{100 * keys['logreg_share_last_steps']:.0f}% (logistic regression) and "
-               f"{100 * keys['gru_share_last_steps']:.0f}% (GRU) of the gradient.")
+               f"of the batch, |G_wrong| / (|G_wrong| + |G_right|) (thin: every step; bold: mean of "
+               f"the last 10 steps), against the fraction of the batch they make up (dotted), over "
+               f"{setting.steps} SGD steps with B = {setting.batch_size}: logistic regression (squares) "
+               f"and the whole GRU classifier (triangles, every parameter). Over the last tenth of "
+               f"training the wrong samples are {100 * keys['logreg_wrong_fraction_last_steps']:.0f}% "
+               f"of a batch and supply {100 * keys['logreg_share_last_steps']:.0f}% of the pull "
+               f"(logistic regression); {100 * keys['gru_wrong_fraction_last_steps']:.0f}% and "
+               f"{100 * keys['gru_share_last_steps']:.0f}% for the GRU.")
+    columns = {"step": list(range(setting.steps))}
+    for name, series in (("logreg", logreg), ("gru", gru)):
+        columns[f"{name}_wrong_share"] = [s for s, _ in series]
+        columns[f"{name}_wrong_fraction"] = [f for _, f in series]
     return FigureData("f4-wrong-share-over-training", "The gradient keeps coming from the mistakes",
-                      caption, {"step": list(range(setting.steps)), "logreg_wrong_share": logreg_share,
-                                "gru_wrong_share": gru_share}, keys)
+                      caption, columns, keys)
 
 
 def _gru_head_figure(setting, snapshots) -> FigureData:

@@ -64,17 +64,27 @@ def _f3(data: FigureData, fig: Figure) -> None:
     ax.legend(loc="upper right", title=f"wrong share: {100 * data.key_numbers['wrong_share']:.0f}%")
 
 
+def _running_mean(values: np.ndarray, window: int = 10) -> np.ndarray:
+    out = np.empty_like(values)
+    for i in range(len(values)):
+        out[i] = np.nanmean(values[max(0, i - window + 1):i + 1])
+    return out
+
+
 def _f4(data: FigureData, fig: Figure) -> None:
     ax = fig.subplots()
     step = _col(data, "step")
     for model, label in (("logreg", "logistic regression"), ("gru", "GRU classifier (all parameters)")):
-        values = _col(data, f"{model}_wrong_share")
-        ax.plot(step, values, LINESTYLES[model], color=COLORS[model], marker=MARKERS[model],
-                markevery=max(1, len(step) // 12), lw=1.2, label=label)
-    ax.axhline(0, color="black", lw=0.6)
+        share = _col(data, f"{model}_wrong_share")
+        ax.plot(step, share, LINESTYLES[model], color=COLORS[model], lw=0.6, alpha=0.45)
+        ax.plot(step, _running_mean(share), LINESTYLES[model], color=COLORS[model], marker=MARKERS[model],
+                markevery=max(1, len(step) // 12), lw=2, label=f"{label}: share of the pull")
+        ax.plot(step, _running_mean(_col(data, f"{model}_wrong_fraction")), ":", color=COLORS[model], lw=1.5,
+                label=f"{label}: fraction of the batch")
+    ax.set_ylim(0, 1.05)
     ax.set_xlabel("SGD step")
-    ax.set_ylabel("share of the batch gradient\nfrom misclassified samples")
-    ax.legend(loc="upper right")
+    ax.set_ylabel("misclassified samples'\nshare of the batch gradient")
+    ax.legend(loc="upper right", fontsize=8)
 
 
 def _f5(data: FigureData, fig: Figure) -> None:
@@ -130,7 +140,8 @@ def _f7(data: FigureData, fig: Figure) -> None:
             if r == len(rows) - 1:
                 ax.set_xlabel("epoch" if budget == "equal epochs" else "update", fontsize=9)
             ax.tick_params(labelsize=7)
-    axes[0, 0].legend(fontsize=7, loc="upper right")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(BATCH_STYLE), fontsize=9)
 
 
 _DRAW = {"f1": _f1, "f2": _f2, "f3": _f3, "f4": _f4, "f5": _f5, "f6": _f6, "f7": _f7}

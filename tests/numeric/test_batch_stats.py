@@ -193,3 +193,24 @@ def test_the_kernel_names_a_non_finite_row(monkeypatch):
     X[123, 2] = float("inf")
     with pytest.raises(ValueError, match="X: contains 1 NaN or infinite value.*row 123"):
         numeric.logreg_moments(X, y, w, b)
+
+
+def test_gru_batch_statistics_head_and_whole():
+    torch.manual_seed(0)
+    model = numeric.GRUClassifier(3, 5).double()
+    X = torch.randn(20, 6, 3, dtype=torch.float64)
+    y = (torch.rand(20, dtype=torch.float64) > 0.5).double()
+    grads = numeric.gru_per_sample_grads(model, X, y)
+    z, _, _ = numeric.gru_residuals(model, X, y)
+    wrong = (2 * y - 1) * z <= 0
+    head = torch.cat([grads["head.weight"][:, 0], grads["head.bias"]], dim=1)
+    full = torch.cat([g.reshape(20, -1) for g in grads.values()], dim=1)
+    for part, per_sample in (("head", head), ("all", full)):
+        stats, cosines = numeric.gru_batch_statistics(model, X, y, part=part)
+        G = per_sample.mean(0)
+        assert stats.trace_covariance == pytest.approx(float(torch.cov(per_sample.T).trace()), rel=1e-10)
+        assert stats.noise_scale == pytest.approx(float(torch.cov(per_sample.T).trace() / (G @ G)), rel=1e-10)
+        assert stats.wrong_count == int(wrong.sum())
+        assert cosines.shape == (20,)
+    with pytest.raises(ValueError, match="part:"):
+        numeric.gru_batch_statistics(model, X, y, part="gates")
