@@ -66,8 +66,9 @@ def question_page(writer: PageWriter, figures: list[FigureData], batch_text: str
         "has the sign that pushes it further to the right side.")
     writer.space(0.5)
     writer.text(
-        f"In a real batch (Figures 2 and 3) the misclassified samples have the large gradients and "
-        f"supply {100 * f3.get('wrong_share', float('nan')):.0f}% of the batch gradient. "
+        f"In a real batch (Figures 2 and 3) the misclassified samples have the large gradients: "
+        f"{f3.get('wrong_count', '?')} of {f3.get('batch_size', '?')} samples supply "
+        f"{100 * f3.get('wrong_share', float('nan')):.0f}% of the batch gradient's pull. "
         "Figure 4 follows that share through training for logistic regression and for a GRU "
         "classifier, and Figure 5 shows the same picture at the GRU's head, whose gradient "
         "(sigmoid(z) - y) h_T flows back through time into every GRU weight.")

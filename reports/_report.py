@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
+from importlib import metadata
 from pathlib import Path
 
 import matplotlib
@@ -45,7 +46,10 @@ from ._style import SAVE_METADATA, apply_style
 __all__ = ["build_report", "FORMATS", "VERSION"]
 
 FORMATS = ("pdf", "png", "svg")
-VERSION = "0.1.0"
+try:
+    VERSION = metadata.version("gradproof")
+except metadata.PackageNotFoundError:  # running from a source tree that was never installed
+    VERSION = "unknown"
 FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts
 PRODUCTS = ("report.pdf", "figures", "manifest.json")
 
