@@ -67,3 +67,21 @@ def print_table(title: str, results: dict[str, dict], ours: str) -> None:
         t_ratio = r["median_s"] / base["median_s"]
         m_ratio = r["peak_mb"] / max(base["peak_mb"], 0.1)
         print(f"{name:<44}{r['median_s'] * 1e3:>11.1f}{r['peak_mb']:>10.1f}{t_ratio:>12.1f}x{m_ratio:>11.1f}x")
+
+
+def run_benchmark(script: str, methods: dict, ours: str, title: str,
+                  summarise: Callable[[dict], None]) -> None:
+    """``--method NAME`` measures one method (in this process); without it every method runs in
+    a child process, the table is printed and ``summarise(results)`` prints the ratios."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--method")
+    args = parser.parse_args()
+    if args.method:
+        build, repeats, problem = methods[args.method]
+        print(json.dumps(measure(build(*problem()), repeats)))
+        return
+    results = {name: run_method_in_child(script, name, []) for name in methods}
+    print_table(title, results, ours)
+    summarise(results)

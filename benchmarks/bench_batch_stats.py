@@ -11,8 +11,6 @@ Run: ``python benchmarks/bench_batch_stats.py``
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _harness import measure, print_table, run_method_in_child  # noqa: E402
+from _harness import run_benchmark  # noqa: E402
 
 import numeric  # noqa: E402
 
@@ -76,30 +74,20 @@ def matvec(X, y, w, b):
 
 
 METHODS = {
-    "gradproof statistics (one blocked pass)": (closed_form, 15),
-    "gradproof statistics + cosines": (closed_form_with_cosines, 15),
-    "torch.func vmap(grad) + same reductions": (vmap_grad, 5),
-    "floor: X.sum() (reads X once)": (read_once, 15),
-    "floor: X @ w": (matvec, 15),
+    "gradproof statistics (one pass)": (closed_form, 15, problem),
+    "gradproof statistics + cosines": (closed_form_with_cosines, 15, problem),
+    "torch.func vmap(grad) + same reductions": (vmap_grad, 5, problem),
+    "floor: X.sum() (reads X once)": (read_once, 15, problem),
+    "floor: X @ w": (matvec, 15, problem),
 }
+OURS = "gradproof statistics (one pass)"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--method")
-    args = parser.parse_args()
-    if args.method:
-        build, repeats = METHODS[args.method]
-        print(json.dumps(measure(build(*problem()), repeats)))
-        return
-    ours = "gradproof statistics (one blocked pass)"
-    results = {name: run_method_in_child(__file__, name, []) for name in METHODS}
-    print_table(f"Batch statistics, B={B} d={D}, float32, CPU x{torch.get_num_threads()} threads",
-                results, ours)
+def summarise(results: dict) -> None:
     if any("error" in r for r in results.values()):
         return
     peer, floor = results["torch.func vmap(grad) + same reductions"], results["floor: X.sum() (reads X once)"]
-    for name in (ours, "gradproof statistics + cosines"):
+    for name in (OURS, "gradproof statistics + cosines"):
         r = results[name]
         print(f"{name}: {peer['median_s'] / r['median_s']:.1f}x faster than vmap(grad) (target >= 5x), "
               f"{r['peak_mb'] / max(peer['peak_mb'], 0.1):.3f} of its peak memory (target <= 1/16 = 0.0625), "
@@ -107,4 +95,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(__file__, METHODS, OURS, f"Batch statistics, B={B} d={D}, float32, CPU "
+                  f"x{torch.get_num_threads()} threads", summarise)

@@ -10,8 +10,6 @@ Run: ``python benchmarks/bench_gru_per_sample.py`` (one command, prints the rati
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _harness import measure, print_table, run_method_in_child  # noqa: E402
+from _harness import run_benchmark  # noqa: E402
 
 from numeric import GRUClassifier, gru_per_sample_grads  # noqa: E402
 
@@ -98,32 +96,22 @@ def opacus_dpgru(model, X, y):
 
 
 METHODS = {
-    "gradproof closed-form BPTT": (closed_form, 20),
-    "(a) Python loop of per-sample backward": (python_loop, 3),
-    "(b) torch.func vmap(grad), unrolled cell": (torch_func_unrolled, 5),
-    "(c) Opacus GradSampleModule + DPGRU": (opacus_dpgru, 10),
+    "gradproof closed-form BPTT": (closed_form, 20, problem),
+    "(a) Python loop of per-sample backward": (python_loop, 3, problem),
+    "(b) torch.func vmap(grad), unrolled cell": (torch_func_unrolled, 5, problem),
+    "(c) Opacus GradSampleModule + DPGRU": (opacus_dpgru, 10, problem),
 }
+OURS = "gradproof closed-form BPTT"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--method")
-    args = parser.parse_args()
-    torch.set_num_threads(torch.get_num_threads())
-    if args.method:
-        build, repeats = METHODS[args.method]
-        print(json.dumps(measure(build(*problem()), repeats)))
-        return
-    ours = "gradproof closed-form BPTT"
-    results = {name: run_method_in_child(__file__, name, []) for name in METHODS}
-    print_table(f"GRU per-sample gradients, B={B} T={T} D={D} H={H}, float32, "
-                f"CPU x{torch.get_num_threads()} threads", results, ours)
-    peers = {k: v for k, v in results.items() if k != ours and "error" not in v}
+def summarise(results: dict) -> None:
+    peers = {k: v for k, v in results.items() if k != OURS and "error" not in v}
     if peers:
         fastest = min(peers, key=lambda k: peers[k]["median_s"])
-        ratio = peers[fastest]["median_s"] / results[ours]["median_s"]
+        ratio = peers[fastest]["median_s"] / results[OURS]["median_s"]
         print(f"speed-up over the fastest peer ({fastest}): {ratio:.1f}x (target >= 5x)")
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(__file__, METHODS, OURS, f"GRU per-sample gradients, B={B} T={T} D={D} H={H}, float32, "
+                  f"CPU x{torch.get_num_threads()} threads", summarise)

@@ -64,7 +64,7 @@ def finite_difference_grad(loss_of, params: list[torch.Tensor], step: float = FD
     """
     params = [p.detach().double().clone() for p in params]
     grads = []
-    for index, p in enumerate(params):
+    for p in params:
         g = torch.zeros_like(p)
         flat, gflat = p.view(-1), g.view(-1)
         for e in range(flat.numel()):
@@ -76,5 +76,4 @@ def finite_difference_grad(loss_of, params: list[torch.Tensor], step: float = FD
             flat[e] = original
             gflat[e] = (up - down) / (2 * step)
         grads.append(g)
-        params[index] = p
     return grads

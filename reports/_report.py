@@ -192,8 +192,8 @@ def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, 
     os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # it calls every fixed font date "very low"
     apply_style()
-    out.parent.mkdir(parents=True, exist_ok=True) if out.parent != Path("") else None
-    stage = Path(tempfile.mkdtemp(prefix=".gradproof-stage-", dir=out.parent if out.parent.exists() else None))
+    out.absolute().parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".gradproof-stage-", dir=out.absolute().parent))
     try:
         _write_products(stage, seed, chosen, logreg, formats, quiet)
         _install(stage, out)
