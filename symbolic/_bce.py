@@ -165,15 +165,22 @@ def residual_margin_slope() -> Derivation:
 
 
 def softmax_ce_dL_dz() -> Derivation:
-    """Multi-class contrast at K = 3 classes, soft labels summing to one."""
-    z0, z1, z2, y0, y1 = sp.symbols("z_0 z_1 z_2 y_0 y_1", real=True)
-    logits, labels = (z0, z1, z2), (y0, y1, 1 - y0 - y1)
-    total = sum(sp.exp(a) for a in logits)
-    loss = -sum(lab * sp.log(sp.exp(a) / total) for a, lab in zip(logits, labels))
-    lhs = D(loss, z0)
-    mid = -y0 + sum(labels) * sp.exp(z0) / total
-    rhs = sp.exp(z0) / total - y0
-    return Derivation("softmax_ce_dL_dz", "Contrast: softmax cross-entropy (K = 3 classes)",
-                      sp.Eq(lhs, rhs),
-                      (Step(lhs, mid, "derivative of log-softmax"), Step(mid, rhs, "labels sum to 1")),
-                      statement="dL/dz_j = softmax_j(z) - y_j; with K = 2 it is the BCE residual")
+    """Multi-class contrast for K classes (K symbolic), labels y_c summing to one."""
+    K = sp.Symbol("K", integer=True, positive=True)
+    c, m, j = sp.symbols("c m j", integer=True, nonnegative=True)
+    logits, labels = sp.IndexedBase("z", real=True), sp.IndexedBase("y", real=True)
+    total = sp.Sum(sp.exp(logits[m]), (m, 0, K - 1))
+    loss = -sp.Sum(labels[c] * (logits[c] - sp.log(total)), (c, 0, K - 1))
+    lhs = D(loss, logits[j])
+    label_sum = sp.Sum(labels[c], (c, 0, K - 1))
+    mid = -labels[j] + label_sum * sp.exp(logits[j]) / total
+    rhs = sp.exp(logits[j]) / total - labels[j]
+    steps = (
+        Step(lhs, mid, "derivative of log-sum-exp", {K: j + 1 + sp.Symbol("q_K", integer=True, nonnegative=True)}),
+        Step(mid, rhs, "labels sum to 1", {label_sum: 1}),
+    )
+    return Derivation("softmax_ce_dL_dz", "Contrast: softmax cross-entropy over K classes",
+                      sp.Eq(lhs, rhs), steps,
+                      statement="L = -sum_c y_c log softmax_c(z), log softmax_c = z_c - log sum_m e^{z_m}: "
+                      "dL/dz_j = softmax_j(z) - y_j; with K = 2 it is the BCE residual",
+                      assumptions="0 <= j < K; sum_c y_c = 1 (one-hot or soft labels)")
