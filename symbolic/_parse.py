@@ -24,7 +24,7 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 60
 MAX_NODES = 400
 MAX_CONSTANT = sp.Integer(10) ** 100
-MAX_CONSTANT_EXPONENT = 1000
+MAX_CONSTANT_EXPONENT = 100
 
 FUNCTIONS: dict[str, type[sp.Function]] = {
     "sigmoid": sigmoid, "sigma": sigmoid, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh,
@@ -60,7 +60,11 @@ def _power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
         raise FormulaError(f"formula: the exponent {exponent} is larger than {MAX_CONSTANT_EXPONENT}")
     if base.is_zero and exponent.is_Number and exponent.is_negative:
         raise FormulaError("formula: division by zero (0 raised to a negative power)")
-    return sp.Pow(base, exponent)
+    power = sp.Pow(base, exponent)
+    for node in sp.preorder_traversal(power):
+        if isinstance(node, sp.Pow) and node.exp.is_Number and abs(node.exp) > MAX_CONSTANT_EXPONENT:
+            raise FormulaError(f"formula: the exponent {node.exp} is larger than {MAX_CONSTANT_EXPONENT}")
+    return power
 
 
 class _Builder:
