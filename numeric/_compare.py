@@ -40,13 +40,17 @@ def _as_numpy(value) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
-def errors(got, want) -> tuple[float, float, np.ndarray]:
-    """(max absolute error, max relative error, elementwise |got - want|)."""
+def errors(got, want, floor: float = np.finfo(np.float64).tiny) -> tuple[float, float, np.ndarray]:
+    """(max absolute error, max relative error, elementwise |got - want|).
+
+    The relative error of an entry is |got - want| / max(|want|, floor): entries whose
+    reference is below ``floor`` (the check's atol) are judged in absolute terms.
+    """
     a, b = _as_numpy(got), _as_numpy(want)
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: {a.shape} against {b.shape}")
     diff = np.abs(a - b)
-    scale = np.maximum(np.abs(b), np.finfo(np.float64).tiny)
+    scale = np.maximum(np.abs(b), floor)
     finite = np.isfinite(diff).all()
     max_abs = float(diff.max()) if finite and diff.size else (0.0 if finite else float("inf"))
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -61,7 +65,7 @@ def compare(name: str, got_pairs, want_pairs, *, device, dtype, rtol: float, ato
     max_abs = max_rel = 0.0
     passed = True
     for got, want in zip(got_pairs, want_pairs):
-        a, r, diff = errors(got, want)
+        a, r, diff = errors(got, want, floor=atol)
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
         passed &= bool(np.all(diff <= atol + rtol * np.abs(_as_numpy(want))))
     return CheckResult(name, str(device), str(dtype).replace("torch.", ""), max_abs, max_rel,

@@ -18,11 +18,14 @@ import symbolic
 from symbolic._linear import linear_logit
 from symbolic._symbols import b, k, pw, w, x, y, z
 
-__all__ = ["sympy_per_sample_grads"]
+__all__ = ["sympy_per_sample_grads", "exact_per_sample_grads"]
 
 
 def _stable_sigmoid(value):
-    return 0.5 * (1.0 + np.tanh(0.5 * value))
+    """1 / (1 + exp(-z)) with full relative precision on both tails and no overflow."""
+    value = np.asarray(value, dtype=np.float64)
+    e = np.exp(-np.abs(value))
+    return np.where(value >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 _MODULES = [{"sigmoid": _stable_sigmoid}, "numpy"]
@@ -61,4 +64,26 @@ def sympy_per_sample_grads(X: torch.Tensor, y_: torch.Tensor, w_: torch.Tensor, 
     if weight is not None:
         scale = weight.detach().double().cpu().numpy() * np.ones_like(logits)
         Gw, gb = Gw * scale[:, None], gb * scale
+    return Gw, gb
+
+
+def exact_per_sample_grads(X: torch.Tensor, y_: torch.Tensor, w_: torch.Tensor,
+                           b_: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample (Gw, gb) of ``logreg_dL_dw`` evaluated with 50-digit mpmath arithmetic, then
+    rounded to float64: the reference for extreme logits, where sigmoid(z) - y in floating
+    point cancels."""
+    import mpmath
+
+    feature = sp.Symbol("feature", real=True)
+    chain = symbolic.catalog()["logreg_dL_dw"].result.rhs.xreplace({linear_logit(w, x, b): z, x[k]: feature})
+    evaluate = sp.lambdify((z, y, feature), chain, [{"sigmoid": lambda v: 1 / (1 + mpmath.exp(-v))}, "mpmath"])
+    Xn = X.detach().double().cpu().numpy()
+    labels = y_.detach().double().cpu().numpy()
+    wn = w_.detach().double().cpu().numpy()
+    with mpmath.workdps(50):
+        logits = [mpmath.fsum(mpmath.mpf(float(a)) * mpmath.mpf(float(c)) for a, c in zip(row, wn))
+                  + mpmath.mpf(float(b_)) for row in Xn]
+        Gw = np.array([[float(evaluate(zi, mpmath.mpf(float(yi)), mpmath.mpf(float(xk)))) for xk in row]
+                       for zi, yi, row in zip(logits, labels, Xn)])
+        gb = np.array([float(evaluate(zi, mpmath.mpf(float(yi)), 1)) for zi, yi in zip(logits, labels)])
     return Gw, gb
