@@ -39,3 +39,10 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert test_command in (ROOT / ".ci/run").read_text().splitlines()
     assert "constraints-cpu.txt" in test_command and "constraints-cpu.txt" in report_command
     assert "torch==2.13.0" in (ROOT / "constraints-cpu.txt").read_text()
+
+
+@pytest.mark.parametrize("index", range(2))
+def test_readme_python_examples_run(index):
+    blocks = re.findall(r"```python\n(.+?)```", (ROOT / "README.md").read_text(), re.S)
+    assert len(blocks) == 2
+    exec(compile(blocks[index], f"README.md python block {index}", "exec"), {})
