@@ -115,7 +115,9 @@ def _wrong(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (2 * y - 1) * z <= 0
 
 
-def logreg_moments(X, y, w, b, *, weight=None, pos_weight=None) -> GradientMoments:
+def logreg_moments(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor, *,
+                   weight: torch.Tensor | None = None,
+                   pos_weight: torch.Tensor | None = None) -> GradientMoments:
     """Sufficient statistics of the per-sample logistic-regression gradients (see ``_logreg_pass``)."""
     return _logreg_pass(X, y, w, b, weight, pos_weight)[0]
 
@@ -181,7 +183,9 @@ def _cosines(X, r, sq_norms, stats: BatchStatistics) -> torch.Tensor:
     return dots / scale.clamp_min(torch.finfo(X.dtype).tiny)
 
 
-def logreg_batch_statistics(X, y, w, b, *, weight=None, pos_weight=None) -> tuple[BatchStatistics, torch.Tensor]:
+def logreg_batch_statistics(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor, *,
+                            weight: torch.Tensor | None = None,
+                            pos_weight: torch.Tensor | None = None) -> tuple[BatchStatistics, torch.Tensor]:
     """Statistics of one batch and the cosine of each per-sample gradient with G."""
     moments, r, sq_norms = _logreg_pass(X, y, w, b, weight, pos_weight)
     stats = moments.statistics()
@@ -206,7 +210,8 @@ def per_sample_batch_statistics(per_sample: torch.Tensor, wrong: torch.Tensor) -
     return stats, cosines
 
 
-def gru_batch_statistics(model, X: torch.Tensor, y: torch.Tensor, lengths: torch.Tensor | None = None, *,
+def gru_batch_statistics(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor,
+                         lengths: torch.Tensor | None = None, *,
                          part: str = "all") -> tuple[BatchStatistics, torch.Tensor]:
     """Batch statistics of a GRU classifier from its closed-form per-sample gradients.
 
