@@ -8,6 +8,9 @@ settings.register_profile("gradproof", max_examples=40, deadline=None)
 settings.load_profile("gradproof")
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# float32 witnesses on a GPU must be full float32: cuDNN may otherwise run RNNs in TF32
+torch.backends.cudnn.allow_tf32 = False
+torch.backends.cuda.matmul.allow_tf32 = False
 
 
 def devices():
