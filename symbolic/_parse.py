@@ -5,7 +5,8 @@ and the tree is walked by hand: only numbers, the named variables, the
 functions sigmoid/exp/log/tanh, ``+ - * / **`` (``^`` is read as a power) and
 parentheses are accepted.  Length, nesting depth, node count, the size of
 numbers and of constant exponents are bounded, so hostile input such as
-``10**10**10`` or a 100 kB string is rejected at once instead of computed.
+``10**10**10`` or a 100 kB string is rejected at once instead of computed.  ``e`` and
+``pi`` are the constants.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ MAX_CONSTANT_EXPONENT = 100
 FUNCTIONS: dict[str, type[sp.Function]] = {
     "sigmoid": sigmoid, "sigma": sigmoid, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh,
 }
+CONSTANTS: dict[str, sp.Expr] = {"e": sp.E, "pi": sp.pi}
 _BINARY = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv, ast.Pow: operator.pow, ast.BitXor: operator.pow,
@@ -91,8 +93,10 @@ class _Builder:
     def _Name(self, node: ast.Name) -> sp.Expr:
         if node.id in self.variables:
             return self.variables[node.id]
+        if node.id in CONSTANTS:
+            return CONSTANTS[node.id]
         raise FormulaError(f"formula: unknown name '{node.id}'; allowed variables: "
-                           + ", ".join(sorted(self.variables)))
+                           + ", ".join(sorted(self.variables)) + " (constants e, pi)")
 
     def _UnaryOp(self, node: ast.UnaryOp) -> sp.Expr:
         if isinstance(node.op, ast.USub):

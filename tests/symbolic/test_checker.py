@@ -13,6 +13,7 @@ EQUIVALENT = {
         "x/(1 + exp(-z)) - x*y", "-x*(y - sigmoid(z))", "x*(1 - y) - x/(1 + exp(z))",
         "x*(exp(z)/(1 + exp(z)) - y)", "x*((1 + tanh(z/2))/2 - y)", "x*sigmoid(z) - y*x",
         "x*(1 - sigmoid(-z) - y)", "(x*exp(z) - x*y*(1 + exp(z)))/(1 + exp(z))", "x*(sigma(z) - y)",
+        "x/(1 + e^(-z)) - x*y", "x*(e**z/(e**z + 1) - y)",
     ],
     "logreg.dL_dz": ["sigmoid(z) - y", "1/(1+exp(-z)) - y", "(1 - y)*sigmoid(z) - y*sigmoid(-z)",
                      "exp(z)/(exp(z)+1) - y", "(1 - y) - sigmoid(-z)"],
