@@ -55,6 +55,8 @@ def _check(args) -> int:
     if args.list:
         for target in symbolic.targets().values():
             print(target.describe())
+        print("formulas may use + - * / and ** or ^, numbers, the constants e and pi, and the "
+              "functions sigmoid (or sigma), exp, log, tanh")
         return EXIT_OK
     if not args.target or args.formula is None:
         raise UsageError("check: give TARGET and \"FORMULA\", or --list")
