@@ -74,19 +74,21 @@ _MEANING = {
     "p": "the predicted probability in (0, 1)", "pw": "pos_weight, positive",
     "h": "one entry h_T,k of the last hidden state", "v": "one head weight v_k",
 }
+_HEAD = {"z": "the head's logit v.h_T + c"}
 _DOMAIN = {"z": (-8.0, 8.0), "y": (0.0, 1.0), "x": (-3.0, 3.0), "p": (0.02, 0.98),
            "pw": (0.1, 5.0), "h": (-1.0, 1.0), "v": (-3.0, 3.0)}
 
 
-def _target(name: str, derivation: str, plain: dict, *names: str) -> Target:
+def _target(name: str, derivation: str, plain: dict, *names: str, meanings: dict | None = None) -> Target:
     scalar = {"z": z, "y": y, "x": _x, "p": p, "pw": pw, "h": _h, "v": _v}
     reference = catalog()[derivation].result.rhs.xreplace(plain)
     variables = {key: scalar[key] for key in names}
     leftover = reference.free_symbols - set(variables.values())
     if leftover:
         raise RuntimeError(f"target {name}: reference keeps symbols {leftover}")
+    meaning = {**_MEANING, **(meanings or {})}
     return Target(name, derivation, reference, variables,
-                  {key: _MEANING[key] for key in names}, {key: _DOMAIN[key] for key in names})
+                  {key: meaning[key] for key in names}, {key: _DOMAIN[key] for key in names})
 
 
 def targets() -> dict[str, Target]:
@@ -101,8 +103,8 @@ def targets() -> dict[str, Target]:
         _target("bce.dL_dp", "bce_dL_dp", {}, "p", "y"),
         _target("pos_weight.dL_dz", "pos_weight_dL_dz", {}, "z", "y", "pw"),
         _target("mse_sigmoid.dL_dz", "mse_sigmoid_dL_dz", {}, "z", "y"),
-        _target("gru_head.dL_dv", "gru_head_dL_dv", head, "z", "y", "h"),
-        _target("gru_head.dL_dh", "gru_head_dL_dh", head, "z", "y", "v"),
+        _target("gru_head.dL_dv", "gru_head_dL_dv", head, "z", "y", "h", meanings=_HEAD),
+        _target("gru_head.dL_dh", "gru_head_dL_dh", head, "z", "y", "v", meanings=_HEAD),
     )
     return {t.name: t for t in found}
 
