@@ -156,7 +156,7 @@ def derivation_pages(writer: PageWriter) -> dict[str, bool]:
             writer.text("where the abbreviations are as above", size=9, color="0.3")
         else:
             for full, symbol in d.abbreviations:
-                writer.math(r"\mathrm{where}\; " + _latex(symbol) + " = " + _latex(full), size=9)
+                writer.math(r"\mathrm{where}\; " + _latex(symbol) + " = " + _latex(d.definition(full)), size=9)
         shown_before = d.abbreviations
         if d.cases:
             writer.text("holds in each case: " + ", ".join(sp.sstr(c) for c in d.cases), size=9)

@@ -118,9 +118,13 @@ class Derivation:
         """``expr`` for display: each abbreviated subexpression replaced by its symbol."""
         return expr.xreplace(dict(self.abbreviations)) if self.abbreviations else expr
 
+    def definition(self, full: sp.Expr) -> sp.Expr:
+        """An abbreviated expression written with the other abbreviations."""
+        return full.xreplace({f: s for f, s in self.abbreviations if f != full})
+
     def where(self) -> list[str]:
         """The abbreviations as 'symbol = expression' text lines."""
-        return [f"{sp.sstr(sym)} = {sp.sstr(full)}" for full, sym in self.abbreviations]
+        return [f"{sp.sstr(sym)} = {sp.sstr(self.definition(full))}" for full, sym in self.abbreviations]
 
     def chain_is_linked(self) -> bool:
         """True when the steps form one unbroken chain from lhs to rhs."""
@@ -151,7 +155,7 @@ class Derivation:
             for i, step in enumerate(self.steps)
         ]
         body = (r" \\" + "\n").join(lines)
-        where = "".join(r" \\ &\text{where } %s = %s" % (sp.latex(sym), sp.latex(full))
+        where = "".join(r" \\ &\text{where } %s = %s" % (sp.latex(sym), sp.latex(self.definition(full)))
                         for full, sym in self.abbreviations)
         return "\\begin{aligned}\n" + body + where + "\n\\end{aligned}"
 
