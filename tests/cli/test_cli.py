@@ -143,3 +143,20 @@ def test_report_command_writes_the_report(tmp_path, capsys):
     assert (tmp_path / "r/report.pdf").exists()
     assert (tmp_path / "r/figures/f1-residual-vs-margin.svg").exists()
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("content", ["a,label\n1,0\n,1\n", "a,label\n1,0\n2,0\n", "a,label\n1,0\nq,1\n"])
+def test_report_with_a_bad_csv_is_exit_2_and_writes_nothing(tmp_path, capsys, content):
+    data = tmp_path / "d.csv"
+    data.write_text(content)
+    assert main(["report", "--data", str(data), "--label", "label", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("gradproof: error: ")
+    assert not (tmp_path / "r").exists()
+
+
+def test_stats_with_bad_input_is_exit_2(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text("a,label\n1,0\n2,5\n")
+    assert main(["stats", "--data", str(data), "--label", "label"]) == 2
+    assert "labels must be 0 or 1" in capsys.readouterr().err
