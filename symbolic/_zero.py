@@ -1,20 +1,20 @@
 """Deciding whether an expression is identically zero.
 
-The decision is three-valued: ``True`` (a chain of exact rewrites reached 0),
-``False`` is never returned from here (refutation is numeric and lives in
-:mod:`symbolic._refute`), and ``None`` when the rewrites ran out or the time
-limit hit.  ``simplify`` is avoided: it can recurse without end on these
-expressions.  Instead the steps are targeted:
+The decision is two-valued here: ``True`` (a chain of exact rewrites reached 0) or
+``None`` (the rewrites ran out, or the time limit hit).  Refutation is numeric and
+lives in :mod:`symbolic._checker`.  ``simplify`` is avoided: it can recurse without
+end on these expressions.  Instead the steps are targeted:
 
-1. :func:`evaluate` carries out derivatives and sums of Kronecker deltas;
+1. :func:`evaluate` carries out derivatives and the sums that Kronecker deltas pin;
 2. finite sums with equal limits are merged (``sum_simplify``) and a sum whose
    summand is identically zero is replaced by 0 (sound: f == 0 implies sum f == 0);
-3. remaining sums and indexed symbols become opaque symbols;
-4. first, with every sigmoid/tanh/exp/log application an opaque symbol, ``cancel``
-   may already reach 0 (sound: an identity in free symbols holds for any values);
-   otherwise sigmoid and tanh are rewritten through exp, each exp(a) with a a symbol
-   becomes a positive symbol t_a (exp(-a) = 1/t_a), logs are expanded;
-5. ``cancel(together(.))`` decides zero for the resulting rational function.
+3. remaining sums and indexed symbols become opaque real symbols;
+4. with every sigmoid/tanh/exp/log application an opaque symbol, ``cancel`` may
+   already reach 0 (sound: an identity in free symbols holds for any values);
+5. otherwise sigmoid and tanh are rewritten through exp, every real symbol a inside
+   an exponent is written log(t_a) with t_a > 0, logs are expanded only where SymPy
+   knows the factors are positive, and ``cancel(together(.))`` decides zero for the
+   resulting rational function.
 """
 
 from __future__ import annotations
