@@ -8,8 +8,9 @@ re-checks, from scratch and with no cached answer, that
 * the chain is unbroken (step i's ``after`` is step i+1's ``before``, the first
   ``before`` is ``result.lhs``, the last ``after`` is ``result.rhs``);
 * every step's ``before - after`` is identically zero
-  (:func:`symbolic._zero.is_identically_zero`, sigmoid rewritten through exp
-  first, so no step leans on an unproved derivative rule), in every case;
+  (:func:`symbolic._zero.is_identically_zero`), in every case.  Derivatives of
+  sigmoid use ``sigmoid.fdiff``, the rule that the derivation ``sigmoid_derivative``
+  proves from the exp definition (its own steps are written with exp, not fdiff);
 * every stated fact (an expression claimed positive) is proved positive.
 
 A step that SymPy cannot confirm makes ``verify()`` return False; nothing is
@@ -38,16 +39,17 @@ def _escape(text: str) -> str:
 class Step:
     """One equality ``before = after`` justified by ``rule``.
 
-    ``substitutions`` are applied after evaluating derivatives and sums, to
-    discharge index-range guards (for example ``n = k + 1 + m`` with m >= 0
-    states 0 <= k < n).
+    ``substitutions`` are applied after evaluating derivatives and sums: they
+    discharge index-range guards (``n = k + 1 + q`` with q >= 0 states 0 <= k < n)
+    or state an assumption (``sum_c y_c = 1``).  With ``taylor_in`` set to a vector
+    u, the step is checked as a function of u (value and gradient at u = 0, Hessian
+    everywhere; see :func:`_agrees_to_second_order`).
     """
 
     before: sp.Expr
     after: sp.Expr
     rule: str
     substitutions: dict = field(default_factory=dict)
-
     taylor_in: sp.IndexedBase | None = None
 
     def holds(self, case: dict | None = None) -> bool:
