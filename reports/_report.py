@@ -162,13 +162,20 @@ def _write_pdf(path: Path, seed: int, stamp: dict, figures, batch_stats, results
     return verified
 
 
+def _stage_parent(out: Path) -> Path:
+    """Where to stage: beside ``out`` (same file system, so the final moves are renames), or
+    inside it when its parent is not writable (``--out .`` in a read-only parent, say)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if os.access(out.parent, os.W_OK):
+        return out.parent
+    out.mkdir(exist_ok=True)
+    return out
+
+
 def _install(stage: Path, out: Path) -> None:
     """Move the staged products into ``out``, replacing an earlier report's products."""
     out.mkdir(parents=True, exist_ok=True)
-    old = out / ".gradproof-old"
-    if old.exists():
-        shutil.rmtree(old)
-    old.mkdir()
+    old = Path(tempfile.mkdtemp(prefix=".gradproof-old-", dir=out))
     for name in PRODUCTS:
         if (out / name).exists():
             os.replace(out / name, old / name)
@@ -192,8 +199,7 @@ def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, 
     os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # it calls every fixed font date "very low"
     apply_style()
-    out.absolute().parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".gradproof-stage-", dir=out.absolute().parent))
+    stage = Path(tempfile.mkdtemp(prefix=".gradproof-stage-", dir=_stage_parent(out.resolve())))
     try:
         _write_products(stage, seed, chosen, logreg, formats, quiet)
         _install(stage, out)
