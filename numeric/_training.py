@@ -60,6 +60,13 @@ def batch_order(n: int, batch_size: int, epochs: int, seed: int) -> list[torch.T
     return batches
 
 
+def _schedule(n: int, batch_size: int, epochs: int, steps: int | None, seed: int) -> list[torch.Tensor]:
+    """The batches of ``epochs`` epochs, or of exactly ``steps`` updates when it is given."""
+    if steps is None:
+        return batch_order(n, batch_size, epochs, seed)
+    return batch_order(n, batch_size, -(-steps * batch_size // n) + 1, seed)[:steps]
+
+
 def train_logreg(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, lr: float, epochs: int = 1,
                  seed: int = 0, steps: int | None = None,
                  on_step: Callable[[int, LogregState, torch.Tensor], None] | None = None) -> LogregState:
@@ -68,9 +75,7 @@ def train_logreg(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, lr: float
     ``on_step(step, state, batch_indices)`` is called before each update.
     """
     state = LogregState(X.new_zeros(X.shape[1]), X.new_zeros(()))
-    batches = batch_order(X.shape[0], batch_size, epochs if steps is None else
-                          -(-steps * batch_size // X.shape[0]) + 1, seed)
-    for step, idx in enumerate(batches[:steps] if steps is not None else batches):
+    for step, idx in enumerate(_schedule(X.shape[0], batch_size, epochs, steps, seed)):
         if on_step is not None:
             on_step(step, state, idx)
         gw, gb = logreg_grad(X[idx], y[idx], state.w, state.b)
@@ -83,9 +88,7 @@ def train_gru(model: GRUClassifier, X: torch.Tensor, y: torch.Tensor, *, batch_s
               on_step: Callable[[int, GRUClassifier, torch.Tensor], None] | None = None) -> GRUClassifier:
     """Mini-batch SGD on the mean BCE-with-logits loss of the GRU classifier."""
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    batches = batch_order(X.shape[0], batch_size, epochs if steps is None else
-                          -(-steps * batch_size // X.shape[0]) + 1, seed)
-    for step, idx in enumerate(batches[:steps] if steps is not None else batches):
+    for step, idx in enumerate(_schedule(X.shape[0], batch_size, epochs, steps, seed)):
         if on_step is not None:
             on_step(step, model, idx)
         optimizer.zero_grad()

@@ -92,12 +92,11 @@ def _finite_difference_check(seed, device, dtype) -> CheckResult:
 
 
 def _extreme_logits(device, dtype):
+    """One feature x_i = z_i with w = 1, b = 0, so the logits are z (up to |z| = 1e4)."""
     z = torch.tensor([-EXTREME_LOGIT, -50.0, -20.0, 0.0, 20.0, 50.0, EXTREME_LOGIT], dtype=torch.float64)
     y = torch.tensor([1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0], dtype=torch.float64)
-    X = torch.ones(len(z), 1, dtype=torch.float64)
-    data = (X, y, torch.ones(1, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64))
-    scaled = (X * z[:, None], y, data[2], data[3])
-    return tuple(t.to(device, dtype) for t in scaled)
+    data = (z[:, None], y, torch.ones(1, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64))
+    return tuple(t.to(device, dtype) for t in data)
 
 
 def _extreme_checks(device, dtype, tol) -> Iterator[CheckResult]:

@@ -52,9 +52,14 @@ def variance_vs_batch_size(setting: Setting) -> FigureData:
                        "predicted_variance": predicted}, keys)
 
 
+def _checkpoints(updates: int) -> set[int]:
+    """The update indices at which a training curve is evaluated: CHECKPOINTS, evenly spaced."""
+    return {round(i * (updates - 1) / (CHECKPOINTS - 1)) for i in range(CHECKPOINTS)}
+
+
 def _logreg_curve(setting, batch, lr, updates):
     X, y = setting.logreg.X.to(setting.device), setting.logreg.y.to(setting.device)
-    marks = {round(i * (updates - 1) / (CHECKPOINTS - 1)) for i in range(CHECKPOINTS)}
+    marks = _checkpoints(updates)
     curve = []
 
     def record(step, state, idx):
@@ -72,7 +77,7 @@ def _gru_curve(setting, data, batch, lr, updates):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(setting.seed)
         model = numeric.GRUClassifier(X.shape[2], 8).to(setting.device)
-    marks = {round(i * (updates - 1) / (CHECKPOINTS - 1)) for i in range(CHECKPOINTS)}
+    marks = _checkpoints(updates)
     curve = []
 
     def record(step, model_, idx):

@@ -143,11 +143,6 @@ def _gru_setting(setting: Setting):
     return model, X, y
 
 
-def _gru_flat_grads(model, X, y):
-    grads = numeric.gru_per_sample_grads(model, X, y)
-    return torch.cat([g.reshape(len(y), -1) for g in grads.values()], dim=1)
-
-
 def wrong_share_over_training(setting: Setting) -> tuple[FigureData, FigureData]:
     """F4 (share from wrong samples over steps, both models) and F5 (GRU head picture over time)."""
     logreg_share = []
@@ -164,12 +159,12 @@ def wrong_share_over_training(setting: Setting) -> tuple[FigureData, FigureData]
 
     def record_gru(step, model_, idx):
         X, y = Xs[idx], ys[idx]
-        z, r, h_last = numeric.gru_residuals(model_, X, y)
-        wrong = (2 * y - 1) * z <= 0
-        stats = numeric.per_sample_batch_statistics(_gru_flat_grads(model_, X, y), wrong)[0]
+        stats = numeric.gru_batch_statistics(model_, X, y)[0]
         gru_share.append((stats.wrong_share, stats.wrong_count / stats.count))
         if step in marks:
-            head_norm = r.abs() * torch.sqrt((h_last * h_last).sum(1) + 1)
+            z, r, h_last = numeric.gru_residuals(model_, X, y)
+            wrong = (2 * y - 1) * z <= 0
+            head_norm = numeric.logreg_per_sample_norms(h_last, r)  # |r| sqrt(||h_T||^2 + 1)
             snapshots[marks[step]] = ((r + y).tolist(), y.tolist(), head_norm.tolist(), wrong.int().tolist())
 
     train_gru(model, Xs, ys, batch_size=setting.batch_size, lr=1.0, steps=setting.steps,
