@@ -6,6 +6,8 @@ code generated from those results, with torch autograd and with finite
 differences, on the CPU and on CUDA when present.
 """
 
+from symbolic import InputError as InputError
+
 from ._assert import assert_grad_matches as assert_grad_matches
 from ._batch_stats import BatchStatistics as BatchStatistics
 from ._batch_stats import GradientMoments as GradientMoments
@@ -54,4 +56,5 @@ __all__ = [
     "stream_logreg_moments",
     "tolerance",
     "verify",
+    "InputError",
 ]

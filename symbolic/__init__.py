@@ -14,8 +14,9 @@ from ._checker import targets as targets
 from ._derivation import Derivation as Derivation
 from ._derivation import Fact as Fact
 from ._derivation import Step as Step
+from ._errors import InputError as InputError
 from ._parse import FormulaError as FormulaError
 from ._sigmoid import sigmoid as sigmoid
 
 __all__ = ["catalog", "check", "targets", "Derivation", "Step", "Fact", "Target", "Verdict",
-           "FormulaError", "sigmoid"]
+           "FormulaError", "InputError", "sigmoid"]

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 import sympy as sp
 
+from ._errors import InputError
 from ._sigmoid import sigmoid
 
 __all__ = ["FormulaError", "parse_formula", "FUNCTIONS"]
@@ -37,7 +38,7 @@ _BINARY = {
 }
 
 
-class FormulaError(ValueError):
+class FormulaError(InputError):
     """The formula text is not an allowed expression; the message says why."""
 
 
