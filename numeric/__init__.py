@@ -22,6 +22,7 @@ from ._datafiles import open_labelled_file as open_labelled_file
 from ._gru import GRUClassifier as GRUClassifier
 from ._gru import gru_per_sample_grads as gru_per_sample_grads
 from ._gru import gru_residuals as gru_residuals
+from ._gru_model import GRUModel as GRUModel
 from ._logreg import logit_residual as logit_residual
 from ._logreg import logreg_grad as logreg_grad
 from ._logreg import logreg_per_sample_grads as logreg_per_sample_grads
@@ -44,6 +45,7 @@ __all__ = [
     "per_sample_batch_statistics",
     "CheckResult",
     "GRUClassifier",
+    "GRUModel",
     "gru_per_sample_grads",
     "gru_residuals",
     "open_labelled_file",

@@ -1,168 +1,214 @@
-"""A GRU binary classifier and its per-sample gradients by closed-form backprop through time.
+"""Per-sample gradients of a GRU binary classifier, and the classifier itself.
 
-PyTorch's GRU convention (gate blocks stacked r, z, n in the weights):
+The model is any module :class:`GRUModel` recognises: [nn.Embedding] -> nn.GRU (any layers,
+directions, batch_first, bias) -> nn.Linear on the last valid step -> [nn.Sigmoid].  With
+h the head's input (forward state at len - 1, backward state at step 0), z = v . h + c and
 
-    r_t = sigmoid(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)
-    u_t = sigmoid(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
-    n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
-    h_t = (1 - u_t) * n_t + u_t * h_{t-1}
+    dL/dz = sigmoid(z) - y                       (BCEWithLogitsLoss, ``bce_dL_dz``)
+    dL/dz = sigmoid(z) - y where p(1 - p) >= 1e-12, p = sigmoid(z)   (nn.Sigmoid + nn.BCELoss,
+                                                 ``sigmoid_bceloss_dL_dz``)
 
-(b_hn sits inside the product with r_t.)  The head gives z = v . h_T + c and
-the per-sample loss is BCE-with-logits, so dL/dz = sigmoid(z) - y and
-dL/dh_T = (sigmoid(z) - y) v (derivation ``gru_head_dL_dh``).  Going back one
-step (derivations ``gru_cell_*``), with g = dL/dh_t and gh_n = W_hn h_{t-1} + b_hn:
-
-    da_n = g (1 - u) (1 - n^2)          da_u = g (h_{t-1} - n) u (1 - u)
-    da_r = da_n gh_n r (1 - r)
-    dL/dh_{t-1} = g u + [da_r, da_u, da_n r] W_hh
-
-and the weight gradients are sums over time of outer products with x_t and
-h_{t-1}, computed for every sample at once by two batched matrix products.
+(where p(1 - p) < 1e-12 BCELoss's backward divides by 1e-12 instead of p(1 - p): the value
+returned there is that one, (p - y) p (1 - p) / 1e-12, exactly what autograd of the module
+gives; ``numeric.verify`` states the departure).  dL/dh = (dL/dz) v splits into the two
+directions' halves (``gru_bidirectional_head_split``); :mod:`._gru_bptt` carries it back
+through time and down the layers; an embedding row's gradient is the sum of the input
+gradients at the positions holding that token (``gru_embedding_row``).
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
-__all__ = ["GRUClassifier", "gru_per_sample_grads", "gru_residuals", "check_sequence_inputs", "cell_backward"]
+from symbolic import InputError
+
+from ._gru_bptt import backward_layer, forward_layer, to_frames, to_original_time
+from ._gru_inputs import SequenceBatch, check_labels, sequence_batch
+from ._gru_model import GRUModel
+from ._logreg import logit_residual
+
+__all__ = ["GRUClassifier", "gru_per_sample_grads", "gru_residuals", "head_dL_dz", "BCELOSS_EPSILON"]
+
+BCELOSS_EPSILON = 1e-12
 
 
 class GRUClassifier(nn.Module):
-    """One-layer GRU (``batch_first``) followed by a linear head on the last valid step.
+    """[Embedding ->] GRU -> Linear head on the last valid step [-> Sigmoid].
 
-    ``forward(X, lengths=None)`` takes X of shape [B, T, D] and returns logits [B].
+    ``GRUClassifier(input_size, hidden_size)`` is a one-layer, batch-first GRU on features
+    [B, T, input_size].  ``vocab_size`` puts an ``nn.Embedding(vocab_size, input_size)`` in front
+    (X is then token ids [B, T]); ``sigmoid=True`` ends in ``nn.Sigmoid`` (train with
+    ``nn.BCELoss``).  ``forward(X, lengths=None)`` takes a padded batch (with lengths) or a
+    ``PackedSequence`` and returns [B] logits (probabilities with ``sigmoid``).
     """
 
-    def __init__(self, input_size: int, hidden_size: int):
+    def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1, bidirectional: bool = False,
+                 vocab_size: int | None = None, batch_first: bool = True, bias: bool = True,
+                 dropout: float = 0.0, sigmoid: bool = False):
         super().__init__()
-        self.gru = nn.GRU(input_size, hidden_size, num_layers=1, batch_first=True)
-        self.head = nn.Linear(hidden_size, 1)
+        if vocab_size is not None:
+            self.embedding = nn.Embedding(vocab_size, input_size)
+        self.gru = nn.GRU(input_size, hidden_size, num_layers=num_layers, bias=bias, batch_first=batch_first,
+                          dropout=dropout, bidirectional=bidirectional)
+        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), 1)
+        if sigmoid:
+            self.sigmoid = nn.Sigmoid()
 
-    def last_hidden(self, X: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """h at each sequence's last valid step, shape [B, H]."""
-        outputs, _ = self.gru(X)
-        if lengths is None:
-            return outputs[:, -1]
-        return outputs[torch.arange(X.shape[0], device=X.device), lengths - 1]
+    def last_hidden(self, X, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """The head's input [B, K H]: the top layer's forward state at each sequence's last valid
+        step and, bidirectional, the backward state at step 0 (``h_n`` of the packed batch)."""
+        return _last_hidden(GRUModel.from_module(self), X, lengths)
 
-    def forward(self, X: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        check_sequence_inputs(self, X, None, lengths)
-        return self.head(self.last_hidden(X, lengths)).squeeze(-1)
-
-
-def check_sequence_inputs(model: GRUClassifier, X, y, lengths) -> None:
-    """X [B, T, D] floating, finite, on the model's device and dtype; y [B] in [0, 1]; 1 <= lengths <= T."""
-    if not isinstance(X, torch.Tensor) or X.dim() != 3:
-        raise ValueError(f"X: expected a tensor of shape [B, T, D], got "
-                         f"{tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__}")
-    weight = model.gru.weight_ih_l0
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"X: empty batch or sequence, shape {tuple(X.shape)}")
-    if X.shape[2] != model.gru.input_size:
-        raise ValueError(f"X: expected D = {model.gru.input_size} features, got shape {tuple(X.shape)}")
-    if X.dtype != weight.dtype or X.device != weight.device:
-        raise ValueError(f"X: {X.dtype} on {X.device}, but the model is {weight.dtype} on {weight.device}")
-    if not bool(torch.isfinite(X).all()):
-        raise ValueError("X: contains NaN or infinite values")
-    if y is not None:
-        if not isinstance(y, torch.Tensor) or y.shape != (X.shape[0],) or y.dtype != X.dtype:
-            raise ValueError(f"y: expected shape ({X.shape[0]},) and dtype {X.dtype}, got "
-                             f"{tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__}")
-        if y.device != X.device:
-            raise ValueError(f"y: on {y.device}, but X is on {X.device}")
-        if not bool(torch.isfinite(y).all()) or bool(((y < 0) | (y > 1)).any()):
-            raise ValueError("y: labels must be finite and lie in [0, 1]")
-    if lengths is not None:
-        if not isinstance(lengths, torch.Tensor) or lengths.shape != (X.shape[0],) \
-                or lengths.dtype.is_floating_point:
-            raise ValueError(f"lengths: expected an integer tensor of shape ({X.shape[0]},)")
-        if bool(((lengths < 1) | (lengths > X.shape[1])).any()):
-            raise ValueError(f"lengths: every length must lie in [1, {X.shape[1]}], got "
-                             f"min {int(lengths.min())} and max {int(lengths.max())}")
+    def forward(self, X, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        z = self.head(self.last_hidden(X, lengths)).squeeze(-1)
+        return self.sigmoid(z) if hasattr(self, "sigmoid") else z
 
 
-def _forward_with_gates(model: GRUClassifier, X: torch.Tensor):
-    """Run the GRU recurrence, keeping every step's gates, time-major ([T, B, .]).
+def _last_hidden(model: GRUModel, X, lengths) -> torch.Tensor:
+    batch = sequence_batch(model, X, lengths)
+    x = batch.inputs if model.embedding is None else model.embedding(batch.inputs)
+    if lengths is None and not batch.packed:
+        _, h_n = model.gru(x.transpose(0, 1) if model.gru.batch_first else x)
+    else:
+        _, h_n = model.gru(pack_padded_sequence(x, batch.lengths.cpu(), enforce_sorted=False))
+    return h_n[-model.directions:].transpose(0, 1).reshape(batch.size, -1)
 
-    Returns h_t [T, B, H], the sigmoid gates [r, u] [T, B, 2H], n [T, B, H] and
-    gh_n = W_hn h_{t-1} + b_hn [T, B, H].
+
+def head_dL_dz(z: torch.Tensor, y: torch.Tensor, *, after_sigmoid: bool) -> torch.Tensor:
+    """dL/dz of BCEWithLogitsLoss (``after_sigmoid=False``) or of nn.BCELoss(nn.Sigmoid(z)).
+
+    Both are the stable residual sigmoid(z) - y (``logit_residual``) except, after a sigmoid,
+    where p(1 - p) < 1e-12: there BCELoss's backward gives (p - y) / 1e-12 * p (1 - p).
     """
-    gru = model.gru
-    B, T, _ = X.shape
-    H = gru.hidden_size
-    gi = torch.nn.functional.linear(X.transpose(0, 1), gru.weight_ih_l0, gru.bias_ih_l0)
-    W_hh_T, b_hh = gru.weight_hh_l0.t(), gru.bias_hh_l0
-    hs, gates = X.new_empty(T, B, H), X.new_empty(T, B, 2 * H)
-    ns, gh_n = X.new_empty(T, B, H), X.new_empty(T, B, H)
-    h = X.new_zeros(B, H)
-    for t in range(T):
-        gh = torch.addmm(b_hh, h, W_hh_T)
-        torch.sigmoid(gi[t, :, :2 * H] + gh[:, :2 * H], out=gates[t])
-        gh_n[t] = gh[:, 2 * H:]
-        torch.tanh(torch.addcmul(gi[t, :, 2 * H:], gates[t, :, :H], gh_n[t]), out=ns[t])
-        torch.addcmul(ns[t], gates[t, :, H:], h - ns[t], out=hs[t])
-        h = hs[t]
-    return hs, gates, ns, gh_n
-
-
-def cell_backward(g: torch.Tensor, gates: torch.Tensor, n: torch.Tensor, h_prev: torch.Tensor,
-                  gh_n: torch.Tensor, W_hh: torch.Tensor, d_gi: torch.Tensor, d_gh: torch.Tensor) -> torch.Tensor:
-    """One step back through a GRU cell (derivations ``gru_cell_*`` and ``gru_bptt_recurrence``).
-
-    With g = dL/dh_t, writes dL/d(W_ih x + b_ih) into ``d_gi`` and dL/d(W_hh h + b_hh) into
-    ``d_gh`` (both [B, 3H], blocks r, z, n) and returns dL/dh_{t-1} = g u + d_gh W_hh.
-    """
-    H = n.shape[1]
-    r, u = gates[:, :H], gates[:, H:]
-    da_n = torch.mul(g * (1 - u), 1 - n * n, out=d_gi[:, 2 * H:])
-    torch.mul(g * (h_prev - n), u * (1 - u), out=d_gi[:, H:2 * H])
-    torch.mul(da_n * gh_n, r * (1 - r), out=d_gi[:, :H])
-    d_gh[:, :2 * H] = d_gi[:, :2 * H]
-    torch.mul(da_n, r, out=d_gh[:, 2 * H:])
-    return torch.addmm(g * u, d_gh, W_hh)
-
-
-def gru_residuals(model: GRUClassifier, X: torch.Tensor, y: torch.Tensor,
-                  lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(z, r, h_T): logits, residuals sigmoid(z_i) - y_i and last valid hidden states, no graph."""
-    with torch.no_grad():
-        h_last = model.last_hidden(X, lengths)
-        z = model.head(h_last).squeeze(-1)
-        return z, torch.sigmoid(z) - y, h_last
+    residual = logit_residual(z, y)
+    if not after_sigmoid:
+        return residual
+    p = torch.sigmoid(z)
+    curvature = (1 - p) * p
+    clamped = (p - y) / curvature.clamp_min(BCELOSS_EPSILON) * (1 - p) * p
+    return torch.where(curvature < BCELOSS_EPSILON, clamped, residual)
 
 
 @torch.no_grad()
-def gru_per_sample_grads(model: GRUClassifier, X: torch.Tensor, y: torch.Tensor,
-                         lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-    """Per-sample gradients of each sample's own, unreduced BCE-with-logits loss.
+def gru_residuals(model: nn.Module, X, y: torch.Tensor,
+                  lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(z, dL/dz, h): logits, residuals (sigmoid(z) - y, see :func:`head_dL_dz`) and head inputs."""
+    parts = GRUModel.from_module(model)
+    h_last = _last_hidden(parts, X, lengths)
+    z = nn.functional.linear(h_last, parts.head.weight, parts.head.bias).squeeze(-1)
+    return z, head_dL_dz(z, y, after_sigmoid=parts.sigmoid), h_last
 
-    **Returns** a dict keyed like ``model.named_parameters()``, each ``[B, *param.shape]``.
-    One pass backwards over time for the whole batch; no loop over samples.
+
+@torch.no_grad()
+def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor,
+                         lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """Per-sample gradients of each sample's own, unreduced loss (BCE-with-logits on the head's
+    logit, or nn.BCELoss after its nn.Sigmoid), for every parameter of ``model``.
+
+    **Arguments**: ``model`` an ``nn.Module`` of the shape :class:`GRUModel` recognises (or a
+    GRUModel); ``X`` a padded batch (layout as the model's nn.GRU says; token ids when it starts
+    with nn.Embedding) or a ``PackedSequence``; ``y`` [B] labels in [0, 1]; ``lengths`` [B].
+
+    **Returns** a dict keyed like ``model.named_parameters()``, each ``[B, *param.shape]``:
+    one backward pass over time for the whole batch, no loop over samples.
+
+    **Raises** :class:`InputError` for an unrecognised model, a forward that computes something
+    else than the recognised composition, or bad inputs.
     """
-    check_sequence_inputs(model, X, y, lengths)
-    B, T, _ = X.shape
-    last = torch.full((B,), T, device=X.device) if lengths is None else lengths.to(X.device)
-    H = model.gru.hidden_size
-    hs, gates, ns, gh_n = _forward_with_gates(model, X)
-    H_prev = torch.cat([hs.new_zeros(1, B, H), hs[:-1]])
-    h_last = hs[last - 1, torch.arange(B, device=X.device)]
-    residual = torch.sigmoid(model.head(h_last).squeeze(-1)) - y
-    W_hh = model.gru.weight_hh_l0
-    d_gi, d_gh = X.new_empty(T, B, 3 * H), X.new_empty(T, B, 3 * H)
-    seed = residual[:, None] * model.head.weight[0]
-    starts = (last[None, :] - 1 == torch.arange(T, device=X.device)[:, None]).to(X.dtype)
-    start_steps = set((last - 1).tolist())
-    g = X.new_zeros(B, H)
-    for t in range(T - 1, -1, -1):
-        if t in start_steps:
-            g = torch.addcmul(g, seed, starts[t, :, None])
-        g = cell_backward(g, gates[t], ns[t], H_prev[t], gh_n[t], W_hh, d_gi[t], d_gh[t])
-    return {
-        "gru.weight_ih_l0": torch.einsum("tbg,btd->bgd", d_gi, X),
-        "gru.weight_hh_l0": torch.einsum("tbg,tbh->bgh", d_gh, H_prev),
-        "gru.bias_ih_l0": d_gi.sum(0),
-        "gru.bias_hh_l0": d_gh.sum(0),
-        "head.weight": (residual[:, None] * h_last)[:, None, :],
-        "head.bias": residual[:, None],
-    }
+    parts = GRUModel.from_module(model)
+    batch = sequence_batch(parts, X, lengths)
+    check_labels(y, batch, parts.gru.weight_ih_l0.dtype)
+    tapes, h_last, z = _forward(parts, batch)
+    if parts.module is not None:
+        _check_forward(parts, X, lengths, batch, z)
+    dL_dz = head_dL_dz(z, y, after_sigmoid=parts.sigmoid)
+    grads = {id(parts.head.weight): (dL_dz[:, None] * h_last)[:, None, :]}
+    if parts.head.bias is not None:
+        grads[id(parts.head.bias)] = dL_dz[:, None]
+    grads.update(_backward(parts, batch, tapes, dL_dz[:, None] * parts.head.weight[0]))
+    return {name: _owned(grads, name, p, batch.size) for name, p in parts.named_parameters()}
+
+
+def _owned(grads: dict, name: str, p: torch.Tensor, B: int) -> torch.Tensor:
+    if id(p) not in grads:
+        raise InputError(f"model: parameter {name} belongs to none of the recognised parts")
+    return grads[id(p)]
+
+
+def _forward(parts: GRUModel, batch: SequenceBatch):
+    """Every layer's tape, the head's input h [B, K H] and the logits z [B]."""
+    lengths, gru = batch.lengths, parts.gru
+    x = batch.inputs[:int(lengths.max())]
+    if parts.embedding is not None:
+        x = nn.functional.embedding(x, parts.embedding.weight)
+    tapes = []
+    for layer in range(gru.num_layers):
+        tape, x = forward_layer(gru, layer, x, lengths)
+        tapes.append(tape)
+    h_last = tapes[-1].states[lengths - 1, :, torch.arange(batch.size, device=x.device)].reshape(batch.size, -1)
+    z = nn.functional.linear(h_last, parts.head.weight, parts.head.bias).squeeze(-1)
+    return tapes, h_last, z
+
+
+def _backward(parts: GRUModel, batch: SequenceBatch, tapes, dL_dh: torch.Tensor) -> dict:
+    """Per-sample gradients of every GRU (and embedding) parameter, from dL/dh of the head's input."""
+    gru, lengths, K, B = parts.gru, batch.lengths, parts.directions, batch.size
+    T = tapes[0].states.shape[0]
+    reaching = dL_dh.new_zeros(T, K, B, gru.hidden_size)
+    reaching[lengths - 1, :, torch.arange(B, device=dL_dh.device)] = dL_dh.view(B, K, -1)
+    grads = {}
+    for layer in range(gru.num_layers - 1, -1, -1):
+        per_direction, d_frames = backward_layer(gru, layer, tapes[layer], reaching)
+        for k, values in enumerate(per_direction):
+            suffix = f"_l{layer}" + ("_reverse" if k else "")
+            names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if gru.bias else ())
+            grads.update({id(getattr(gru, n + suffix)): v for n, v in zip(names, values)})
+        d_input = to_original_time(d_frames, lengths)
+        if layer > 0:
+            reaching = to_frames(d_input, lengths, K)
+    if parts.embedding is not None:
+        grads[id(parts.embedding.weight)] = _embedding_rows(parts.embedding, batch.inputs[:T], d_input)
+    return grads
+
+
+def _embedding_rows(embedding: nn.Embedding, ids: torch.Tensor, d_x: torch.Tensor) -> torch.Tensor:
+    """dL/dE[v] per sample = sum of dL/dx_t over the steps t with token v (none for padding_idx)."""
+    T, B = ids.shape
+    V, E = embedding.weight.shape
+    rows = (torch.arange(B, device=ids.device)[None, :] * V + ids).reshape(-1)
+    out = d_x.new_zeros(B * V, E).index_add_(0, rows, d_x.reshape(-1, E)).view(B, V, E)
+    if embedding.padding_idx is not None:
+        out[:, embedding.padding_idx] = 0
+    return out
+
+
+def _check_forward(parts: GRUModel, X, lengths, batch: SequenceBatch, z: torch.Tensor) -> None:
+    """Run the module's own forward on its shortest and longest sequence and require the
+    recognised composition's output: a module that pools or reads another step is refused."""
+    index = torch.unique(torch.stack([batch.lengths.argmin(), batch.lengths.argmax()]))
+    if isinstance(X, PackedSequence):
+        args, call = (pack_padded_sequence(batch.inputs[:, index], batch.lengths[index].cpu(),
+                                           enforce_sorted=False),), "model(packed)"
+    else:
+        args = (X.index_select(0 if parts.gru.batch_first else 1, index),)
+        args, call = (args, "model(X)") if lengths is None else (args + (lengths[index],), "model(X, lengths)")
+    try:
+        out = parts.module(*args)
+    except Exception as error:
+        raise InputError(f"model: calling its forward as {call} on two of the samples failed "
+                         f"({type(error).__name__}: {error})") from error
+    want = torch.sigmoid(z[index]) if parts.sigmoid else z[index]
+    if not isinstance(out, torch.Tensor) or out.numel() != len(index):
+        raise InputError(f"model: its forward returned {type(out).__name__}"
+                         f"{tuple(out.shape) if isinstance(out, torch.Tensor) else ''}; expected one "
+                         f"{'probability' if parts.sigmoid else 'logit'} per sample")
+    rtol = 1e-3 if out.dtype != torch.float64 else 1e-8
+    if not torch.allclose(out.reshape(-1).to(want.dtype), want, rtol=rtol, atol=rtol):
+        raise InputError(
+            f"model: its forward returned {out.reshape(-1).tolist()} on samples {index.tolist()}, but "
+            f"the recognised composition {'sigmoid(head(h))' if parts.sigmoid else 'head(h)'} with h the "
+            f"last valid step{' (forward at len - 1, backward at 0)' if parts.directions == 2 else ''} gives "
+            f"{want.tolist()}; pack variable lengths (pack_padded_sequence) and read h_n, and use an "
+            f"nn.Sigmoid module (not torch.sigmoid) when the loss is nn.BCELoss")

@@ -1,4 +1,4 @@
-"""Checks for the GRU classifier: closed-form BPTT against torch autograd."""
+"""Checks for GRU classifiers: closed-form BPTT against per-sample autograd of the module itself."""
 
 from __future__ import annotations
 
@@ -6,78 +6,113 @@ from dataclasses import replace
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from ._compare import CheckResult, compare
-from ._gru import GRUClassifier, cell_backward, gru_per_sample_grads
+from ._gru import GRUClassifier, gru_per_sample_grads
+from ._gru_bptt import cell_coefficients, cell_step_back
+from ._gru_model import GRUModel
 from ._tolerances import tolerance
 
-__all__ = ["gru_checks", "gru_problem", "autograd_per_sample"]
+__all__ = ["gru_checks", "gru_problem", "autograd_per_sample", "sample_loss", "CONFIGURATIONS"]
 
-BATCH, STEPS, INPUTS, HIDDEN = 6, 7, 3, 5
+BATCH, STEPS, INPUTS, HIDDEN, VOCABULARY = 6, 7, 3, 5, 11
+
+# (label, GRUClassifier options, input form): the representative set numeric.verify runs
+CONFIGURATIONS = (
+    ("1 layer, full length", {}, "padded"),
+    ("1 layer, variable lengths", {}, "lengths"),
+    ("embedding, 2 layers, bidirectional, sigmoid + BCELoss, packed",
+     {"vocab_size": VOCABULARY, "num_layers": 2, "bidirectional": True, "sigmoid": True}, "packed"),
+    ("3 layers, time-first, no bias, bidirectional, variable lengths",
+     {"num_layers": 3, "batch_first": False, "bias": False, "bidirectional": True}, "lengths"),
+)
 
 
-def gru_problem(seed: int, device, dtype, *, ragged: bool = False):
-    """A small classifier and batch; ``ragged`` gives every sequence its own length."""
+def gru_problem(seed: int, device, dtype, options: dict | None = None, form: str = "padded"):
+    """A small classifier and batch: X padded ("padded", "lengths") or packed ("packed")."""
+    options = options or {}
     gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = GRUClassifier(INPUTS, HIDDEN).to(device=device, dtype=dtype)
-    X = torch.randn(BATCH, STEPS, INPUTS, generator=gen, dtype=torch.float64).to(device, dtype)
+        model = GRUClassifier(INPUTS, HIDDEN, **options).to(device=device, dtype=dtype)
+    batch_first = options.get("batch_first", True)
+    shape = (BATCH, STEPS) if batch_first else (STEPS, BATCH)
+    if "vocab_size" in options:
+        X = torch.randint(0, options["vocab_size"], shape, generator=gen).to(device)
+    else:
+        X = torch.randn(*shape, INPUTS, generator=gen, dtype=torch.float64).to(device, dtype)
     y = torch.rand(BATCH, generator=gen, dtype=torch.float64).to(device, dtype)
-    lengths = torch.randint(1, STEPS + 1, (BATCH,), generator=gen).to(device) if ragged else None
+    lengths = torch.randint(1, STEPS + 1, (BATCH,), generator=gen).to(device) if form != "padded" else None
+    if form == "packed":
+        X, lengths = pack_padded_sequence(X, lengths.cpu(), batch_first=batch_first, enforce_sorted=False), None
     return model, X, y, lengths
 
 
+def sample_loss(model: nn.Module, output: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """nn.BCELoss after the model's nn.Sigmoid, BCE-with-logits otherwise."""
+    if GRUModel.from_module(model).sigmoid:
+        return nn.functional.binary_cross_entropy(output.reshape(-1), y, reduction=reduction)
+    return nn.functional.binary_cross_entropy_with_logits(output.reshape(-1), y, reduction=reduction)
+
+
+def _one_sample(model, X, lengths, i: int):
+    """The arguments of model(...) for sample i alone, in the form X came in."""
+    if isinstance(X, PackedSequence):
+        padded, all_lengths = pad_packed_sequence(X)
+        return (pack_padded_sequence(padded[:, i:i + 1], all_lengths[i:i + 1], enforce_sorted=False),)
+    batch_first = GRUModel.from_module(model).gru.batch_first
+    X_i = X[i:i + 1] if batch_first else X[:, i:i + 1]
+    return (X_i,) if lengths is None else (X_i, lengths[i:i + 1])
+
+
 def autograd_per_sample(model, X, y, lengths=None) -> dict[str, torch.Tensor]:
-    """One backward pass per sample through nn.GRU (the reference)."""
+    """One backward pass per sample through the unmodified module (the reference)."""
     rows = []
-    for i in range(X.shape[0]):
-        model.zero_grad()
-        length = None if lengths is None else lengths[i:i + 1]
-        nn.functional.binary_cross_entropy_with_logits(model(X[i:i + 1], length), y[i:i + 1]).backward()
-        rows.append({name: p.grad.detach().clone() for name, p in model.named_parameters()})
+    for i in range(y.shape[0]):
+        model.zero_grad(set_to_none=True)
+        sample_loss(model, model(*_one_sample(model, X, lengths, i)), y[i:i + 1]).backward()
+        rows.append({name: torch.zeros_like(p) if p.grad is None else p.grad.detach().clone()
+                     for name, p in model.named_parameters()})
     return {name: torch.stack([row[name] for row in rows]) for name in rows[0]}
 
 
-def _per_sample_check(seed, device, dtype, tol, ragged: bool) -> CheckResult:
-    model, X, y, lengths = gru_problem(seed, device, dtype, ragged=ragged)
+def _per_sample_check(seed, device, dtype, tol, label, options, form) -> CheckResult:
+    model, X, y, lengths = gru_problem(seed, device, dtype, options, form)
     closed = gru_per_sample_grads(model, X, y, lengths)
     reference = autograd_per_sample(model, X, y, lengths)
-    label = "variable lengths" if ragged else "full length"
     return compare(f"per-sample BPTT = autograd per sample, every parameter ({label})",
                    list(closed.values()), [reference[k] for k in closed], device=device, dtype=dtype, **tol)
 
 
 def _summed_check(seed, device, dtype, tol) -> CheckResult:
-    model, X, y, lengths = gru_problem(seed, device, dtype, ragged=True)
+    _, options, form = CONFIGURATIONS[2]
+    model, X, y, lengths = gru_problem(seed, device, dtype, options, form)
     closed = gru_per_sample_grads(model, X, y, lengths)
     model.zero_grad()
-    nn.functional.binary_cross_entropy_with_logits(model(X, lengths), y, reduction="sum").backward()
-    return compare("sum of per-sample BPTT = autograd of the summed batch loss",
-                   [g.sum(0) for g in closed.values()], [p.grad for p in model.parameters()],
-                   device=device, dtype=dtype, **tol)
+    sample_loss(model, model(X), y, reduction="sum").backward()
+    return compare("sum of per-sample BPTT = autograd of the summed batch loss (embedding, 2 layers, "
+                   "bidirectional, packed)", [g.sum(0) for g in closed.values()],
+                   [p.grad for p in model.parameters()], device=device, dtype=dtype, **tol)
 
 
 def _cell_check(seed, device, dtype, tol) -> CheckResult:
     """One cell step: the closed-form backward against autograd of nn.GRUCell."""
-    model, X, _, _ = gru_problem(seed, device, dtype)
-    gru = model.gru
+    torch.manual_seed(seed)
     cell = nn.GRUCell(INPUTS, HIDDEN).to(device, dtype)
-    with torch.no_grad():
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(cell, name).copy_(getattr(gru, name + "_l0"))
     gen = torch.Generator().manual_seed(seed + 3)
     h = torch.randn(BATCH, HIDDEN, generator=gen, dtype=torch.float64).to(device, dtype).requires_grad_(True)
-    x = X[:, 0].clone().requires_grad_(True)
+    x = torch.randn(BATCH, INPUTS, generator=gen, dtype=torch.float64).to(device, dtype).requires_grad_(True)
     upstream = torch.randn(BATCH, HIDDEN, generator=gen, dtype=torch.float64).to(device, dtype)
     (cell(x, h) * upstream).sum().backward()
     with torch.no_grad():
         gi = nn.functional.linear(x, cell.weight_ih, cell.bias_ih)
         gh = nn.functional.linear(h, cell.weight_hh, cell.bias_hh)
-        gates = torch.sigmoid(gi[:, :2 * HIDDEN] + gh[:, :2 * HIDDEN])
-        n = torch.tanh(gi[:, 2 * HIDDEN:] + gates[:, :HIDDEN] * gh[:, 2 * HIDDEN:])
-        d_gi, d_gh = torch.empty_like(gi), torch.empty_like(gh)
-        dh = cell_backward(upstream, gates, n, h, gh[:, 2 * HIDDEN:], cell.weight_hh, d_gi, d_gh)
+        u, coef_h, coef_n = cell_coefficients(gi, gh, h)
+        d_gh = gh.new_empty(1, BATCH, 3, HIDDEN)
+        dh = cell_step_back(upstream[None], u[None], coef_h[None], cell.weight_hh[None], d_gh)[0]
+        d_gh = d_gh[0].reshape(BATCH, -1)
+        d_gi = torch.cat([d_gh[:, :2 * HIDDEN], upstream * coef_n], dim=1)
         got = [dh, d_gi @ cell.weight_ih, d_gi.T @ x, d_gh.T @ h, d_gi.sum(0), d_gh.sum(0)]
     want = [h.grad, x.grad, cell.weight_ih.grad, cell.weight_hh.grad, cell.bias_ih.grad, cell.bias_hh.grad]
     return compare("one cell step backward (dh, dx, weights, biases) = autograd of nn.GRUCell",
@@ -90,7 +125,6 @@ def gru_checks(seed: int, device, dtype) -> list[CheckResult]:
     # cuDNN may run float32 RNNs in TF32 (10-bit mantissa); the witness must be full float32
     with torch.backends.cudnn.flags(enabled=True, allow_tf32=False):
         results = [_cell_check(seed, device, dtype, tol),
-                   _per_sample_check(seed, device, dtype, tol, ragged=False),
-                   _per_sample_check(seed, device, dtype, tol, ragged=True),
+                   *(_per_sample_check(seed, device, dtype, tol, *config) for config in CONFIGURATIONS),
                    _summed_check(seed, device, dtype, tol)]
     return [replace(r, name="gru: " + r.name) for r in results]

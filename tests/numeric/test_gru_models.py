@@ -1,0 +1,193 @@
+"""Per-sample BPTT for GRU classifiers of every recognised shape, against per-sample autograd of
+the unmodified module (float64, tight), plus the model adapter's refusals."""
+
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+import numeric
+from numeric._verify_gru import autograd_per_sample, sample_loss
+
+B, T, D, H, V = 4, 5, 3, 3, 7
+
+# (num_layers, bidirectional, batch_first, bias, embedding, sigmoid, form): every option, and the
+# combinations that interact (reversal with variable lengths and packing, layer coupling with both
+# directions, the embedding below a stack), without the full product
+MATRIX = [
+    (1, False, True, True, False, False, "padded"),
+    (1, True, True, True, False, False, "variable"),
+    (1, True, False, False, True, True, "packed"),
+    (2, False, False, True, False, True, "variable"),
+    (2, True, True, False, False, False, "packed"),
+    (2, True, True, True, True, True, "variable"),
+    (2, True, False, True, True, False, "equal"),
+    (3, False, True, False, True, False, "packed"),
+    (3, True, False, True, False, True, "padded"),
+    (3, True, True, True, True, False, "variable"),
+]
+
+
+def problem(layers, bidirectional, batch_first, bias, embedding, sigmoid, form, dtype=torch.float64, seed=0):
+    torch.manual_seed(seed)
+    model = numeric.GRUClassifier(D, H, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first,
+                                  bias=bias, vocab_size=V if embedding else None, sigmoid=sigmoid).to(dtype)
+    shape = (B, T) if batch_first else (T, B)
+    X = torch.randint(0, V, shape) if embedding else torch.randn(*shape, D, dtype=dtype)
+    y = torch.rand(B, dtype=dtype)
+    lengths = {"padded": None, "equal": torch.full((B,), T), "variable": torch.tensor([5, 1, 3, 4])}.get(form)
+    if form == "packed":
+        X = pack_padded_sequence(X, torch.tensor([2, 5, 1, 4]), batch_first=batch_first, enforce_sorted=False)
+    return model, X, y, lengths
+
+
+def relative_error(got, want):
+    """Per sample: max |got - want| / max |want| over the parameter's entries."""
+    diff = (got - want).abs().reshape(len(got), -1).amax(1)
+    scale = want.abs().reshape(len(want), -1).amax(1).clamp_min(1e-30)
+    return float((diff / scale).max())
+
+
+def assert_matches(got, want, model, bound):
+    assert list(got) == [name for name, _ in model.named_parameters()]
+    for name, p in model.named_parameters():
+        assert got[name].shape == (B, *p.shape), name
+        assert relative_error(got[name], want[name]) <= bound, name
+
+
+@pytest.mark.parametrize("config", MATRIX, ids=lambda c: "L{}-bi{:d}-bf{:d}-bias{:d}-emb{:d}-sig{:d}-{}".format(*c))
+def test_matches_per_sample_autograd_float64(config):
+    model, X, y, lengths = problem(*config)
+    assert_matches(numeric.gru_per_sample_grads(model, X, y, lengths), autograd_per_sample(model, X, y, lengths),
+                   model, 1e-10)
+
+
+@pytest.mark.parametrize("config", [MATRIX[5], MATRIX[7]])
+def test_matches_per_sample_autograd_float32(config):
+    model, X, y, lengths = problem(*config, dtype=torch.float32)
+    assert_matches(numeric.gru_per_sample_grads(model, X, y, lengths), autograd_per_sample(model, X, y, lengths),
+                   model, 1e-4)
+
+
+def test_sum_over_samples_is_the_summed_loss_gradient():
+    model, X, y, lengths = problem(2, True, True, True, True, True, "packed")
+    got = numeric.gru_per_sample_grads(model, X, y, lengths)
+    sample_loss(model, model(X), y, reduction="sum").backward()
+    for name, p in model.named_parameters():
+        torch.testing.assert_close(got[name].sum(0), p.grad, rtol=1e-10, atol=1e-12)
+
+
+class UserClassifier(nn.Module):
+    """Written the way people write it: nothing from gradproof, padding_idx, Sequential head."""
+
+    def __init__(self, head=None):
+        super().__init__()
+        self.embed = nn.Embedding(V, 4, padding_idx=0)
+        self.rnn = nn.GRU(4, H, num_layers=2, bidirectional=True, batch_first=True)
+        self.classifier = head or nn.Sequential(nn.Linear(2 * H, 1), nn.Sigmoid())
+
+    def forward(self, ids, lengths):
+        packed = pack_padded_sequence(self.embed(ids), lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, h_n = self.rnn(packed)
+        return self.classifier(torch.cat([h_n[-2], h_n[-1]], dim=1)).squeeze(1)
+
+
+def user_problem(module=None):
+    torch.manual_seed(1)
+    model = (module or UserClassifier()).double().eval()
+    ids = torch.randint(0, V, (B, T))
+    ids[1, 3:] = 0
+    return model, ids, torch.rand(B, dtype=torch.float64), torch.tensor([5, 3, 2, 5])
+
+
+def test_a_plain_user_module():
+    model, ids, y, lengths = user_problem()
+    got = numeric.gru_per_sample_grads(model, ids, y, lengths)
+    assert_matches(got, autograd_per_sample(model, ids, y, lengths), model, 1e-10)
+    assert "embed.weight" in got and float(got["embed.weight"][:, 0].abs().max()) == 0.0
+
+
+def test_bceloss_clamp_is_reproduced_where_sigmoid_saturates():
+    model, ids, y, lengths = user_problem()
+    with torch.no_grad():
+        model.classifier[0].bias.fill_(40.0)   # p (1 - p) < 1e-12: BCELoss's backward clamps
+    y = torch.tensor([0.0, 1.0, 0.3, 0.0], dtype=torch.float64)
+    got = numeric.gru_per_sample_grads(model, ids, y, lengths)
+    assert_matches(got, autograd_per_sample(model, ids, y, lengths), model, 1e-10)
+    z, dL_dz, _ = numeric.gru_residuals(model, ids, y, lengths)
+    residual = numeric.logit_residual(z, y)
+    assert float((dL_dz - residual).abs()[[0, 2, 3]].min()) > 0.5   # the clamp, not sigmoid(z) - y
+
+
+class MeanPooled(UserClassifier):
+    def forward(self, ids, lengths):
+        out, _ = self.rnn(self.embed(ids))
+        return self.classifier(out.mean(1)).squeeze(1)
+
+
+class LogitsThroughTorchSigmoid(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru, self.head = nn.GRU(D, H, batch_first=True), nn.Linear(H, 1)
+
+    def forward(self, X):
+        return torch.sigmoid(self.head(self.gru(X)[0][:, -1])).squeeze(1)
+
+
+def _dropout_model():
+    model = numeric.GRUClassifier(D, H, num_layers=2, dropout=0.5).double()
+    return model.train()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: UserClassifier(nn.Sequential(nn.Linear(2 * H, 4), nn.Linear(4, 1))), "found 2 head parts"),
+    (lambda: UserClassifier(nn.Sequential(nn.Linear(2 * H, 1), nn.Tanh())), r"found classifier.1 \(Tanh\)"),
+    (lambda: UserClassifier(nn.Linear(2 * H, 2)), r"head is nn.Linear\(6, 2\); expected nn.Linear\(6, 1\)"),
+    (lambda: UserClassifier(nn.Sequential(nn.Dropout(0.2), nn.Linear(2 * H, 1))).train(), "nn.Dropout.*training"),
+    (lambda: MeanPooled(), "its forward returned"),
+])
+def test_unrecognised_models_are_refused(make, message):
+    torch.manual_seed(0)
+    model = make().double()
+    ids, y, lengths = torch.randint(0, V, (B, T)), torch.rand(B, dtype=torch.float64), torch.full((B,), T)
+    with pytest.raises(numeric.InputError, match=message):
+        numeric.gru_per_sample_grads(model, ids, y, lengths)
+
+
+def test_training_mode_dropout_between_layers_is_refused_and_eval_mode_is_exact():
+    model = _dropout_model()
+    X, y = torch.randn(B, T, D, dtype=torch.float64), torch.rand(B, dtype=torch.float64)
+    with pytest.raises(numeric.InputError, match="dropout=0.5 between layers and is in training mode"):
+        numeric.gru_per_sample_grads(model, X, y)
+    model.eval()
+    assert_matches(numeric.gru_per_sample_grads(model, X, y), autograd_per_sample(model, X, y), model, 1e-10)
+
+
+def test_a_probability_without_nn_sigmoid_is_refused():
+    model = LogitsThroughTorchSigmoid().double()
+    with pytest.raises(numeric.InputError, match="use an nn.Sigmoid module"):
+        numeric.gru_per_sample_grads(model, torch.randn(B, T, D, dtype=torch.float64), torch.rand(B).double())
+
+
+@pytest.mark.parametrize("bad, message", [
+    (lambda ids, y, L: (ids - 1, y, L), r"token ids must lie in \[0, 6\].*min -1"),
+    (lambda ids, y, L: (ids + V, y, L), r"token ids must lie in \[0, 6\].*max 1[0-3]"),
+    (lambda ids, y, L: (ids.double(), y, L), "token ids must be an integer tensor"),
+    (lambda ids, y, L: (ids[:, :, None], y, L), r"token ids of shape \[B, T\]"),
+    (lambda ids, y, L: (ids, y, torch.tensor([5, 0, 2, 5])), r"every length must lie in \[1, 5\]"),
+    (lambda ids, y, L: (ids, y, torch.tensor([5, 6, 2, 5])), r"every length must lie in \[1, 5\]"),
+    (lambda ids, y, L: (pack_padded_sequence(ids, L, batch_first=True, enforce_sorted=False), y, L),
+     "PackedSequence carries its own lengths"),
+    (lambda ids, y, L: (pack_padded_sequence(ids[:3], L[:3], batch_first=True, enforce_sorted=False), y, None),
+     r"y: expected shape \(3,\).*PackedSequence's batch size"),
+])
+def test_bad_inputs_are_refused(bad, message):
+    model, ids, y, lengths = user_problem()
+    with pytest.raises(numeric.InputError, match=message):
+        numeric.gru_per_sample_grads(model, *bad(ids, y, lengths))
+
+
+def test_adapter_finds_the_parts():
+    parts = numeric.GRUModel.from_module(UserClassifier())
+    assert (parts.gru.num_layers, parts.directions, parts.sigmoid) == (2, 2, True)
+    assert parts.embedding.padding_idx == 0 and parts.head.in_features == 2 * H
