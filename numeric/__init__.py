@@ -27,11 +27,16 @@ from ._logreg import logit_residual as logit_residual
 from ._logreg import logreg_grad as logreg_grad
 from ._logreg import logreg_per_sample_grads as logreg_per_sample_grads
 from ._logreg import mse_sigmoid_logit_grad as mse_sigmoid_logit_grad
+from ._loss import loss_grad as loss_grad
+from ._loss import stable_rewrites as stable_rewrites
+from ._loss import torch_function as torch_function
 from ._streaming import fit_logreg_streaming as fit_logreg_streaming
 from ._streaming import load_weights as load_weights
 from ._streaming import stream_logreg_moments as stream_logreg_moments
 from ._tolerances import tolerance as tolerance
 from ._verify import verify as verify
+from ._verify_loss import loss_checks as loss_checks
+from ._verify_loss import torch_loss as torch_loss
 
 __all__ = [
     "assert_grad_matches",
@@ -59,4 +64,9 @@ __all__ = [
     "tolerance",
     "verify",
     "InputError",
+    "loss_grad",
+    "loss_checks",
+    "stable_rewrites",
+    "torch_function",
+    "torch_loss",
 ]

@@ -95,6 +95,12 @@ def _stats(args) -> int:
     return run_stats(args)
 
 
+def _loss(args) -> int:
+    from ._loss_command import run_loss
+
+    return run_loss(args)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gradproof", description="Prove, confirm and show the gradients of "
                      "binary cross-entropy.")
@@ -136,6 +142,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=3, help="epochs of fitting when no --weights (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="print the statistics as JSON")
     p.set_defaults(run=_stats)
+
+    p = sub.add_parser("loss", help="derive, prove and verify the gradients of any binary loss")
+    p.add_argument("loss", help='NAME[:param=value,...] (e.g. focal:gamma=2,alpha=0.25) or a formula in z and y')
+    p.add_argument("--latex", action="store_true", help="print the derivations as LaTeX")
+    p.add_argument("--json", action="store_true", help="print everything as JSON")
+    p.set_defaults(run=_loss)
     return parser
 
 

@@ -3,7 +3,8 @@
 Everything here is SymPy.  :func:`catalog` returns every named
 :class:`Derivation`; each one's ``verify()`` re-checks its chain of steps from
 scratch.  :func:`check` proves or refutes a user's formula for one of the
-:func:`targets`.
+:func:`targets`.  :func:`loss` derives the gradients and margin profile of any binary loss
+(a named one from :data:`LOSSES`, or a formula in z and y).
 """
 
 from ._catalog import catalog as catalog
@@ -15,8 +16,12 @@ from ._derivation import Derivation as Derivation
 from ._derivation import Fact as Fact
 from ._derivation import Step as Step
 from ._errors import InputError as InputError
+from ._loss import Loss as Loss
+from ._loss import loss as loss
+from ._loss_catalog import LOSSES as LOSSES
+from ._margin import MarginVerdict as MarginVerdict
 from ._parse import FormulaError as FormulaError
 from ._sigmoid import sigmoid as sigmoid
 
 __all__ = ["catalog", "check", "targets", "Derivation", "Step", "Fact", "Target", "Verdict",
-           "FormulaError", "InputError", "sigmoid"]
+           "FormulaError", "InputError", "sigmoid", "Loss", "loss", "LOSSES", "MarginVerdict"]

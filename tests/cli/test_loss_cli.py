@@ -1,0 +1,48 @@
+"""``gradproof loss``: derivation, margin verdicts and verification; bad input is exit 2."""
+
+import json
+
+import pytest
+
+from reports.cli import main
+
+
+def test_loss_focal_prints_derivations_verdicts_and_verification(capsys):
+    assert main(["loss", "focal"]) == 0
+    out = capsys.readouterr().out
+    assert "focal_dL_dz" in out and "verified: yes" in out
+    assert "monotone in m: not monotone (refuted)" in out and "local maximum" in out
+    assert "logsigmoid" in out and "4 of 4 checks passed" in out
+
+
+def test_loss_json_and_latex(capsys):
+    assert main(["loss", "bce", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dL_dz"] == "-y + sigmoid(z)"
+    assert report["margin"][0]["monotone"] == "decreasing (proved)"
+    assert all(d["verified"] for d in report["derivations"])
+    assert main(["loss", "label_smoothing:eps=0.1", "--latex"]) == 0
+    assert "\\begin{aligned}" in capsys.readouterr().out
+
+
+def test_loss_user_formula(capsys):
+    assert main(["loss", "log(1 + exp(-(2*y - 1)*z))"]) == 0
+    assert "decreasing (proved)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["loss", "focal:gamma=-1"], "gamma"), (["loss", "label_smoothing"], "eps"),
+    (["loss", "y**2"], "does not depend on the logit z"), (["loss", "log(z)"], "not defined"),
+    (["loss", "hinge"], "unknown loss"),
+])
+def test_bad_loss_is_one_line_and_exit_2(capsys, argv, named):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert named in err and len(err.strip().splitlines()) == 1
+
+
+def test_loss_has_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["loss", "--help"])
+    assert info.value.code == 0
+    assert "NAME[:param=value,...]" in capsys.readouterr().out
