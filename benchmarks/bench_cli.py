@@ -1,6 +1,6 @@
 """Wall time of the command line, cold start included (a fresh process each run), against the
-budgets of the issues: `gradproof derive --all` < 5 s, one `gradproof check` < 2 s, the default
-`gradproof report` < 20 s.  Prints the median of the runs and its ratio to the budget.
+budgets of the issues: `gradproof derive --all` < 5 s, one `gradproof check` < 2 s, `gradproof loss focal` < 3 s, the
+default `gradproof report` < 20 s.  Prints the median of the runs and its ratio to the budget.
 
 Run: ``python benchmarks/bench_cli.py [--runs N]``
 """
@@ -20,6 +20,7 @@ CASES = [
     ("gradproof check (refuted)", ["check", "logreg.dL_dw", "(y - sigmoid(z))*x"], 2.0),
     ("gradproof check (hostile 10**10**10)", ["check", "logreg.dL_dw", "10**10**10"], 2.0),
     ("gradproof check (undecided)", ["check", "logreg.dL_dw", "x*(sigmoid(z) - y) + 10**(-40)*x"], 2.0),
+    ("gradproof loss focal", ["loss", "focal"], 3.0),
 ]
 
 

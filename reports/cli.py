@@ -60,7 +60,13 @@ def _check(args) -> int:
         return EXIT_OK
     if not args.target or args.formula is None:
         raise UsageError("check: give TARGET and \"FORMULA\", or --list")
-    verdict = symbolic.check(args.target, args.formula)
+    target = args.target
+    if args.loss:
+        loss_targets = symbolic.loss(args.loss).targets()
+        if target not in loss_targets:
+            raise UsageError(f"check: with --loss, TARGET is one of {', '.join(loss_targets)}")
+        target = loss_targets[target]
+    verdict = symbolic.check(target, args.formula)
     print(verdict)
     return {"proved": EXIT_OK, "refuted": EXIT_FAILED}.get(verdict.status, EXIT_UNDECIDED)
 
@@ -117,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("target", nargs="?", help="e.g. logreg.dL_dw (see --list)")
     p.add_argument("formula", nargs="?", help='e.g. "x*(sigmoid(z) - y)"')
     p.add_argument("--list", action="store_true", help="list targets and their variables")
+    p.add_argument("--loss", help="check a gradient of this loss (NAME[:param=value,...] or a formula); "
+                   "TARGET is then dL_dz, dL_dw (variables z, y, x) or d2L_dz2")
     p.set_defaults(run=_check)
 
     p = sub.add_parser("verify", help="closed forms against autograd and finite differences")

@@ -146,7 +146,7 @@ def _find_counterexample(target: Target, formula: sp.Expr, seed: int) -> dict | 
     return None
 
 
-def check(target: str, formula: str, *, seed: int = 0) -> Verdict:
+def check(target: str | Target, formula: str, *, seed: int = 0) -> Verdict:
     """Prove or refute that ``formula`` equals the gradient named by ``target``.
 
     Raises ValueError (naming ``target`` or ``formula``) for an unknown target
@@ -159,10 +159,13 @@ def check(target: str, formula: str, *, seed: int = 0) -> Verdict:
     >>> check("logreg.dL_dw", "(y - sigmoid(z))*x").status
     'refuted'
     """
-    known = targets()
-    if target not in known:
-        raise ValueError(f"target: unknown target {target!r}; known: {', '.join(known)}")
-    chosen = known[target]
+    if isinstance(target, Target):  # e.g. a loss's target, from symbolic.loss_targets
+        chosen, target = target, target.name
+    else:
+        known = targets()
+        if target not in known:
+            raise ValueError(f"target: unknown target {target!r}; known: {', '.join(known)}")
+        chosen = known[target]
     expr = parse_formula(formula, chosen.variables)
     if is_identically_zero(expr - chosen.reference, seconds=PROOF_SECONDS):
         return Verdict("proved", target, expr, chosen.reference,

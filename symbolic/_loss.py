@@ -22,6 +22,7 @@ from functools import cached_property
 import mpmath
 import sympy as sp
 
+from ._checker import Target
 from ._derivation import Derivation, Fact, Step
 from ._errors import InputError
 from ._linear import linear_logit
@@ -148,6 +149,19 @@ class Loss:
     def derivations(self) -> tuple[Derivation, ...]:
         """dL/dz, d2L/dz2, dL/dw and the margin pull for each hard label, as checkable chains."""
         return (self._dz, self._d2z, self._dw(), *(self._margin_derivation(v) for v in self._margins))
+
+    def targets(self) -> dict[str, Target]:
+        """Checkable targets ``dL_dz`` (z, y), ``dL_dw`` (z, y, x) and ``d2L_dz2`` (z, y) for
+        :func:`symbolic.check`, their references read off this loss's derivations."""
+        variables = {"z": z, "y": y}
+        meanings = {"z": "the logit w.x + b", "y": "the label in [0, 1]", "x": "one feature x_k"}
+        domains = {"z": (-8.0, 8.0), "y": (0.0, 1.0), "x": (-3.0, 3.0)}
+        found = (("dL_dz", self._dz.name, self.grad, variables),
+                 ("d2L_dz2", self._d2z.name, self.hessian, variables),
+                 ("dL_dw", f"{_key(self.name)}_dL_dw", self.grad_w, {**variables, "x": feature}))
+        return {name: Target(f"{self.name} {name}", derivation, reference, names,
+                             {key: meanings[key] for key in names}, {key: domains[key] for key in names})
+                for name, derivation, reference, names in found}
 
     def as_dict(self) -> dict:
         return {"loss": self.name, "title": self.title, "source": self.source,

@@ -41,8 +41,8 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert "torch==2.13.0" in (ROOT / "constraints-cpu.txt").read_text()
 
 
-@pytest.mark.parametrize("index", range(2))
+@pytest.mark.parametrize("index", range(3))
 def test_readme_python_examples_run(index):
     blocks = re.findall(r"```python\n(.+?)```", (ROOT / "README.md").read_text(), re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     exec(compile(blocks[index], f"README.md python block {index}", "exec"), {})

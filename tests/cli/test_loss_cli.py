@@ -46,3 +46,14 @@ def test_loss_has_help(capsys):
         main(["loss", "--help"])
     assert info.value.code == 0
     assert "NAME[:param=value,...]" in capsys.readouterr().out
+
+
+def test_check_with_loss(capsys):
+    assert main(["check", "--loss", "label_smoothing:eps=0.2", "dL_dz", "sigmoid(z) - 0.8*y - 0.1"]) == 0
+    assert "proved" in capsys.readouterr().out
+    assert main(["check", "--loss", "focal:gamma=2,alpha=0.5", "dL_dz", "(sigmoid(z) - y)/2"]) == 1
+    assert "counterexample" in capsys.readouterr().out
+    assert main(["check", "--loss", "bce", "dL_dw", "x/(1 + exp(-z)) - x*y"]) == 0
+    assert main(["check", "--loss", "squared_error", "d2L_dz2", "sigmoid(z)*(1 - sigmoid(z))"]) == 1
+    assert main(["check", "--loss", "bce", "dL_dp", "x"]) == 2
+    assert "dL_dz" in capsys.readouterr().err

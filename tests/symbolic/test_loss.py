@@ -151,3 +151,12 @@ def test_a_simplification_that_times_out_is_undecided_and_the_result_stays_exact
     assert is_identically_zero(loss.grad - EXPECTED["focal"]) is True
     assert loss.derivations[0].verify()
     assert not math.isnan(float(loss.grad.subs({z: 1, y: 1}).evalf()))
+
+
+def test_loss_targets_for_the_checker(losses):
+    targets = losses["focal"].targets()
+    assert set(targets) == {"dL_dz", "dL_dw", "d2L_dz2"}
+    written = "x*(sigmoid(z) - y)*(y + (1 - 2*y)*sigmoid(z))**2*(3/4 - y/2) + x*(3/4 - y/2)*2*(1 - 2*y)*" \
+              "(y + (1 - 2*y)*sigmoid(z))*sigmoid(z)*(1 - sigmoid(z))*(-y*log(sigmoid(z)) - (1 - y)*log(sigmoid(-z)))"
+    assert symbolic.check(targets["dL_dw"], written).status == "proved"
+    assert symbolic.check(targets["dL_dw"], written.replace("3/4", "1/4", 1)).status == "refuted"
