@@ -15,10 +15,13 @@ from ._batch_stats import gru_batch_statistics as gru_batch_statistics
 from ._batch_stats import logreg_batch_statistics as logreg_batch_statistics
 from ._batch_stats import logreg_moments as logreg_moments
 from ._batch_stats import logreg_per_sample_norms as logreg_per_sample_norms
+from ._batch_stats import misclassified as misclassified
 from ._batch_stats import moments_from_per_sample as moments_from_per_sample
 from ._batch_stats import per_sample_batch_statistics as per_sample_batch_statistics
 from ._compare import CheckResult as CheckResult
+from ._datafiles import Table as Table
 from ._datafiles import open_labelled_file as open_labelled_file
+from ._datafiles import read_labelled_csv as read_labelled_csv
 from ._gru import GRUClassifier as GRUClassifier
 from ._gru import gru_per_sample_grads as gru_per_sample_grads
 from ._gru import gru_residuals as gru_residuals
@@ -33,7 +36,18 @@ from ._loss import torch_function as torch_function
 from ._streaming import fit_logreg_streaming as fit_logreg_streaming
 from ._streaming import load_weights as load_weights
 from ._streaming import stream_logreg_moments as stream_logreg_moments
+from ._tolerances import FD_STEP as FD_STEP
+from ._tolerances import FD_TOLERANCE as FD_TOLERANCE
+from ._tolerances import Tolerance as Tolerance
 from ._tolerances import tolerance as tolerance
+from ._tolerances import within_tolerance as within_tolerance
+from ._training import LogregState as LogregState
+from ._training import logreg_sgd as logreg_sgd
+from ._training import synthetic_logreg_data as synthetic_logreg_data
+from ._training import synthetic_sequence_data as synthetic_sequence_data
+from ._training import train_gru as train_gru
+from ._training import train_logreg as train_logreg
+from ._verify import resolve_device as resolve_device
 from ._verify import verify as verify
 from ._verify_loss import loss_checks as loss_checks
 from ._verify_loss import torch_loss as torch_loss
@@ -46,6 +60,7 @@ __all__ = [
     "logreg_batch_statistics",
     "logreg_moments",
     "logreg_per_sample_norms",
+    "misclassified",
     "moments_from_per_sample",
     "per_sample_batch_statistics",
     "CheckResult",
@@ -54,6 +69,8 @@ __all__ = [
     "gru_per_sample_grads",
     "gru_residuals",
     "open_labelled_file",
+    "read_labelled_csv",
+    "Table",
     "logit_residual",
     "logreg_grad",
     "logreg_per_sample_grads",
@@ -62,6 +79,17 @@ __all__ = [
     "load_weights",
     "stream_logreg_moments",
     "tolerance",
+    "Tolerance",
+    "within_tolerance",
+    "FD_STEP",
+    "FD_TOLERANCE",
+    "LogregState",
+    "logreg_sgd",
+    "synthetic_logreg_data",
+    "synthetic_sequence_data",
+    "train_gru",
+    "train_logreg",
+    "resolve_device",
     "verify",
     "InputError",
     "loss_grad",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from ._tolerances import FD_STEP, FD_TOLERANCE, tolerance
+from ._tolerances import FD_STEP, FD_TOLERANCE, tolerance, tolerance_bound
 from ._witnesses import finite_difference_grad
 
 __all__ = ["assert_grad_matches"]
@@ -21,7 +21,7 @@ def _report(name: str, witness: str, got: torch.Tensor, want: torch.Tensor, rtol
         raise AssertionError(f"gradient of input {name}: closed form has shape {tuple(got.shape)}, "
                              f"{witness} has {tuple(want.shape)}")
     diff = (got.double() - want.double()).abs()
-    bound = atol + rtol * want.double().abs()
+    bound = tolerance_bound(want.double(), rtol, atol)
     if not bool(torch.isfinite(got).all()):
         raise AssertionError(f"gradient of input {name}: closed form is not finite")
     if bool((diff > bound).any()):

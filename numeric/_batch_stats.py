@@ -33,7 +33,8 @@ from ._logreg import residual_weights, stable_residual
 from ._validation import check_finite_rows, check_logreg_inputs
 
 __all__ = ["GradientMoments", "BatchStatistics", "logreg_moments", "moments_from_per_sample",
-           "logreg_batch_statistics", "per_sample_batch_statistics", "gru_batch_statistics", "logreg_per_sample_norms"]
+           "logreg_batch_statistics", "per_sample_batch_statistics", "gru_batch_statistics", "logreg_per_sample_norms",
+           "misclassified"]
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,8 @@ def logreg_per_sample_norms(X: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
     return r.abs() * torch.sqrt(torch.linalg.vector_norm(X, dim=1) ** 2 + 1)
 
 
-def _wrong(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Misclassified at threshold 1/2: the signed margin (2y - 1) z is not positive."""
+def misclassified(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Misclassified at threshold 1/2: the signed margin (2y - 1) z is not positive (the one rule)."""
     return (2 * y - 1) * z <= 0
 
 
@@ -135,44 +136,50 @@ def _logreg_pass(X, y, w, b, weight, pos_weight) -> tuple[GradientMoments, torch
     off the logits at the end (``check_finite_rows``).
     """
     check_logreg_inputs(X, y, w, b, weight, pos_weight, finite_X=False)
-    negative, positive = residual_weights(y, weight=weight, pos_weight=pos_weight)
+    of_sigmoid, of_sigmoid_neg = residual_weights(y, weight=weight, pos_weight=pos_weight)
     B = X.shape[0]
-    negative, positive, sign = negative.expand(B), positive.expand(B), 2 * y - 1
+    of_sigmoid, of_sigmoid_neg = of_sigmoid.expand(B), of_sigmoid_neg.expand(B)
     use_kernel = (X.device.type == "cpu" and X.numel() >= KERNEL_MIN_ELEMENTS and X.is_contiguous()
                   and _kernel.available())
     pass_ = _kernel_pass if use_kernel else _blocked_pass
-    z, r, sq_norms, grad, wrong_grad = pass_(X, w, b, negative, positive, sign)
+    z, r, sq_norms, grad, wrong_grad = pass_(X, w, b, of_sigmoid, of_sigmoid_neg, y)
     check_finite_rows("X", X, z)
     r64 = r.double()
-    wrong = _wrong(z, y)
+    wrong = misclassified(z, y)
     sq = float((r64 * r64) @ (sq_norms.double() + 1))
     total = torch.cat([grad.double(), r64.sum().reshape(1)])
     wrong_total = torch.cat([wrong_grad.double(), (r64 * wrong).sum().reshape(1)])
     return GradientMoments(B, total, sq, int(wrong.sum()), wrong_total), r, sq_norms
 
 
-def _kernel_pass(X, w, b, negative, positive, sign):
-    arrays = [t.detach().contiguous().numpy() for t in (X, w, negative, positive, sign)]
+def _kernel_pass(X, w, b, of_sigmoid, of_sigmoid_neg, y):
+    arrays = [t.detach().contiguous().numpy() for t in (X, w, of_sigmoid, of_sigmoid_neg, y)]
     out = _kernel.logreg_row_pass(arrays[0], arrays[1], float(b), *arrays[2:])
     return tuple(torch.from_numpy(np.asarray(a)) for a in out)
 
 
-def _blocked_pass(X, w, b, negative, positive, sign):
+def _blocked_pass(X, w, b, of_sigmoid, of_sigmoid_neg, y):
     B, d = X.shape
     rows = max(256, CACHE_ELEMENTS // d)
     z, norms, r, r_wrong = (X.new_empty(B) for _ in range(4))
     grad, wrong_grad = X.new_zeros(d), X.new_zeros(d)
     bias = b.expand(rows)
-    for block, zb, nb, rb, wb, neg, pos, sb in zip(
+    for block, zb, nb, rb, wb, a, c, yb in zip(
             X.split(rows), z.split(rows), norms.split(rows), r.split(rows), r_wrong.split(rows),
-            negative.split(rows), positive.split(rows), sign.split(rows)):
+            of_sigmoid.split(rows), of_sigmoid_neg.split(rows), y.split(rows)):
         torch.addmv(bias[:len(zb)], block, w, out=zb)
         torch.linalg.vector_norm(block, dim=1, out=nb)
-        stable_residual(zb, neg, pos, out=rb)
+        stable_residual(zb, a, c, out=rb)
         grad.addmv_(block.t(), rb)
-        torch.mul(rb, torch.mul(sb, zb).le_(0), out=wb)
+        torch.mul(rb, misclassified(zb, yb), out=wb)
         wrong_grad.addmv_(block.t(), wb)
     return z, r, norms.square_(), grad, wrong_grad
+
+
+def _cosine(dots: torch.Tensor, norms: torch.Tensor) -> torch.Tensor:
+    """dots / norms with the norms floored at the smallest normal number of their dtype (the one
+    cosine floor): a zero per-sample gradient gets cosine 0, not NaN."""
+    return dots / norms.clamp_min(torch.finfo(norms.dtype).tiny)
 
 
 def _cosines(X, r, sq_norms, stats: BatchStatistics) -> torch.Tensor:
@@ -180,7 +187,7 @@ def _cosines(X, r, sq_norms, stats: BatchStatistics) -> torch.Tensor:
     G = stats.mean_gradient.to(X.dtype)
     dots = r * torch.addmv(G[-1].expand(X.shape[0]), X, G[:-1])
     scale = r.abs() * torch.sqrt(sq_norms + 1) * stats.mean_gradient_norm
-    return dots / scale.clamp_min(torch.finfo(X.dtype).tiny)
+    return _cosine(dots, scale)
 
 
 def logreg_batch_statistics(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor, *,
@@ -206,7 +213,7 @@ def per_sample_batch_statistics(per_sample: torch.Tensor, wrong: torch.Tensor) -
     """Statistics and cosines for explicit per-sample gradients (for example the GRU's)."""
     stats = moments_from_per_sample(per_sample, wrong).statistics()
     g = per_sample.double()
-    cosines = (g @ stats.mean_gradient) / (g.norm(dim=1) * stats.mean_gradient_norm).clamp_min(1e-300)
+    cosines = _cosine(g @ stats.mean_gradient, g.norm(dim=1) * stats.mean_gradient_norm)
     return stats, cosines
 
 
@@ -229,4 +236,4 @@ def gru_batch_statistics(model: torch.nn.Module, X: torch.Tensor, y: torch.Tenso
     else:
         grads = gru_per_sample_grads(model, X, y, lengths)
         per_sample = torch.cat([g.reshape(len(y), -1) for g in grads.values()], dim=1)
-    return per_sample_batch_statistics(per_sample, _wrong(z, y))
+    return per_sample_batch_statistics(per_sample, misclassified(z, y))

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
+from ._tolerances import within_tolerance
+
 __all__ = ["CheckResult", "compare"]
 
 
@@ -67,6 +69,6 @@ def compare(name: str, got_pairs, want_pairs, *, device, dtype, rtol: float, ato
     for got, want in zip(got_pairs, want_pairs):
         a, r, diff = errors(got, want, floor=atol)
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
-        passed &= bool(np.all(diff <= atol + rtol * np.abs(_as_numpy(want))))
+        passed &= bool(np.all(within_tolerance(_as_numpy(got), _as_numpy(want), rtol, atol)))
     return CheckResult(name, str(device), str(dtype).replace("torch.", ""), max_abs, max_rel,
                        rtol, atol, passed, note)

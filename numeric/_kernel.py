@@ -2,10 +2,14 @@
 
 For each row x_i, while it is in registers: z_i = x_i . w + b, ||x_i||^2, the residual
 r_i = omega_i [(1 - y_i) sigmoid(z_i) - p_w y_i sigmoid(-z_i)] (derivation
-``stable_residual``), and r_i x_i added to the sum of the misclassified rows or of the
+``stable_residual``, written once in ``_logreg.residual_formula`` and compiled
+here), and r_i x_i added to the sum of the misclassified rows or of the
 others.  X is read from memory once; rows are split among threads, each with its own
 partial sums.  torch needs four kernels per block of rows for the same work; this one
 runs at about the speed of ``X.sum()``.
+
+No ``fastmath``: it would let the compiler assume that no value is inf or NaN, while
+``check_finite_rows`` finds bad rows of X from the non-finite logits this pass returns.
 
 numba is imported on first use; :func:`available` says whether it can be.
 """
@@ -23,8 +27,20 @@ __all__ = ["available", "logreg_row_pass"]
 def _compiled():
     import numba
 
-    @numba.njit(parallel=True, fastmath=True, cache=True)
-    def row_pass(X, w, b, negative, positive, sign, parts):  # pragma: no cover - compiled
+    from ._batch_stats import misclassified
+    from ._logreg import residual_formula
+
+    compile_ = numba.njit(cache=True, error_model="numpy")  # IEEE division: 1/0 = inf, no Python check
+
+    @compile_
+    def sigmoid(v):  # pragma: no cover - compiled
+        return 1 / (1 + np.exp(-v))
+
+    residual = compile_(residual_formula)
+    is_wrong = compile_(misclassified)
+
+    @numba.njit(parallel=True, cache=True, error_model="numpy")
+    def row_pass(X, w, b, of_sigmoid, of_sigmoid_neg, y, parts):  # pragma: no cover - compiled
         B, d = X.shape
         rows = (B + parts - 1) // parts
         right = np.zeros((parts, d), dtype=np.float64)
@@ -43,9 +59,9 @@ def _compiled():
                     dot += x[k] * w[k]
                     sq += x[k] * x[k]
                 zi = dot + b
-                ri = negative[i] / (1 + np.exp(-zi)) - positive[i] / (1 + np.exp(zi))
+                ri = residual(sigmoid, zi, of_sigmoid[i], of_sigmoid_neg[i])
                 z[i], r[i], sq_norms[i] = zi, ri, sq
-                target = sum_wrong if sign[i] * zi <= 0 else sum_right
+                target = sum_wrong if is_wrong(zi, y[i]) else sum_right
                 for k in range(d):
                     target[k] += ri * x[k]
             right[part] = sum_right
@@ -65,9 +81,13 @@ def available() -> bool:
     return True
 
 
-def logreg_row_pass(X: np.ndarray, w: np.ndarray, b: float, negative: np.ndarray, positive: np.ndarray,
-                    sign: np.ndarray):
-    """(z, r, ||x_i||^2, sum_i r_i x_i, sum_{i wrong} r_i x_i) in one pass over the rows of X."""
+def logreg_row_pass(X: np.ndarray, w: np.ndarray, b: float, of_sigmoid: np.ndarray,
+                    of_sigmoid_neg: np.ndarray, y: np.ndarray):
+    """(z, r, ||x_i||^2, sum_i r_i x_i, sum_{i wrong} r_i x_i) in one pass over the rows of X.
+
+    r_i is :func:`numeric._logreg.residual_formula` and "wrong" is :func:`numeric._batch_stats.misclassified`,
+    the same Python functions compiled by numba (with a scalar sigmoid).
+    """
     row_pass, threads = _compiled()
     dtype = X.dtype.type
-    return row_pass(X, w, dtype(b), negative, positive, sign, threads * 4)
+    return row_pass(X, w, dtype(b), of_sigmoid, of_sigmoid_neg, y, threads * 4)

@@ -26,6 +26,7 @@ from ._validation import check_logreg_inputs
 __all__ = [
     "logit_residual",
     "residual_weights",
+    "residual_formula",
     "stable_residual",
     "mse_sigmoid_logit_grad",
     "logreg_per_sample_grads",
@@ -44,25 +45,35 @@ def logit_residual(z: torch.Tensor, y: torch.Tensor, *, weight: torch.Tensor | N
     never subtracts two numbers close to 1: for a hard label the residual keeps full relative
     precision even when sigmoid(z) rounds to 1.
     """
-    negative, positive = residual_weights(y, weight=weight, pos_weight=pos_weight)
-    return stable_residual(z, negative, positive)
+    of_sigmoid, of_sigmoid_neg = residual_weights(y, weight=weight, pos_weight=pos_weight)
+    return stable_residual(z, of_sigmoid, of_sigmoid_neg)
 
 
 def residual_weights(y: torch.Tensor, *, weight: torch.Tensor | None = None,
                      pos_weight: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """(omega (1 - y), omega p_w y): the weights of sigmoid(z) and sigmoid(-z) in the residual."""
-    negative = 1 - y
-    positive = y if pos_weight is None else pos_weight * y
+    """(omega (1 - y), omega p_w y): the weights of sigmoid(z) and of sigmoid(-z) in the residual."""
+    of_sigmoid = 1 - y
+    of_sigmoid_neg = y if pos_weight is None else pos_weight * y
     if weight is not None:
-        negative, positive = weight * negative, weight * positive
-    return negative, positive
+        of_sigmoid, of_sigmoid_neg = weight * of_sigmoid, weight * of_sigmoid_neg
+    return of_sigmoid, of_sigmoid_neg
 
 
-def stable_residual(z: torch.Tensor, negative: torch.Tensor, positive: torch.Tensor,
+def residual_formula(sigmoid, z, of_sigmoid, of_sigmoid_neg):
+    """dL/dz = omega (1 - y) sigmoid(z) - omega p_w y sigmoid(-z) (derivation ``stable_residual``).
+
+    The one place this formula is written.  ``sigmoid`` is any elementwise logistic function:
+    ``torch.sigmoid`` here, the scalar one of the numba kernel (``_kernel``) there; ``of_sigmoid``
+    and ``of_sigmoid_neg`` are the two weights of :func:`residual_weights`.
+    """
+    return of_sigmoid * sigmoid(z) - of_sigmoid_neg * sigmoid(-z)
+
+
+def stable_residual(z: torch.Tensor, of_sigmoid: torch.Tensor, of_sigmoid_neg: torch.Tensor,
                     out: torch.Tensor | None = None) -> torch.Tensor:
-    """negative * sigmoid(z) - positive * sigmoid(-z) (derivation ``stable_residual``)."""
-    out = torch.mul(negative, torch.sigmoid(z), out=out)
-    return out.addcmul_(positive, torch.sigmoid(z.neg()), value=-1)
+    """:func:`residual_formula` with ``torch.sigmoid``, written into ``out`` when it is given."""
+    r = residual_formula(torch.sigmoid, z, of_sigmoid, of_sigmoid_neg)
+    return r if out is None else out.copy_(r)
 
 
 def mse_sigmoid_logit_grad(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -1,9 +1,12 @@
 """Reference gradients generated from the SymPy results, so the fast closed forms
 cannot drift from the proofs.
 
-The functions below are ``lambdify``-ed from the right-hand sides of catalog
-derivations (``pos_weight_dL_dz`` for the logit gradient, ``logreg_dL_dw`` for
-the chain through the linear logit) and evaluated with numpy in float64.
+The functions below are ``lambdify``-ed from the references of the checker's
+targets (``symbolic.targets()``), which are the right-hand sides of catalog
+derivations written in scalar variables: ``pos_weight.dL_dz`` (derivation
+``pos_weight_dL_dz``) for the logit gradient and ``logreg.dL_dw`` (derivation
+``logreg_dL_dw``) for the chain through the linear logit.  They are evaluated
+with numpy in float64, or with mpmath.
 """
 
 from __future__ import annotations
@@ -15,8 +18,6 @@ import sympy as sp
 import torch
 
 import symbolic
-from symbolic._linear import linear_logit
-from symbolic._symbols import b, k, pw, w, x, y, z
 
 __all__ = ["sympy_per_sample_grads", "exact_per_sample_grads"]
 
@@ -31,14 +32,17 @@ def _stable_sigmoid(value):
 _MODULES = [{"sigmoid": _stable_sigmoid}, "numpy"]
 
 
+def _lambdified(target: str, names: tuple[str, ...], modules):
+    """The target's reference as a function of the variables ``names``, in that order."""
+    chosen = symbolic.targets()[target]
+    return sp.lambdify([chosen.variables[name] for name in names], chosen.reference, modules)
+
+
 @cache
 def _generated():
-    derivations = symbolic.catalog()
-    feature = sp.Symbol("feature", real=True)
-    dz = sp.lambdify((z, y, pw), derivations["pos_weight_dL_dz"].result.rhs, _MODULES)
-    chain = derivations["logreg_dL_dw"].result.rhs.xreplace({linear_logit(w, x, b): z, x[k]: feature})
-    dw = sp.lambdify((z, y, feature), chain, _MODULES)
-    return dz, dw
+    """(dL/dz (z, y, p_w), dL/dw_k (z, y, x_k)) in numpy."""
+    return (_lambdified("pos_weight.dL_dz", ("z", "y", "pw"), _MODULES),
+            _lambdified("logreg.dL_dw", ("z", "y", "x"), _MODULES))
 
 
 def sympy_per_sample_grads(X: torch.Tensor, y_: torch.Tensor, w_: torch.Tensor, b_: torch.Tensor, *,
@@ -74,9 +78,7 @@ def exact_per_sample_grads(X: torch.Tensor, y_: torch.Tensor, w_: torch.Tensor,
     point cancels."""
     import mpmath
 
-    feature = sp.Symbol("feature", real=True)
-    chain = symbolic.catalog()["logreg_dL_dw"].result.rhs.xreplace({linear_logit(w, x, b): z, x[k]: feature})
-    evaluate = sp.lambdify((z, y, feature), chain, [{"sigmoid": lambda v: 1 / (1 + mpmath.exp(-v))}, "mpmath"])
+    evaluate = _lambdified("logreg.dL_dw", ("z", "y", "x"), [{"sigmoid": lambda v: 1 / (1 + mpmath.exp(-v))}, "mpmath"])
     Xn = X.detach().double().cpu().numpy()
     labels = y_.detach().double().cpu().numpy()
     wn = w_.detach().double().cpu().numpy()

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ._batch_stats import GradientMoments, logreg_moments
-from ._logreg import logreg_grad
+from ._training import LogregState, logreg_sgd
 
 __all__ = ["stream_logreg_moments", "fit_logreg_streaming", "load_weights"]
 
@@ -45,15 +45,18 @@ def fit_logreg_streaming(chunks: Chunks, features: int, *, epochs: int = 3, batc
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"--epochs: expected a positive integer, got {epochs!r}")
     gen = torch.Generator().manual_seed(seed)
-    w = torch.zeros(features, dtype=dtype, device=device)
-    b = torch.zeros((), dtype=dtype, device=device)
-    for _ in range(epochs):
-        for X_np, y_np in chunks():
-            X, y = _tensors(X_np, y_np, dtype, device)
-            for idx in torch.randperm(X.shape[0], generator=gen).split(batch_size):
-                gw, gb = logreg_grad(X[idx], y[idx], w, b)
-                w, b = w - lr * gw, b - lr * gb
-    return w, b
+    state = LogregState(torch.zeros(features, dtype=dtype, device=device),
+                        torch.zeros((), dtype=dtype, device=device))
+
+    def batches():
+        for _ in range(epochs):
+            for X_np, y_np in chunks():
+                X, y = _tensors(X_np, y_np, dtype, device)
+                for idx in torch.randperm(X.shape[0], generator=gen).split(batch_size):
+                    yield X[idx], y[idx]
+
+    state = logreg_sgd(state, batches(), lr=lr)
+    return state.w, state.b
 
 
 def load_weights(path: str, features: int, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:

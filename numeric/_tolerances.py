@@ -7,6 +7,8 @@ checks measure on random data.
 
 * float64: rtol 1e-10, atol 1e-12.
 * float32: rtol 1e-4, atol 1e-6.
+* A computed value ``got`` agrees with a reference ``want`` when
+  |got - want| <= atol + rtol |want| (:func:`within_tolerance`, the one definition).
 * Finite differences (float64 central differences, step FD_STEP = 1e-6):
   truncation error O(h^2) ~ 1e-12 and rounding error O(eps/h) ~ 1e-10, so
   FD_RTOL = 1e-6, FD_ATOL = 1e-8.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["Tolerance", "tolerance", "FD_STEP", "FD_TOLERANCE"]
+__all__ = ["Tolerance", "tolerance", "tolerance_bound", "within_tolerance", "FD_STEP", "FD_TOLERANCE"]
 
 
 class Tolerance(tuple):
@@ -47,3 +49,13 @@ def tolerance(dtype: torch.dtype) -> Tolerance:
     if dtype not in _TOLERANCES:
         raise ValueError(f"dtype: no tolerance defined for {dtype}; use float32 or float64")
     return _TOLERANCES[dtype]
+
+
+def tolerance_bound(want, rtol: float, atol: float):
+    """atol + rtol |want|: the largest |got - want| accepted (numpy arrays or torch tensors)."""
+    return atol + rtol * abs(want)
+
+
+def within_tolerance(got, want, rtol: float, atol: float):
+    """Elementwise |got - want| <= atol + rtol |want| (False where either side is NaN)."""
+    return abs(got - want) <= tolerance_bound(want, rtol, atol)

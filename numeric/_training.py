@@ -4,15 +4,15 @@ mini-batch SGD on the closed-form gradient, and the GRU classifier by SGD on aut
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import torch
 
 from ._gru import GRUClassifier
 from ._logreg import logreg_grad
 
-__all__ = ["LogregState", "train_logreg", "train_gru", "synthetic_logreg_data", "synthetic_sequence_data",
+__all__ = ["LogregState", "logreg_sgd", "train_logreg", "train_gru", "synthetic_logreg_data", "synthetic_sequence_data",
            "batch_order"]
 
 
@@ -22,7 +22,6 @@ class LogregState:
 
     w: torch.Tensor
     b: torch.Tensor
-    history: list = field(default_factory=list)
 
 
 def synthetic_logreg_data(seed: int, n: int = 512, d: int = 2, separation: float = 1.6,
@@ -67,20 +66,34 @@ def _schedule(n: int, batch_size: int, epochs: int, steps: int | None, seed: int
     return batch_order(n, batch_size, -(-steps * batch_size // n) + 1, seed)[:steps]
 
 
+def logreg_sgd(state: LogregState, batches: Iterable[tuple[torch.Tensor, torch.Tensor]], *,
+               lr: float) -> LogregState:
+    """The one SGD loop of logistic regression: for each batch (X_k, y_k),
+    w <- w - lr dL_k/dw and b <- b - lr dL_k/db, with L_k the batch's mean BCE and its
+    closed-form gradient (``logreg_grad``).  Batches are drawn one at a time, after the
+    previous update."""
+    for X, y in batches:
+        gw, gb = logreg_grad(X, y, state.w, state.b)
+        state.w, state.b = state.w - lr * gw, state.b - lr * gb
+    return state
+
+
 def train_logreg(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, lr: float, epochs: int = 1,
                  seed: int = 0, steps: int | None = None,
                  on_step: Callable[[int, LogregState, torch.Tensor], None] | None = None) -> LogregState:
-    """Mini-batch SGD on the mean BCE with the closed-form gradient (``logreg_grad``).
+    """Mini-batch SGD (:func:`logreg_sgd`) on the seeded batch schedule of X.
 
     ``on_step(step, state, batch_indices)`` is called before each update.
     """
     state = LogregState(X.new_zeros(X.shape[1]), X.new_zeros(()))
-    for step, idx in enumerate(_schedule(X.shape[0], batch_size, epochs, steps, seed)):
-        if on_step is not None:
-            on_step(step, state, idx)
-        gw, gb = logreg_grad(X[idx], y[idx], state.w, state.b)
-        state.w, state.b = state.w - lr * gw, state.b - lr * gb
-    return state
+
+    def batches():
+        for step, idx in enumerate(_schedule(X.shape[0], batch_size, epochs, steps, seed)):
+            if on_step is not None:
+                on_step(step, state, idx)
+            yield X[idx], y[idx]
+
+    return logreg_sgd(state, batches(), lr=lr)
 
 
 def train_gru(model: GRUClassifier, X: torch.Tensor, y: torch.Tensor, *, batch_size: int, lr: float,

@@ -6,28 +6,38 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from symbolic import InputError
+
 from ._compare import CheckResult
 from ._verify_gru import gru_checks
 from ._verify_logreg import logreg_checks
 
-__all__ = ["verify", "resolve_devices", "CHECK_SUITES"]
+__all__ = ["verify", "resolve_device", "resolve_devices", "CHECK_SUITES"]
 
 CHECK_SUITES: list[Callable[[int, torch.device, torch.dtype], list[CheckResult]]] = [logreg_checks, gru_checks]
 
 
-def resolve_devices(device: str | torch.device | None) -> list[torch.device]:
-    """None: CPU, plus CUDA when present. A named device must exist."""
+def resolve_device(device: str | torch.device | None = None) -> torch.device:
+    """The one device choice: None gives CUDA when present, else the CPU; a named device
+    must be ``cpu`` or ``cuda`` and exist on this machine."""
     if device is None:
-        return [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         chosen = torch.device(device)
     except (RuntimeError, TypeError) as error:
-        raise ValueError(f"device: {device!r} is not a device ({error})") from None
-    if chosen.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device: 'cuda' was asked for but CUDA is not available on this machine")
+        raise InputError(f"device: {device!r} is not a device ({error})") from None
     if chosen.type not in ("cpu", "cuda"):
-        raise ValueError(f"device: expected 'cpu' or 'cuda', got {device!r}")
-    return [chosen]
+        raise InputError(f"device: expected 'cpu' or 'cuda', got {device!r}")
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise InputError("device: 'cuda' was asked for but CUDA is not available on this machine")
+    return chosen
+
+
+def resolve_devices(device: str | torch.device | None) -> list[torch.device]:
+    """The devices ``verify`` runs on: None gives the CPU, plus CUDA when present."""
+    if device is None:
+        return [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    return [resolve_device(device)]
 
 
 def verify(device: str | torch.device | None = None,

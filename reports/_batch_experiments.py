@@ -6,7 +6,6 @@ from __future__ import annotations
 import torch
 
 import numeric
-from numeric._training import synthetic_sequence_data, train_gru, train_logreg
 
 from ._experiments import FigureData, Setting, _fit_logreg, _r
 
@@ -68,7 +67,7 @@ def _logreg_curve(setting, batch, lr, updates):
             loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
             curve.append((step, float(loss), float(((z > 0).to(y.dtype) == y).float().mean())))
 
-    train_logreg(X, y, batch_size=batch, lr=lr, steps=updates, seed=setting.seed, on_step=record)
+    numeric.train_logreg(X, y, batch_size=batch, lr=lr, steps=updates, seed=setting.seed, on_step=record)
     return curve
 
 
@@ -87,14 +86,14 @@ def _gru_curve(setting, data, batch, lr, updates):
                 loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
             curve.append((step, float(loss), float(((z > 0).to(y.dtype) == y).float().mean())))
 
-    train_gru(model, X, y, batch_size=batch, lr=lr, steps=updates, seed=setting.seed, on_step=record)
+    numeric.train_gru(model, X, y, batch_size=batch, lr=lr, steps=updates, seed=setting.seed, on_step=record)
     return curve
 
 
 def batch_size_training(setting: Setting) -> FigureData:
     """F7: loss and accuracy for B = 1 and B in {8, 32, 128}: equal epochs or equal updates,
     learning rate held or scaled linearly with B."""
-    sequences = synthetic_sequence_data(setting.seed, n=128, length=12, device=setting.device)
+    sequences = numeric.synthetic_sequence_data(setting.seed, n=128, length=12, device=setting.device)
     sizes = {"logreg": setting.logreg.X.shape[0], "gru": 128}
     columns = {k: [] for k in ("model", "budget", "lr_rule", "batch_size", "update", "epoch",
                                "loss", "accuracy")}

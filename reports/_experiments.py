@@ -13,11 +13,6 @@ from dataclasses import dataclass, field
 import torch
 
 import numeric
-from numeric._training import (
-    synthetic_sequence_data,
-    train_gru,
-    train_logreg,
-)
 
 __all__ = ["FigureData", "Setting", "LogregData", "run_experiments"]
 
@@ -78,10 +73,10 @@ def residual_vs_margin() -> FigureData:
                                 "mse_abs_dL_dz": mse.tolist()}, keys)
 
 
-def _fit_logreg(setting: Setting, record=None) -> numeric._training.LogregState:
+def _fit_logreg(setting: Setting, record=None) -> numeric.LogregState:
     data = setting.logreg
     X, y = data.X.to(setting.device), data.y.to(setting.device)
-    return train_logreg(X, y, batch_size=setting.batch_size, lr=setting.lr, steps=setting.steps,
+    return numeric.train_logreg(X, y, batch_size=setting.batch_size, lr=setting.lr, steps=setting.steps,
                         seed=setting.seed, on_step=record)
 
 
@@ -98,7 +93,7 @@ def per_sample_norms(setting: Setting, state) -> FigureData:
     z = X @ state.w + state.b
     r = numeric.logit_residual(z, y)
     norms = numeric.logreg_per_sample_norms(X, r)
-    wrong = ((2 * y - 1) * z <= 0)
+    wrong = numeric.misclassified(z, y)
     keys = {"batch_size": int(len(y)), "wrong_count": int(wrong.sum()),
             "mean_norm_correct": _r(norms[~wrong].mean()), "mean_norm_wrong": _r(norms[wrong].mean())}
     caption = (f"Per-sample gradient norm ||dL_i/d(w, b)|| = |sigmoid(z_i) - y_i| sqrt(||x_i||^2 + 1) "
@@ -120,7 +115,7 @@ def contributions(setting: Setting, state) -> FigureData:
     norms = numeric.logreg_per_sample_norms(X, r)
     contribution = cosines * norms / len(y)
     order = torch.argsort(contribution, descending=True)
-    wrong = ((2 * y - 1) * z <= 0)[order]
+    wrong = numeric.misclassified(z, y)[order]
     keys = {"batch_gradient_norm": _r(stats.mean_gradient_norm), "wrong_share": _r(stats.wrong_share),
             "wrong_count": int(wrong.sum()), "batch_size": int(len(y))}
     caption = (f"One batch gradient G (|G| = {keys['batch_gradient_norm']}) split into the contributions "
@@ -136,7 +131,7 @@ def contributions(setting: Setting, state) -> FigureData:
 
 
 def _gru_setting(setting: Setting):
-    X, y = synthetic_sequence_data(setting.seed, device=setting.device)
+    X, y = numeric.synthetic_sequence_data(setting.seed, device=setting.device)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(setting.seed)
         model = numeric.GRUClassifier(X.shape[2], 16).to(setting.device)
@@ -163,11 +158,11 @@ def wrong_share_over_training(setting: Setting) -> tuple[FigureData, FigureData]
         gru_share.append((stats.wrong_share, stats.wrong_count / stats.count))
         if step in marks:
             z, r, h_last = numeric.gru_residuals(model_, X, y)
-            wrong = (2 * y - 1) * z <= 0
+            wrong = numeric.misclassified(z, y)
             head_norm = numeric.logreg_per_sample_norms(h_last, r)  # |r| sqrt(||h_T||^2 + 1)
             snapshots[marks[step]] = ((r + y).tolist(), y.tolist(), head_norm.tolist(), wrong.int().tolist())
 
-    train_gru(model, Xs, ys, batch_size=setting.batch_size, lr=1.0, steps=setting.steps,
+    numeric.train_gru(model, Xs, ys, batch_size=setting.batch_size, lr=1.0, steps=setting.steps,
               seed=setting.seed, on_step=record_gru)
     return (_share_figure(setting, logreg_share, gru_share), _gru_head_figure(setting, snapshots),
             _gru_statistics(model, Xs, ys))

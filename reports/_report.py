@@ -27,9 +27,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from tqdm import tqdm
 
 import numeric
-from numeric._training import synthetic_logreg_data
 
-from ._data import read_labelled_csv
 from ._experiments import FigureData, LogregData, Setting, run_experiments
 from ._figures import draw
 from ._layout import PageWriter
@@ -54,23 +52,13 @@ FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts
 PRODUCTS = ("report.pdf", "figures", "manifest.json")
 
 
-def _device(name: str | None) -> torch.device:
-    if name is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device: 'cuda' was asked for but CUDA is not available on this machine")
-    if name not in ("cpu", "cuda"):
-        raise ValueError(f"--device: expected cpu or cuda, got {name!r}")
-    return torch.device(name)
-
-
 def _logreg_data(seed: int, data: str | None, label: str | None) -> LogregData:
     if data is None:
         if label is not None:
             raise ValueError("--label: given without --data")
-        X, y = synthetic_logreg_data(seed)
+        X, y = numeric.synthetic_logreg_data(seed)
         return LogregData(X, y, f"synthetic Gaussian classes, seed {seed}")
-    table = read_labelled_csv(data, label)
+    table = numeric.read_labelled_csv(data, label)
     X = torch.from_numpy(table.X)
     scale = X.std(0).clamp_min(1e-12)
     X = (X - X.mean(0)) / scale
@@ -191,7 +179,7 @@ def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, 
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"--seed: expected a nonnegative integer, got {seed!r}")
     formats = _check_formats(tuple(formats))
-    chosen = _device(device)
+    chosen = numeric.resolve_device(device)
     logreg = _logreg_data(seed, data, label)
     out = Path(out)
     if out.exists() and not out.is_dir():

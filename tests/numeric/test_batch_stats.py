@@ -175,7 +175,7 @@ def test_the_one_pass_kernel_agrees_with_the_blocked_torch_pass(monkeypatch, dty
     blocked, blocked_cos = numeric.logreg_batch_statistics(X, y, w, b, **kw)
     monkeypatch.setattr(batch_stats, "KERNEL_MIN_ELEMENTS", 0)
     kernel, kernel_cos = numeric.logreg_batch_statistics(X, y, w, b, **kw)
-    rel = 1e-10 if dtype == torch.float64 else 1e-4
+    rel = numeric.tolerance(dtype).rtol
     torch.testing.assert_close(kernel.mean_gradient, blocked.mean_gradient, rtol=rel, atol=rel)
     assert kernel.trace_covariance == pytest.approx(blocked.trace_covariance, rel=rel)
     assert kernel.wrong_count == blocked.wrong_count
@@ -183,16 +183,39 @@ def test_the_one_pass_kernel_agrees_with_the_blocked_torch_pass(monkeypatch, dty
     torch.testing.assert_close(kernel_cos, blocked_cos, rtol=rel * 10, atol=rel * 10)
 
 
-def test_the_kernel_names_a_non_finite_row(monkeypatch):
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_the_kernel_names_a_non_finite_row(monkeypatch, bad):
     from numeric import _kernel
 
     if not _kernel.available():
         pytest.skip("numba is not installed")
     monkeypatch.setattr(batch_stats, "KERNEL_MIN_ELEMENTS", 0)
     X, y, w, b = problem(500, 4)
-    X[123, 2] = float("inf")
+    X[123, 2] = bad
     with pytest.raises(ValueError, match="X: contains 1 NaN or infinite value.*row 123"):
         numeric.logreg_moments(X, y, w, b)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_kernel_residual_is_logit_residual_at_extreme_logits(monkeypatch, dtype):
+    """The kernel compiles numeric's one residual formula; its r_i agree with
+    numeric.logit_residual within the dtype's named tolerance for |z| up to 1e4."""
+    from numeric import _kernel
+
+    if not _kernel.available():
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(batch_stats, "KERNEL_MIN_ELEMENTS", 0)
+    z = torch.tensor([-1e4, -100.0, -50.0, -20.0, -3.0, 0.0, 3.0, 20.0, 50.0, 100.0, 1e4], dtype=dtype)
+    X, w, b = z[:, None], torch.ones(1, dtype=dtype), torch.zeros((), dtype=dtype)
+    options = {"weight": torch.linspace(0.5, 2.0, len(z), dtype=dtype),
+               "pos_weight": torch.tensor([2.5], dtype=dtype)}
+    tol = numeric.tolerance(dtype)
+    for y in (torch.tensor([1.0, 0.0] * 5 + [1.0], dtype=dtype), torch.linspace(0, 1, len(z), dtype=dtype)):
+        for chosen in ({}, options):
+            _, r, _ = batch_stats._logreg_pass(X, y, w, b, chosen.get("weight"), chosen.get("pos_weight"))
+            want = numeric.logit_residual(z, y, **chosen)
+            assert bool(numeric.within_tolerance(r, want, tol.rtol, tol.atol).all()), (r, want)
+            assert bool((r.abs() > 0).eq(want.abs() > 0).all())  # no underflow where torch keeps a value
 
 
 def test_gru_batch_statistics_head_and_whole():
@@ -208,8 +231,9 @@ def test_gru_batch_statistics_head_and_whole():
     for part, per_sample in (("head", head), ("all", full)):
         stats, cosines = numeric.gru_batch_statistics(model, X, y, part=part)
         G = per_sample.mean(0)
-        assert stats.trace_covariance == pytest.approx(float(torch.cov(per_sample.T).trace()), rel=1e-10)
-        assert stats.noise_scale == pytest.approx(float(torch.cov(per_sample.T).trace() / (G @ G)), rel=1e-10)
+        rel = numeric.tolerance(torch.float64).rtol
+        assert stats.trace_covariance == pytest.approx(float(torch.cov(per_sample.T).trace()), rel=rel)
+        assert stats.noise_scale == pytest.approx(float(torch.cov(per_sample.T).trace() / (G @ G)), rel=rel)
         assert stats.wrong_count == int(wrong.sum())
         assert cosines.shape == (20,)
     with pytest.raises(ValueError, match="part:"):

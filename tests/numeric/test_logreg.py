@@ -101,8 +101,8 @@ def test_finite_differences_agree():
 
     fd_w, fd_b = finite_difference_grad(loss, [w, b])
     gw, gb = numeric.logreg_grad(X, y, w, b)
-    torch.testing.assert_close(gw, fd_w, rtol=1e-6, atol=1e-8)
-    torch.testing.assert_close(gb, fd_b, rtol=1e-6, atol=1e-8)
+    torch.testing.assert_close(gw, fd_w, rtol=numeric.FD_TOLERANCE.rtol, atol=numeric.FD_TOLERANCE.atol)
+    torch.testing.assert_close(gb, fd_b, rtol=numeric.FD_TOLERANCE.rtol, atol=numeric.FD_TOLERANCE.atol)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -198,7 +198,7 @@ def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="--label: given without --data"):
         build_report(tmp_path / "o", label="y")
     if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="--device: 'cuda'"):
+        with pytest.raises(ValueError, match="device: 'cuda'"):
             build_report(tmp_path / "o", device="cuda")
     (tmp_path / "file").write_text("x")
     with pytest.raises(ValueError, match="is not a directory"):
