@@ -22,6 +22,8 @@ from ._loss_catalog import LOSSES as LOSSES
 from ._margin import MarginVerdict as MarginVerdict
 from ._parse import FormulaError as FormulaError
 from ._sigmoid import sigmoid as sigmoid
+from ._zero import is_identically_zero as is_identically_zero
 
 __all__ = ["catalog", "check", "targets", "Derivation", "Step", "Fact", "Target", "Verdict",
-           "FormulaError", "InputError", "sigmoid", "Loss", "loss", "LOSSES", "MarginVerdict"]
+           "FormulaError", "InputError", "sigmoid", "Loss", "loss", "LOSSES", "MarginVerdict",
+           "is_identically_zero"]
