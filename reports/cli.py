@@ -40,10 +40,15 @@ def _derive(args) -> int:
     chosen = list(derivations.values()) if args.all else [derivations[args.name]]
     failed = 0
     for d in chosen:
-        ok = d.verify()
+        ok, verdicts = d.audit()
         failed += not ok
         print(d.latex() if args.latex else d.text())
-        print(f"  verified: {'yes, every step re-checked by SymPy' if ok else 'NO - a step failed'}\n")
+        verdict = "yes, every step proved exactly and confirmed numerically" if ok else "NO - a step failed"
+        print(f"  verified: {verdict}")
+        for v in verdicts:
+            if not v.ok:
+                print(("  SOUNDNESS FAULT of the engine: " if v.status == "fault" else "  ") + v.describe())
+        print()
     if args.all:
         print(f"{len(chosen) - failed} of {len(chosen)} derivations verified")
     return EXIT_FAILED if failed else EXIT_OK

@@ -14,7 +14,10 @@ from ._checker import check as check
 from ._checker import targets as targets
 from ._derivation import Derivation as Derivation
 from ._derivation import Fact as Fact
+from ._derivation import Hypothesis as Hypothesis
+from ._derivation import SoundnessError as SoundnessError
 from ._derivation import Step as Step
+from ._derivation import StepVerdict as StepVerdict
 from ._errors import InputError as InputError
 from ._loss import Loss as Loss
 from ._loss import loss as loss
@@ -24,6 +27,6 @@ from ._parse import FormulaError as FormulaError
 from ._sigmoid import sigmoid as sigmoid
 from ._zero import is_identically_zero as is_identically_zero
 
-__all__ = ["catalog", "check", "targets", "Derivation", "Step", "Fact", "Target", "Verdict",
-           "FormulaError", "InputError", "sigmoid", "Loss", "loss", "LOSSES", "MarginVerdict",
-           "is_identically_zero"]
+__all__ = ["catalog", "check", "targets", "Derivation", "Step", "Fact", "Hypothesis", "StepVerdict",
+           "SoundnessError", "Target", "Verdict", "FormulaError", "InputError", "sigmoid", "Loss", "loss",
+           "LOSSES", "MarginVerdict", "is_identically_zero"]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ._derivation import Derivation, Fact, Step
+from ._derivation import Derivation, Fact, Hypothesis, Step
 from ._sigmoid import sigmoid
 from ._symbols import m, p, pw, y, z
 
 s = sigmoid(z)
 D = sp.Derivative
+HARD_LABELS = Hypothesis("y in {0, 1} (hard labels)", ({y: 0}, {y: 1}))
 
 
 def bce_on_probability(prob: sp.Expr, label: sp.Expr = y) -> sp.Expr:
@@ -143,7 +144,7 @@ def residual_margin() -> Derivation:
         "residual_margin", "The residual is a decreasing function of the signed margin",
         sp.Eq(lhs, sigmoid(-margin)),
         (Step(lhs, sigmoid(-margin), "case y = 1: 1 - sigma(z) = sigma(-z); case y = 0: sigma(z)"),),
-        cases=({y: 1}, {y: 0}),
+        hypotheses=(HARD_LABELS,),
         facts=(
             Fact(sigmoid(-m) * (1 - sigmoid(-m)),
                  "d/dm sigma(-m) = -sigma(-m)(1 - sigma(-m)) < 0: |r| falls strictly as m grows"),
@@ -175,12 +176,13 @@ def softmax_ce_dL_dz() -> Derivation:
     label_sum = sp.Sum(labels[c], (c, 0, K - 1))
     mid = -labels[j] + label_sum * sp.exp(logits[j]) / total
     rhs = sp.exp(logits[j]) / total - labels[j]
+    labels_sum_to_one = Hypothesis("sum_c y_c = 1 (one-hot or soft labels)", ({label_sum: 1},))
     steps = (
-        Step(lhs, mid, "derivative of log-sum-exp", {K: j + 1 + sp.Symbol("q_K", integer=True, nonnegative=True)}),
+        Step(lhs, mid, "derivative of log-sum-exp"),
         Step(mid, rhs, "labels sum to 1", {label_sum: 1}),
     )
     return Derivation("softmax_ce_dL_dz", "Contrast: softmax cross-entropy over K classes",
                       sp.Eq(lhs, rhs), steps,
                       statement="L = -sum_c y_c log softmax_c(z), log softmax_c = z_c - log sum_m e^{z_m}: "
                       "dL/dz_j = softmax_j(z) - y_j; with K = 2 it is the BCE residual",
-                      assumptions="0 <= j < K; sum_c y_c = 1 (one-hot or soft labels)")
+                      hypotheses=(labels_sum_to_one,), ranges=((j, 0, K - 1),))

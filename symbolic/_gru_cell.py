@@ -23,7 +23,6 @@ __all__ = ["BUILDERS"]
 
 H, D = sp.symbols("H D", integer=True, positive=True)
 k, p, q, j = sp.symbols("k p q j", integer=True, nonnegative=True)
-slack = sp.Symbol("q_H", integer=True, nonnegative=True)
 x, h, g = (sp.IndexedBase(name, real=True) for name in ("x", "h", "g"))
 W = {name: sp.IndexedBase(f"W_{name}", real=True) for name in ("ir", "iz", "in", "hr", "hz", "hn")}
 bias = {name: sp.IndexedBase(f"b_{name}", real=True) for name in ("ir", "iz", "in", "hr", "hz", "hn")}
@@ -74,11 +73,11 @@ _SHOWN = ((r_(k), _r_k), (u_(k), _u_k), (n_(k), _n_k), (_hidden("n", k), _ghn_k)
 _RULE = "chain rule through the gates; sigma' = sigma(1 - sigma), tanh' = 1 - tanh^2"
 
 
-def _cell(name: str, title: str, wrt: sp.Expr, rhs: sp.Expr, statement: str, guard: dict,
-          assumptions: str) -> Derivation:
+def _cell(name: str, title: str, wrt: sp.Expr, rhs: sp.Expr, statement: str, ranges: tuple) -> Derivation:
+    """dh'_k / d(wrt) for every hidden unit 0 <= k < H and the stated ranges of the other indices."""
     lhs = D_(h_next(k), wrt)
-    return Derivation(name, title, sp.Eq(lhs, rhs), (Step(lhs, rhs, _RULE, guard),),
-                      statement=statement, assumptions=assumptions, abbreviations=_SHOWN)
+    return Derivation(name, title, sp.Eq(lhs, rhs), (Step(lhs, rhs, _RULE),),
+                      statement=statement, abbreviations=_SHOWN, ranges=((k, 0, H - 1),) + ranges)
 
 
 def gru_cell_dh() -> Derivation:
@@ -88,7 +87,7 @@ def gru_cell_dh() -> Derivation:
     return _cell("gru_cell_dh", "GRU cell: Jacobian dh'/dh", h[q], rhs,
                  "dh'_k/dh_q = u_k delta_kq + (h_k - n_k) u_k(1-u_k) W_hz[k,q] + (1-u_k)(1-n_k^2) "
                  "(r_k W_hn[k,q] + ghn_k r_k(1-r_k) W_hr[k,q]), ghn = W_hn h + b_hn",
-                 {H: q + 1 + slack}, "0 <= q < H")
+                 ((q, 0, H - 1),))
 
 
 def gru_cell_dx() -> Derivation:
@@ -96,7 +95,7 @@ def gru_cell_dx() -> Derivation:
            + _through_n(k) * (W["in"][k, q] + _hidden("n", k) * r_(k) * (1 - r_(k)) * W["ir"][k, q]))
     return _cell("gru_cell_dx", "GRU cell: Jacobian dh'/dx", x[q], rhs,
                  "dh'_k/dx_q = (h_k - n_k) u_k(1-u_k) W_iz[k,q] + (1-u_k)(1-n_k^2) "
-                 "(W_in[k,q] + ghn_k r_k(1-r_k) W_ir[k,q])", {D: q + 1 + slack}, "0 <= q < D")
+                 "(W_in[k,q] + ghn_k r_k(1-r_k) W_ir[k,q])", ((q, 0, D - 1),))
 
 
 _GATE_FACTOR = {"r": _through_r, "z": _through_u, "n": _through_n}
@@ -112,9 +111,9 @@ def _parameter_derivation(kind: str, gate: str) -> Derivation:
     delta = sp.KroneckerDelta(k, p)
     weight = _cell(f"gru_cell_dW_{name}", f"GRU cell: derivative in W_{name}", W[name][p, q],
                    delta * factor * source[q], f"dh'_k/dW_{name}[p,q] = delta_kp * (gate factor) * "
-                   f"{'x_q' if kind == 'i' else 'h_q'}", {size: q + 1 + slack}, f"0 <= q < {size}")
+                   f"{'x_q' if kind == 'i' else 'h_q'}", ((p, 0, H - 1), (q, 0, size - 1)))
     return weight, _cell(f"gru_cell_db_{name}", f"GRU cell: derivative in b_{name}", bias[name][p],
-                         delta * factor, f"dh'_k/db_{name}[p] = delta_kp * (gate factor)", {}, "")
+                         delta * factor, f"dh'_k/db_{name}[p] = delta_kp * (gate factor)", ((p, 0, H - 1),))
 
 
 def gru_bptt_recurrence() -> Derivation:
@@ -124,14 +123,14 @@ def gru_bptt_recurrence() -> Derivation:
     rhs = g[q] * u_(q) + sp.Sum(
         g[k] * _through_r(k) * W["hr"][k, q] + g[k] * _through_u(k) * W["hz"][k, q]
         + da_n * r_(k) * W["hn"][k, q], (k, 0, H - 1))
-    steps = (Step(lhs, rhs, "gru_cell_dh summed against g_k = dL/dh'_k", {H: q + 1 + slack}),)
+    steps = (Step(lhs, rhs, "gru_cell_dh summed against g_k = dL/dh'_k"),)
     return Derivation(
         "gru_bptt_recurrence", "Backprop through time: carrying dL/dh one step back", sp.Eq(lhs, rhs), steps,
         statement="dL/dh_{t-1} = g * u + [da_r, da_u, da_n * r] W_hh with g = dL/dh_t, "
         "da_n = g(1-u)(1-n^2), da_u = g(h_{t-1} - n)u(1-u), da_r = da_n ghn r(1-r): what "
         "numeric.gru_per_sample_grads runs for every sample at once",
-        assumptions="0 <= q < H; the loss depends on h_{t-1} only through h_t",
-        abbreviations=_SHOWN + ((u_(q), sp.Symbol("u_q", real=True)),))
+        assumptions="the loss depends on h_{t-1} only through h_t",
+        abbreviations=_SHOWN + ((u_(q), sp.Symbol("u_q", real=True)),), ranges=((q, 0, H - 1),))
 
 
 def _builders():

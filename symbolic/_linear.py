@@ -3,9 +3,9 @@ features n, one sample and a batch of symbolic size B.
 
 Index notation (IndexedBase, plain integer indices) is used because SymPy's
 matrix calculus is unreliable for these losses.  Differentiating a sum over
-j in 0..n-1 with respect to w_k yields a guard ``k <= n - 1``; each step that
-meets it discharges it by writing n = k + 1 + q with q >= 0 (that is,
-0 <= k < n), after the sums are expanded, never before.
+j in 0..n-1 with respect to w_k yields a guard ``k <= n - 1``; the derivation
+states the range 0 <= k <= n - 1 (``ranges``) and the guard is discharged by
+proving it from that range, never by assuming it.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 import sympy as sp
 
 from ._bce import bce_on_logit
-from ._derivation import TAYLOR_INDICES, Derivation, Fact, Step
+from ._derivation import Derivation, Fact, Step
 from ._sigmoid import sigmoid
-from ._symbols import B, Omega, X, Y, b, c, h, i, j, k, l, n, slack, v, w, x, y, z
+from ._symbols import B, Omega, X, Y, b, c, h, i, j, k, l, n, v, w, x, y, z
 
 D = sp.Derivative
 
@@ -32,14 +32,13 @@ def _gradient_of_linear_logit(name: str, title: str, wrt: sp.Expr, logit: sp.Exp
     chain = sp.Mul(sp.exp(logit) / (1 + sp.exp(logit)) - y, D(logit, wrt), evaluate=False)
     lemma = sp.Mul(sigmoid(logit) - y, D(logit, wrt), evaluate=False)
     rhs = (sigmoid(logit) - y) * dz
-    guard = {n: k + 1 + slack} if wrt.has(k) else {}
     steps = (
-        Step(lhs, chain, "chain rule", guard),
-        Step(chain, lemma, "bce_logit_dL_dz", guard),
-        Step(lemma, rhs, "derivative of the linear logit", guard),
+        Step(lhs, chain, "chain rule"),
+        Step(chain, lemma, "bce_logit_dL_dz"),
+        Step(lemma, rhs, "derivative of the linear logit"),
     )
     return Derivation(name, title, sp.Eq(lhs, rhs), steps, statement=statement,
-                      assumptions="0 <= k < n" if guard else "", abbreviations=((logit, z),))
+                      abbreviations=((logit, z),), ranges=((k, 0, n - 1),) if wrt.has(k) else ())
 
 
 def logreg_dL_dw() -> Derivation:
@@ -89,12 +88,12 @@ def _batch_gradient(name: str, title: str, scale: sp.Expr, sample_weight: sp.Exp
     linear = scale * sp.Sum(weight * D(per_sample, w[k]), (i, 0, B - 1))
     rhs = scale * sp.Sum(weight * (sigmoid(zi) - Y[i]) * X[i, k], (i, 0, B - 1))
     steps = (
-        Step(lhs, linear, "linearity of the derivative over a finite sum", {n: k + 1 + slack}),
-        Step(linear, rhs, "logreg_dL_dw for each sample i", {n: k + 1 + slack}),
+        Step(lhs, linear, "linearity of the derivative over a finite sum"),
+        Step(linear, rhs, "logreg_dL_dw for each sample i"),
     )
     return Derivation(name, title, sp.Eq(lhs, rhs), steps, statement=statement,
-                      assumptions="0 <= k < n; soft labels y_i in [0, 1] allowed",
-                      abbreviations=_SAMPLE_LOGIT)
+                      assumptions="soft labels y_i in [0, 1] allowed",
+                      abbreviations=_SAMPLE_LOGIT, ranges=((k, 0, n - 1),))
 
 
 def batch_mean_gradient() -> Derivation:
@@ -125,15 +124,14 @@ def logreg_hessian() -> Derivation:
     lhs = D(grad, w[l])
     linear = sp.Sum(D(sigmoid(zi), w[l]) * X[i, k], (i, 0, B - 1)) / B
     rhs = sp.Sum(sigmoid(zi) * (1 - sigmoid(zi)) * X[i, k] * X[i, l], (i, 0, B - 1)) / B
-    guard = {n: k + l + 1 + slack}
     steps = (
-        Step(lhs, linear, "linearity; y_i does not depend on w", guard),
-        Step(linear, rhs, "sigmoid_derivative and derivative of the linear logit", guard),
+        Step(lhs, linear, "linearity; y_i does not depend on w"),
+        Step(linear, rhs, "sigmoid_derivative and derivative of the linear logit"),
     )
     return Derivation(
         "logreg_hessian", "Hessian of the mean BCE of logistic regression", sp.Eq(lhs, rhs), steps,
         statement="H_kl = (1/B) sum_i s_i (1 - s_i) X_ik X_il, i.e. H = (1/B) X^T diag(s(1-s)) X",
-        assumptions="0 <= k, l < n", abbreviations=_SAMPLE_LOGIT)
+        abbreviations=_SAMPLE_LOGIT, ranges=((k, 0, n - 1), (l, 0, n - 1)))
 
 
 def logreg_hessian_psd() -> Derivation:
@@ -145,11 +143,9 @@ def logreg_hessian_psd() -> Derivation:
     swapped = sp.Sum(curvature * sp.Sum(sp.Sum(u[k] * X[i, k] * X[i, l] * u[l], (k, 0, n - 1)),
                                         (l, 0, n - 1)), (i, 0, B - 1)) / B
     rhs = sp.Sum(curvature * sp.Sum(u[k] * X[i, k], (k, 0, n - 1)) ** 2, (i, 0, B - 1)) / B
-    r1, r2 = TAYLOR_INDICES
-    guard = {n: r1 + r2 + 1 + slack}
     steps = (
-        Step(lhs, swapped, "exchange finite sums", guard, taylor_in=u),
-        Step(swapped, rhs, "sum_k sum_l a_k a_l = (sum_k a_k)^2", guard, taylor_in=u),
+        Step(lhs, swapped, "exchange finite sums", taylor_in=u),
+        Step(swapped, rhs, "sum_k sum_l a_k a_l = (sum_k a_k)^2", taylor_in=u),
     )
     return Derivation(
         "logreg_hessian_psd", "The BCE Hessian is positive semidefinite (convexity in w)",

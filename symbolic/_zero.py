@@ -5,8 +5,12 @@ The decision is two-valued here: ``True`` (a chain of exact rewrites reached 0) 
 lives in :mod:`symbolic._checker`.  ``simplify`` is avoided: it can recurse without
 end on these expressions.  Instead the steps are targeted:
 
-1. :func:`evaluate` carries out derivatives and the sums that Kronecker deltas pin;
-2. finite sums with equal limits are merged (``sum_simplify``) and a sum whose
+1. :func:`evaluate` carries out derivatives and the sums that Kronecker deltas pin
+   (a delta whose equation is not affine with coefficient +-1 in the summation index
+   is left unevaluated); the guards this leaves (``Piecewise``) are discharged only
+   where the stated index ranges imply or exclude them (:mod:`symbolic._ranges`), and
+   what remains is split into its cases, each proved zero or empty on the ranges;
+2. finite sums with equal limits are merged and a sum whose
    summand is identically zero is replaced by 0 (sound: f == 0 implies sum f == 0);
 3. remaining sums and indexed symbols become opaque real symbols;
 4. with every sigmoid/tanh/exp/log application an opaque symbol, ``cancel`` may
@@ -25,8 +29,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sympy as sp
-from sympy.simplify.simplify import sum_simplify
 
+from ._ranges import Ranges, implied, infeasible
 from ._sigmoid import sigmoid
 
 __all__ = ["evaluate", "is_identically_zero", "is_positive", "time_limit", "TimeLimitError"]
@@ -61,18 +65,24 @@ _Exp = sp.Function("Exp")
 
 
 def _drop_zero_sums(expr: sp.Expr) -> sp.Expr:
-    """Merge sums with equal limits and drop those whose summand is identically zero.
+    """Merge the sums with equal limits and drop those whose summand is identically zero.
 
-    exp is hidden behind an opaque function meanwhile: ``sum_simplify`` would turn
-    exp(Sum(...)) into a Product, which the later steps cannot see through.
+    After expanding, every term c * Sum(f, limits) whose coefficient c does not involve
+    the summation indices joins the one sum over those limits: sum of c_i Sum(f_i) =
+    Sum(sum of c_i f_i), a finite identity.  exp is hidden behind an opaque function
+    meanwhile, so that expanding leaves exp(a + b) whole.
     """
-    expr = sp.expand(expr.replace(sp.exp, _Exp))
-    expr = sum_simplify(expr).replace(_Exp, sp.exp)
-
-    def summand_vanishes(node) -> bool:
-        return isinstance(node, sp.Sum) and _rational_zero(_opaque(node.function))
-
-    return expr.replace(summand_vanishes, lambda node: sp.S.Zero)
+    groups: dict = {}
+    rest = []
+    for term in sp.Add.make_args(sp.expand(expr.replace(sp.exp, _Exp))):
+        sums = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Sum)]
+        if len(sums) == 1 and not (set(sums[0].variables) & (term / sums[0]).free_symbols):
+            groups.setdefault(sums[0].limits, []).append((term / sums[0]) * sums[0].function)
+        else:
+            rest.append(term)
+    merged = [sp.Sum(sp.Add(*summands), *limits) for limits, summands in groups.items()]
+    kept = [total for total in merged if not _rational_zero(_opaque(total.function.replace(_Exp, sp.exp)))]
+    return sp.Add(*rest, *kept).replace(_Exp, sp.exp)
 
 
 def _opaque(expr: sp.Expr) -> sp.Expr:
@@ -145,14 +155,42 @@ def is_positive(expr: sp.Expr, seconds: float = DEFAULT_SECONDS) -> bool | None:
         return None
 
 
+def _solve_delta(delta: sp.KroneckerDelta, var: sp.Symbol) -> sp.Expr | None:
+    """The value of ``var`` at which ``delta`` is 1, when the delta's equation is
+    affine in ``var`` with coefficient +-1 and the solution is an integer expression
+    (integer coefficients in integer symbols); None otherwise."""
+    equation = sp.expand(delta.args[0] - delta.args[1])
+    coefficient = equation.coeff(var)
+    if coefficient not in (1, -1) or (equation - coefficient * var).has(var):
+        return None
+    solution = sp.expand(-(equation - coefficient * var) / coefficient)
+    return solution if _integer_affine(solution) else None
+
+
+def _integer_affine(expr: sp.Expr) -> bool:
+    """True for sum_v a_v v + c with integer a_v, c and integer symbols v."""
+    symbols = sorted(expr.free_symbols, key=sp.default_sort_key)
+    if not symbols:
+        return bool(expr.is_Integer)
+    if not all(s.is_integer for s in symbols):
+        return False
+    try:
+        poly = sp.Poly(expr, *symbols)
+    except sp.PolynomialError:
+        return False
+    return poly.total_degree() <= 1 and all(c.is_Integer for c in poly.coeffs())
+
+
 def _sum_deltas(total: sp.Sum) -> sp.Expr:
     """Carry out a sum over an index that a Kronecker delta pins.
 
-    For delta = KroneckerDelta(k, q) and any summand f, f = f|_{delta=0} + (f|_{delta=1} -
-    f|_{delta=0}) delta exactly, because a delta is 0 or 1.  So
-    sum_{k=a}^{b} f = sum_{k=a}^{b} f|_{delta=0} + [a <= q <= b] (f|_{delta=1} - f|_{delta=0})|_{k=q}.
-    This never expands the summand (SymPy's ``deltasummation`` does, and then tries to
-    sum every other term in closed form, which takes minutes on a GRU cell).
+    For delta = KroneckerDelta(a, b) and any summand f, f = f|_{delta=0} + (f|_{delta=1} -
+    f|_{delta=0}) delta exactly, because a delta is 0 or 1.  When a - b = 0 solves to
+    k = q (affine in k with coefficient +-1, q an integer expression),
+    sum_{k=lo}^{hi} f = sum_{k=lo}^{hi} f|_{delta=0} + [lo <= q <= hi] (f|_{delta=1} - f|_{delta=0})|_{k=q}.
+    Any other delta (2 j = k, a non-integer solution) is left unevaluated.  This never
+    expands the summand (SymPy's ``deltasummation`` does, and then tries to sum every
+    other term in closed form, which takes minutes on a GRU cell).
     """
     if len(total.limits) > 1:
         inner = sp.Sum(total.function, total.limits[0])
@@ -160,12 +198,16 @@ def _sum_deltas(total: sp.Sum) -> sp.Expr:
     f, (var, low, high) = total.function, total.limits[0]
     if f.is_zero:
         return sp.S.Zero
-    delta = next(d for d in sorted(f.atoms(sp.KroneckerDelta), key=sp.default_sort_key) if var in d.free_symbols)
-    other = delta.args[1] if delta.args[0] == var else delta.args[0]
+    for delta in sorted(f.atoms(sp.KroneckerDelta), key=sp.default_sort_key):
+        solution = _solve_delta(delta, var)
+        if solution is not None:
+            break
+    else:
+        return total
     f0, f1 = f.xreplace({delta: sp.S.Zero}), f.xreplace({delta: sp.S.One})
-    pinned = (f1 - f0).subs(var, other)
+    pinned = (f1 - f0).xreplace({var: solution})
     rest = sp.Sum(f0, total.limits[0]) if not f0.is_zero else sp.S.Zero
-    return rest + sp.Piecewise((pinned, sp.And(other >= low, other <= high)), (0, True))
+    return rest + sp.Piecewise((pinned, sp.And(solution >= low, solution <= high)), (0, True))
 
 
 def _pinned(e) -> bool:
@@ -197,23 +239,51 @@ def is_identically_zero(
     expr: sp.Expr,
     substitutions: dict | None = None,
     seconds: float = DEFAULT_SECONDS,
+    ranges: Ranges = (),
 ) -> bool | None:
-    """Return True when ``expr`` is proved identically zero, None when undecided.
+    """Return True when ``expr`` is proved zero at every point of ``ranges``, None when undecided.
 
-    ``substitutions`` are applied after ``doit()``; they discharge range guards
-    such as ``k <= n - 1`` by writing ``n = k + 1 + m`` with ``m >= 0``.
+    ``substitutions`` are applied after the derivatives and deltas are carried out (the
+    caller proves them legitimate: declared hypotheses, or guards that cover the ranges).
+    ``ranges`` states the index ranges, ``(k, 0, n - 1)`` for 0 <= k <= n - 1; the guards
+    SymPy leaves are discharged only when these ranges imply (or exclude) them.
     """
     try:
         with time_limit(seconds):
             expr = evaluate(sp.sympify(expr))
             if substitutions:
                 expr = evaluate(expr.subs(substitutions))
-            if expr.has(sp.Piecewise):
-                expr = sp.piecewise_fold(expr)
-                if expr.has(sp.Piecewise):
-                    return None
-            if expr.has(sp.Sum):
-                expr = _drop_zero_sums(expr)
-            return True if _rational_zero(_opaque(expr)) else None
+            return True if _zero_on(expr, tuple(ranges)) else None
     except (TimeLimitError, RecursionError, sp.PolynomialError, MemoryError):
         return None
+
+
+def _zero_on(expr: sp.Expr, ranges: Ranges) -> bool:
+    """expr == 0 on the ranges: guards discharged, then each remaining case proved zero or empty."""
+    if expr.has(sp.Piecewise):
+        expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: _discharged(e, ranges))
+    if expr.has(sp.Piecewise):
+        folded = sp.piecewise_fold(expr)
+        if not isinstance(folded, sp.Piecewise) or any(arm.has(sp.Piecewise) for arm, _ in folded.args):
+            return False
+        earlier: list = []
+        for arm, cond in folded.args:
+            here = sp.And(cond, *[sp.Not(c) for c in earlier])
+            if not (infeasible(here, ranges) or _zero_on(arm, ranges)):
+                return False
+            earlier.append(cond)
+        return True
+    if expr.has(sp.Sum):
+        expr = _drop_zero_sums(expr)
+    return _rational_zero(_opaque(expr))
+
+
+def _discharged(node: sp.Piecewise, ranges: Ranges) -> sp.Expr:
+    """A Piecewise with the arms the ranges exclude dropped, or its arm the ranges imply."""
+    kept = []
+    for arm, cond in node.args:
+        if not kept and implied(cond, ranges):
+            return arm
+        if not infeasible(cond, ranges):
+            kept.append((arm, cond))
+    return sp.Piecewise(*kept) if kept and kept != list(node.args) else node

@@ -127,3 +127,48 @@ def test_bptt_recurrence_without_the_direct_path_fails():
     d = CATALOG["gru_bptt_recurrence"]
     wrong = d.result.rhs - cell.g[cell.q] * cell.u_(cell.q)
     assert not _break_last_step(d, wrong).verify()
+
+
+# --- hypotheses are part of the statement (issue 10, item 6) ---------------------------
+
+def _with_last_step(d: Derivation, after: sp.Expr, substitutions: dict) -> Derivation:
+    last = replace(d.steps[-1], after=after, substitutions=substitutions)
+    return replace(d, steps=d.steps[:-1] + (last,), result=sp.Eq(d.result.lhs, after, evaluate=False))
+
+
+@pytest.mark.parametrize("name, after, substitutions", [
+    ("bce_dL_dz", sigmoid(z), {y: 0}),                     # the issue's reproducer
+    ("bce_dL_dz", sigmoid(z) - 1, {y: 1}),
+    ("pos_weight_dL_dz", sigmoid(z) * (1 - y) - y, {symbolic._symbols.pw: 1}),
+])
+def test_an_undeclared_hypothesis_is_refused(name, after, substitutions):
+    broken = _with_last_step(CATALOG[name], after, substitutions)
+    verdict = broken.verdicts()[-1]
+    assert verdict.status == "refused" and "undeclared hypothesis" in verdict.reason
+    assert not broken.verify()
+
+
+def test_a_declared_hypothesis_is_used_and_printed():
+    from symbolic import Hypothesis
+
+    y_is_zero = Hypothesis("y = 0 (negative samples only)", ({y: 0},))
+    d = replace(_with_last_step(CATALOG["bce_dL_dz"], sigmoid(z), {y: 0}), hypotheses=(y_is_zero,))
+    assert d.verify()
+    assert "hypothesis: y = 0 (negative samples only)" in d.text()
+    assert "negative samples only" in d.latex()
+    assert "by hypothesis y = 0" in d.text()
+
+
+def test_hypotheses_of_the_catalog_are_data_and_shown():
+    for name in ("residual_margin", "softmax_ce_dL_dz"):
+        d = CATALOG[name]
+        assert d.hypotheses and all(h.statement and h.cases for h in d.hypotheses)
+        for h in d.hypotheses:
+            assert f"hypothesis: {h.statement}" in d.text()
+    assert CATALOG["residual_margin"].hypothesis_cases() == [{y: 0}, {y: 1}]
+
+
+def test_a_hypothesis_restricts_every_step_of_the_witness():
+    """Dropping the hard-label hypothesis makes |s - y| = sigma(-m) false for soft labels."""
+    d = replace(CATALOG["residual_margin"], hypotheses=())
+    assert [v.status for v in d.verdicts()] == ["refuted"]
