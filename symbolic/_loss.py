@@ -31,7 +31,7 @@ from ._margin import MarginVerdict, margin_verdict, pull
 from ._margin import m as margin
 from ._parse import parse_formula
 from ._sigmoid import sigmoid
-from ._symbols import b, k, n, slack, w, x, y, z
+from ._symbols import b, k, n, w, x, y, z
 from ._zero import TimeLimitError, time_limit
 
 __all__ = ["Loss", "loss"]
@@ -112,10 +112,10 @@ class Loss:
         logit = linear_logit(w, x, b)
         lhs = sp.Derivative(self.expression.subs(z, logit), w[k])
         rhs = self.grad.subs(z, logit) * x[k]
-        step = Step(lhs, rhs, "chain rule: dz/dw_k = x_k, and the proved dL/dz", {n: k + 1 + slack})
+        step = Step(lhs, rhs, "chain rule: dz/dw_k = x_k, and the proved dL/dz")
         return Derivation(f"{_key(self.name)}_dL_dw", f"{self.title}: per-sample gradient of logistic "
                           "regression", sp.Eq(lhs, rhs), (step,), statement="dL/dw_k = (dL/dz) x_k",
-                          assumptions="0 <= k < n", abbreviations=((logit, z),))
+                          ranges=((k, 0, n - 1),), abbreviations=((logit, z),))
 
     def _margin_derivation(self, verdict: MarginVerdict) -> Derivation:
         label = verdict.label

@@ -9,7 +9,8 @@ evaluated first, never substituted into the sum), a Kronecker delta compares two
 integers, a derivative is taken in forward mode (tagged dual numbers, sigmoid and
 tanh differentiated from their exp definitions), and every real number is an
 interval of ``mpmath.iv`` at 128 bits, so each value comes with a certified
-enclosure.  Two sides *differ* at a point only when their enclosures are disjoint.
+enclosure (the interval primitives, with their definedness checks, are those of
+:mod:`symbolic._certified`).  Two sides *differ* at a point only when their enclosures are disjoint.
 A point where a side is undefined (log of a nonpositive number, division by an
 interval holding 0) is skipped.  Hypotheses are honoured exactly: ``y = 0`` sets a
 value, ``sum_c y_c = 1`` solves for the last entry in exact rational arithmetic.
@@ -17,6 +18,7 @@ value, ``sum_c y_c = 1`` solves for the last entry in exact rational arithmetic.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections.abc import Callable, Iterator
@@ -28,6 +30,7 @@ import mpmath
 import sympy as sp
 from mpmath import iv
 
+from . import _certified as certified
 from ._sigmoid import sigmoid
 
 __all__ = ["Comparison", "compare", "describe", "SIZES"]
@@ -35,6 +38,7 @@ __all__ = ["Comparison", "compare", "describe", "SIZES"]
 SIZES = (1, 2, 3, 4)
 PRECISION = 128
 INDEX_TUPLES = 2
+MIN_POINTS = 4
 ATTEMPTS = 6
 UNSTATED_INDICES = range(0, 5)
 
@@ -133,36 +137,29 @@ def _power(x, exponent: Fraction):
             raise _UndefinedError
         return Fraction(x) ** int(exponent)
     if exponent.denominator == 1:
-        if exponent < 0 and x.a <= 0 <= x.b:
-            raise _UndefinedError
-        return x ** int(exponent)
-    if x.a <= 0:
-        raise _UndefinedError
-    return iv.exp(_interval(exponent) * iv.log(x))
-
-
-def _interval_log(x):
-    if x.a <= 0:
-        raise _UndefinedError
-    return iv.log(x)
+        n = int(exponent)
+        return (certified._reciprocal(x, None) if n < 0 else x) ** abs(n)
+    return certified._exp(_interval(exponent) * certified._log(x, None), None)
 
 
 def _exp(x):
-    return _apply(iv.exp, _exp, x)
+    return _apply(lambda a: certified._exp(a, None), _exp, x)
 
 
 def _log(x):
-    return _apply(_interval_log, lambda a: _power(a, Fraction(-1)), x)
+    return _apply(lambda a: certified._log(a, None), lambda a: _power(a, Fraction(-1)), x)
 
 
 def _sigmoid(x):
     """sigma = 1 / (1 + exp(-x)), sigma' = sigma (1 - sigma), from the exp definition."""
-    return _apply(lambda a: 1 / (1 + iv.exp(-a)), lambda a: _mul(_sigmoid(a), _add(1, _mul(-1, _sigmoid(a)))), x)
+    return _apply(lambda a: certified._sigmoid(a, None),
+                  lambda a: _mul(_sigmoid(a), _add(1, _mul(-1, _sigmoid(a)))), x)
 
 
 def _tanh(x):
     """tanh = 1 - 2 / (exp(2x) + 1), tanh' = 1 - tanh^2."""
-    return _apply(lambda a: 1 - 2 / (iv.exp(2 * a) + 1), lambda a: _add(1, _mul(-1, _mul(_tanh(a), _tanh(a)))), x)
+    return _apply(lambda a: certified._tanh(a, None),
+                  lambda a: _add(1, _mul(-1, _mul(_tanh(a), _tanh(a)))), x)
 
 
 def _sign(x):
@@ -173,7 +170,7 @@ def _sign(x):
         return 1
     if x.b < 0:
         return -1
-    raise _UndefinedError
+    raise certified.UnknownError("|x| is not differentiable where x may be 0")
 
 
 def _abs(x):
@@ -184,6 +181,7 @@ _FUNCTIONS = {sp.exp: _exp, sp.log: _log, sigmoid: _sigmoid, sp.tanh: _tanh, sp.
 
 
 def _interval(x):
+    """An exact rational as its certified enclosure (outward-rounded division)."""
     if isinstance(x, Fraction):
         return iv.mpf(x.numerator) / x.denominator
     if isinstance(x, int):
@@ -249,7 +247,7 @@ class _Evaluator:
 
     def __call__(self, expr: sp.Expr, env: dict | None = None):
         env = env or {}
-        key = (expr, tuple(sorted(((s.name, v) for s, v in env.items()))))
+        key = (expr, tuple(env[s] for s in _integer_free(expr) if s in env))
         if key not in self.cache:
             self.cache[key] = self.evaluate(expr, env)
         return self.cache[key]
@@ -349,6 +347,12 @@ def _integer_symbols(exprs: list[sp.Expr], ranges) -> tuple[list, list]:
     return sizes, [s for s in integers if not s.is_positive]
 
 
+@functools.lru_cache(maxsize=65536)
+def _integer_free(expr: sp.Basic) -> tuple:
+    """The free integer symbols of ``expr`` in a fixed order: what a cached value depends on."""
+    return tuple(sorted((s for s in _free(expr) if s.is_integer), key=sp.default_sort_key))
+
+
 def _free(expr: sp.Basic) -> set:
     """The free symbols, those inside a derivative's indexed variable included (SymPy's
     ``Derivative.free_symbols`` misses k in d/dw[k])."""
@@ -445,17 +449,20 @@ def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed:
     """Evaluate both sides at concrete sizes and random rational points, in every case."""
     agreed = 0
     rng = random.Random(seed)
+    integer_points = list(_points(before, after, ranges, seed))
+    repeats = -(-MIN_POINTS // len(integer_points))
     with _precision(PRECISION):
-        for integers in _points(before, after, ranges, seed):
+        for integers in integer_points * repeats:
             for case in cases or [{}]:
                 for _ in range(ATTEMPTS):
                     point = _Point(integers, rng)
                     try:
                         overrides = _hypothesis_values(case, point)
-                        sides = [_Evaluator(point, overrides=overrides)(e) for e in (before, after)]
+                        evaluator = _Evaluator(point, overrides=overrides)
+                        sides = [evaluator(before), evaluator(after)]
                     except _UnsupportedError as error:
                         return Comparison(agreed, None, f"the witness cannot evaluate: {error}")
-                    except (_UndefinedError, ZeroDivisionError, ValueError, ArithmeticError):
+                    except (_UndefinedError, certified.UndefinedError, certified.UnknownError, ArithmeticError):
                         continue
                     if not all(_finite(side) for side in sides):
                         continue
