@@ -23,9 +23,10 @@ every step and every case of the hypotheses:
 
 A step is "verified" only when the proof succeeds and the witness agrees;
 "refuted" when the witness finds a point where certified enclosures of the two sides
-are disjoint; "undecided" otherwise.  A proof that the witness contradicts is a
-"fault" of the engine: :meth:`Derivation.verify` raises :class:`SoundnessError`
-naming the step and the point, never passes it.
+are disjoint (the exact proof is then given only FAULT_SECONDS); "undecided"
+otherwise.  A proof that the witness contradicts is a "fault" of the engine:
+:meth:`Derivation.verify` raises :class:`SoundnessError` naming the step and the
+point, never passes it.
 """
 
 from __future__ import annotations
@@ -37,10 +38,15 @@ import sympy as sp
 
 from . import _witness
 from ._ranges import Ranges, implied
-from ._zero import is_identically_zero, is_positive
+from ._zero import DEFAULT_SECONDS, is_identically_zero, is_positive
 
 __all__ = ["Step", "Fact", "Hypothesis", "Derivation", "StepVerdict", "SoundnessError",
            "TAYLOR_INDICES"]
+
+
+FAULT_SECONDS = 2.0
+"""Time for the exact proof of a step the witness refutes: a proof found then is a fault;
+a slower one is not waited for (the step is reported refuted, never passed)."""
 
 
 class SoundnessError(AssertionError):
@@ -72,20 +78,20 @@ class Step:
     substitutions: dict = field(default_factory=dict)
     taylor_in: sp.IndexedBase | None = None
 
-    def holds(self, case: dict | None = None, ranges: Ranges = ()) -> bool:
+    def holds(self, case: dict | None = None, ranges: Ranges = (), seconds: float = DEFAULT_SECONDS) -> bool:
         """The exact proof alone: ``before - after`` is zero on ``ranges`` (in ``case``)."""
         difference = self.before - self.after
         subs = {**(case or {}), **self.substitutions}
         if self.taylor_in is not None:
-            return _agrees_to_second_order(difference, self.taylor_in, subs, ranges)
-        return is_identically_zero(difference, subs or None, ranges=ranges) is True
+            return _agrees_to_second_order(difference, self.taylor_in, subs, ranges, seconds)
+        return is_identically_zero(difference, subs or None, seconds, ranges) is True
 
 
 TAYLOR_INDICES = sp.symbols("r_1 r_2", integer=True, nonnegative=True)
 
 
 def _agrees_to_second_order(difference: sp.Expr, u: sp.IndexedBase, subs: dict,
-                            ranges: Ranges = ()) -> bool:
+                            ranges: Ranges = (), seconds: float = DEFAULT_SECONDS) -> bool:
     """difference(u) == 0 for every vector u, by Taylor's theorem in u.
 
     The difference vanishes at u = 0, its gradient vanishes at u = 0 and its
@@ -105,7 +111,7 @@ def _agrees_to_second_order(difference: sp.Expr, u: sp.IndexedBase, subs: dict,
 
     gradient = sp.diff(difference, u[r1])
     checks = (at_zero(difference), at_zero(gradient), sp.diff(gradient, u[r2]))
-    return all(is_identically_zero(expr, subs or None, ranges=ranges) is True for expr in checks)
+    return all(is_identically_zero(expr, subs or None, seconds, ranges) is True for expr in checks)
 
 
 def _support(expr: sp.Expr, u: sp.IndexedBase, ranges: Ranges) -> tuple | None:
@@ -256,8 +262,9 @@ class Derivation:
         refusal = self._refusal(step)
         if refusal:
             return StepVerdict(number, "refused", refusal)
-        proved = all(step.holds(case, self.ranges) for case in self.hypothesis_cases(split_only=True))
         witness = _witness.compare(step.before, step.after, self.hypothesis_cases(), self.ranges)
+        seconds = FAULT_SECONDS if witness.point is not None else DEFAULT_SECONDS
+        proved = all(step.holds(case, self.ranges, seconds) for case in self.hypothesis_cases(split_only=True))
         if witness.point is not None:
             status = "fault" if proved else "refuted"
             return StepVerdict(number, status, f"the two sides differ: {witness.detail}", witness.point)

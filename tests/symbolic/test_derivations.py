@@ -6,8 +6,8 @@ import pytest
 import sympy as sp
 
 import symbolic
-from symbolic import Derivation, Fact, Step, sigmoid
-from symbolic._symbols import y, z
+from symbolic import Derivation, Fact, SoundnessError, Step, _derivation, _zero, sigmoid
+from symbolic._symbols import j, k, l, n, slack, w, x, y, z
 
 CATALOG = symbolic.catalog()
 
@@ -172,3 +172,219 @@ def test_a_hypothesis_restricts_every_step_of_the_witness():
     """Dropping the hard-label hypothesis makes |s - y| = sigma(-m) false for soft labels."""
     d = replace(CATALOG["residual_margin"], hypotheses=())
     assert [v.status for v in d.verdicts()] == ["refuted"]
+
+
+# --- Kronecker deltas of any shape (issue 10, item 4) ----------------------------------
+
+
+D = sp.Derivative
+IN_RANGE = ((k, 0, n - 1),)
+
+
+@pytest.mark.parametrize("expr, truth, wrong, ranges", [
+    (D(sp.Sum(w[n - 1 - j] * x[j], (j, 0, n - 1)), w[k]), x[n - 1 - k], x[k], IN_RANGE),
+    (sp.Sum(sp.KroneckerDelta(k, j + 1) * x[j], (j, 0, n - 1)), x[k - 1], x[k], ((k, 1, n),)),
+    (sp.Sum(sp.KroneckerDelta(k, n - 1 - j) * x[j], (j, 0, n - 1)), x[n - 1 - k], x[k], IN_RANGE),
+    (sp.Sum(sp.KroneckerDelta(j + n, k) * x[j], (j, 0, n - 1)), sp.S.Zero, x[k - n], IN_RANGE),  # never hit
+    (D(sp.Sum(w[j + 1] * x[j], (j, 0, n - 1)), w[k]), x[k - 1], x[k], ((k, 1, n),)),
+])
+def test_a_delta_is_solved_for_the_summation_index(expr, truth, wrong, ranges):
+    assert _zero.is_identically_zero(expr - truth, ranges=ranges) is True
+    assert _zero.is_identically_zero(expr - wrong, ranges=ranges) is None
+
+
+def test_a_delta_hit_only_inside_part_of_the_range_is_not_summed_as_if_always_hit():
+    """sum_j delta(k, j + 1) x_j is 0 at k = 0: over 0 <= k <= n it is not x_{k-1}."""
+    expr = sp.Sum(sp.KroneckerDelta(k, j + 1) * x[j], (j, 0, n - 1))
+    assert _zero.is_identically_zero(expr - x[k - 1], ranges=((k, 0, n),)) is None
+
+
+@pytest.mark.parametrize("delta", [
+    sp.KroneckerDelta(2 * j, k),                    # coefficient 2: k odd is never hit
+    sp.KroneckerDelta(k, j + y),                    # y real: no integer solution
+    sp.KroneckerDelta(k, j * j),                    # not affine
+])
+def test_a_delta_of_another_shape_is_left_unevaluated(delta):
+    expr = sp.Sum(delta * x[j], (j, 0, n - 1))
+    assert _zero.evaluate(expr).has(sp.KroneckerDelta)
+    for claim in (x[k], x[k / 2], sp.S.Zero):
+        assert _zero.is_identically_zero(expr - claim, ranges=IN_RANGE) is None
+
+
+def _one_step(lhs: sp.Expr, rhs: sp.Expr, ranges=IN_RANGE, **step) -> Derivation:
+    return Derivation("probe", "probe", sp.Eq(lhs, rhs, evaluate=False),
+                      (Step(lhs, rhs, "claimed", **step),), ranges=ranges)
+
+
+REVERSED_DOT = D(sp.Sum(w[n - 1 - j] * x[j], (j, 0, n - 1)), w[k])
+
+
+def test_the_reversed_dot_product_verifies_only_with_the_true_gradient():
+    assert _one_step(REVERSED_DOT, x[n - 1 - k]).verify()
+    wrong = _one_step(REVERSED_DOT, x[k])
+    assert not wrong.verify()
+    assert wrong.verdicts()[0].status == "refuted"
+
+
+def _sum_deltas_as_it_was(total: sp.Sum) -> sp.Expr:
+    """The engine before the fix: it substituted var = the delta's other argument, whatever its shape."""
+    f, (var, low, high) = total.function, total.limits[0]
+    delta = next(d for d in f.atoms(sp.KroneckerDelta) if var in d.free_symbols)
+    other = delta.args[1] if delta.args[0] == var else delta.args[0]
+    f0, f1 = f.xreplace({delta: sp.S.Zero}), f.xreplace({delta: sp.S.One})
+    rest = sp.Sum(f0, total.limits[0]) if not f0.is_zero else sp.S.Zero
+    return rest + sp.Piecewise(((f1 - f0).subs(var, other), sp.And(other >= low, other <= high)), (0, True))
+
+
+def test_the_witness_catches_the_old_delta_bug_as_a_soundness_fault(monkeypatch):
+    monkeypatch.setattr(_zero, "_sum_deltas", _sum_deltas_as_it_was)
+    wrong = _one_step(REVERSED_DOT, x[k])
+    assert wrong.steps[0].holds(ranges=IN_RANGE)          # the buggy engine "proves" it
+    verdict = wrong.verdicts()[0]
+    assert verdict.status == "fault" and "n = " in verdict.describe()
+    with pytest.raises(SoundnessError, match="probe: .*step 1: fault"):
+        wrong.verify()
+    assert not _one_step(REVERSED_DOT, x[n - 1 - k]).verify()   # the truth is then undecided, not faulted
+
+
+# --- guards cover the stated range (issue 10, item 5) ----------------------------------
+
+
+U = sp.IndexedBase("u", real=True)
+R1, R2 = _derivation.TAYLOR_INDICES
+CROSS = sp.Sum(U[k] * U[n - k], (k, 1, n - 1))   # u_1^2 at n = 2, not 0
+
+
+@pytest.mark.parametrize("substitutions, status", [
+    ({n: R1 + R2 + 1 + slack}, "refused"),   # the old psd guard: covers r1 + r2 < n only
+    ({n: R1 + 1 + slack}, "refused"),
+    ({}, "refuted"),
+])
+def test_a_cross_sum_is_not_zero(substitutions, status):
+    d = _one_step(CROSS, sp.S.Zero, ranges=(), substitutions=substitutions, taylor_in=U)
+    assert d.verdicts()[0].status == status
+    assert not d.verify()
+
+
+def test_the_witness_catches_an_uncovered_guard_as_a_soundness_fault(monkeypatch):
+    monkeypatch.setattr(_derivation, "_guard_covers", lambda *args: True)
+    d = _one_step(CROSS, sp.S.Zero, ranges=(), substitutions={n: R1 + R2 + 1 + slack}, taylor_in=U)
+    assert d.steps[0].holds(d.steps[0].substitutions)     # the guard makes the exact check pass
+    with pytest.raises(SoundnessError, match="step 1: fault"):
+        d.verify()
+
+
+def test_the_hessian_guard_of_old_is_refused_and_the_stated_range_suffices():
+    d = CATALOG["logreg_hessian"]
+    assert d.ranges == ((k, 0, n - 1), (l, 0, n - 1))
+    old = replace(d, steps=tuple(replace(s, substitutions={n: k + l + 1 + slack}) for s in d.steps))
+    assert {v.status for v in old.verdicts()} == {"refused"}
+    assert "does not cover" in old.verdicts()[0].reason
+
+
+def test_a_guard_that_covers_the_stated_range_is_accepted():
+    d = CATALOG["logreg_dL_dw"]
+    covered = replace(d, steps=tuple(replace(s, substitutions={n: k + 1 + slack}) for s in d.steps))
+    assert covered.verify()
+    too_narrow = replace(covered, ranges=((k, 0, n),))
+    assert {v.status for v in too_narrow.verdicts()} == {"refused"}
+
+
+def test_without_a_stated_range_an_index_guard_is_not_discharged():
+    d = replace(CATALOG["logreg_dL_dw"], ranges=())
+    assert not d.verify()
+
+
+# --- mutation tests over every derivation (issue 10) -----------------------------------
+
+def _labels(expr: sp.Expr) -> list:
+    """The label leaves of an expression: the scalar y and entries of indexed labels y[.]."""
+    scalar = [y] if y in expr.free_symbols else []
+    return scalar + sorted((a for a in expr.atoms(sp.Indexed) if a.base.name == "y"), key=sp.default_sort_key)
+
+
+def _indexed_with_free_index(d: Derivation, expr: sp.Expr) -> list:
+    stated = {var for var, _, _ in d.ranges}
+    return sorted((a for a in expr.atoms(sp.Indexed) if stated & a.free_symbols), key=sp.default_sort_key)
+
+
+def _factor(d, expr):
+    return expr * (1 + sp.Rational(1, 10**30))
+
+
+def _index_shift(d, expr):
+    atoms = _indexed_with_free_index(d, expr)
+    if atoms:
+        a = atoms[0]
+        return expr.xreplace({a: a.base[tuple(i + 1 for i in a.indices)]})
+    return None
+
+
+def _transposed(d, expr):
+    atoms = sorted((a for a in expr.atoms(sp.Indexed) if len(a.indices) == 2 and a.indices[0] != a.indices[1]),
+                   key=sp.default_sort_key)
+    if atoms:
+        a = atoms[0]
+        return expr.xreplace({a: a.base[a.indices[::-1]]})
+    return None
+
+
+def _swapped_label(d, expr):
+    labels = _labels(expr)
+    return expr.xreplace({labels[0]: 1 - labels[0]}) if labels else None
+
+
+def _hard_label_term(d, expr):
+    """A term y (1 - y) s that vanishes exactly for hard labels: dropped where the derivation
+    does not assume them, it must be caught."""
+    labels = _labels(expr)
+    if not labels or d.hypothesis_cases() != [{}]:
+        return None
+    return expr + labels[0] * (1 - labels[0]) * sigmoid(z)
+
+
+MUTATIONS = {"factor 1 + 1e-30": _factor, "index shift": _index_shift, "transposed index": _transposed,
+             "swapped label": _swapped_label, "hard-label term": _hard_label_term}
+
+
+def _mutants() -> list:
+    """Every derivation with one mutation of one step, the step and the kind rotating
+    deterministically (the kinds in turn, each applied where it applies), so that every
+    kind is exercised across the catalog and the test stays short."""
+    cases, turn = [], 0
+    for number, (name, d) in enumerate(CATALOG.items()):
+        at = number % len(d.steps)
+        applicable = [kind for kind, mutate in MUTATIONS.items() if mutate(d, d.steps[at].after) is not None]
+        kinds = list(MUTATIONS)
+        kind = next(kinds[(turn + i) % len(kinds)] for i in range(len(kinds))
+                    if kinds[(turn + i) % len(kinds)] in applicable)
+        turn = kinds.index(kind) + 1
+        cases.append((name, at, kind))
+    return cases
+
+
+def _mutated(d: Derivation, at: int, wrong: sp.Expr) -> Derivation:
+    steps = list(d.steps)
+    steps[at] = replace(steps[at], after=wrong)
+    if at + 1 < len(steps):
+        steps[at + 1] = replace(steps[at + 1], before=wrong)
+    result = d.result if at + 1 < len(steps) else sp.Eq(d.result.lhs, wrong, evaluate=False)
+    return replace(d, steps=tuple(steps), result=result)
+
+
+@pytest.mark.parametrize("name, at, kind", _mutants())
+def test_every_derivation_rejects_a_mutated_step(name, at, kind):
+    d = CATALOG[name]
+    wrong = MUTATIONS[kind](d, d.steps[at].after)
+    assert wrong != d.steps[at].after
+    broken = _mutated(d, at, wrong)
+    assert broken.chain_is_linked()
+    verified, verdicts = broken.audit()
+    assert not verified and not all(v.ok for v in verdicts[at:at + 2])
+    assert "fault" not in {v.status for v in verdicts}
+
+
+def test_every_derivation_and_every_mutation_kind_is_exercised():
+    mutants = _mutants()
+    assert {name for name, _, _ in mutants} == set(CATALOG)
+    assert {kind for _, _, kind in mutants} == set(MUTATIONS)
