@@ -65,7 +65,8 @@ class Step:
     """One equality ``before = after`` justified by ``rule``.
 
     ``substitutions`` are applied after evaluating derivatives and sums.  Each must be
-    either a hypothesis its derivation declares (``sum_c y_c = 1``) or a guard
+    either a one-case hypothesis its derivation declares (``sum_c y_c = 1``; a case
+    split such as hard labels applies to every step by itself) or a guard
     discharge ``n = k + 1 + q`` with q a fresh nonnegative integer, accepted only when
     the derivation's ``ranges`` imply it (here: k <= n - 1).  With ``taylor_in`` set to
     a vector u, the step is proved as a function of u (value and gradient at u = 0,
@@ -247,8 +248,11 @@ class Derivation:
 
     def _refusal(self, step: Step) -> str:
         """Why the step's substitutions are not allowed ('' when they are)."""
-        declared = [case for h in self.hypotheses for case in h.cases] + list(self.cases)
+        declared = [h.cases[0] for h in self.hypotheses if len(h.cases) == 1]
+        split = {key for case in self.hypothesis_cases(split_only=True) for key in case}
         for key, value in step.substitutions.items():
+            if key in split:
+                return f"substitutes {sp.sstr(key)}, which a case split of the hypotheses already fixes"
             if any(case.get(key) == value for case in declared):
                 continue
             if not _is_guard(key):
@@ -356,7 +360,7 @@ def _is_guard(key: sp.Basic) -> bool:
 def _guard_covers(size: sp.Symbol, value: sp.Expr, step: Step, ranges: Ranges) -> bool:
     """``size = value`` with one fresh nonnegative integer q of coefficient 1 in ``value``
     covers every point of the stated ranges when the ranges imply size - value|_{q=0} >= 0."""
-    stated = (step.before.free_symbols | step.after.free_symbols
+    stated = (_witness.free_symbols(step.before) | _witness.free_symbols(step.after)
               | {s for r in ranges for e in r for s in sp.sympify(e).free_symbols})
     fresh = [s for s in value.free_symbols - stated if s not in TAYLOR_INDICES]
     if len(fresh) != 1 or not (fresh[0].is_integer and fresh[0].is_nonnegative):

@@ -69,8 +69,10 @@ def _nonnegative_rows(cond: sp.Basic) -> list[_Row] | None:
     row = _affine(big - small)
     if row is None:
         return None
+    scale = math.lcm(*(c.denominator for c in row.values()))
+    row = {key: c * scale for key, c in row.items()}  # integer coefficients: an integer value
     if isinstance(cond, (sp.Lt, sp.Gt)):
-        row[1] -= 1  # integers: a < b means b - a - 1 >= 0
+        row[1] -= 1  # an integer a < b means b - a - 1 >= 0
     if isinstance(cond, sp.Eq):
         return [row, {key: -c for key, c in row.items()}]
     return [row]

@@ -33,7 +33,7 @@ from mpmath import iv
 from . import _certified as certified
 from ._sigmoid import sigmoid
 
-__all__ = ["Comparison", "compare", "describe", "SIZES"]
+__all__ = ["Comparison", "compare", "describe", "free_symbols", "SIZES"]
 
 SIZES = (1, 2, 3, 4)
 PRECISION = 128
@@ -180,6 +180,11 @@ def _abs(x):
 _FUNCTIONS = {sp.exp: _exp, sp.log: _log, sigmoid: _sigmoid, sp.tanh: _tanh, sp.Abs: _abs}
 
 
+@functools.lru_cache(maxsize=4096)
+def _rational_interval(number: sp.Rational):
+    return iv.mpf(int(number.p)) / int(number.q)
+
+
 def _interval(x):
     """An exact rational as its certified enclosure (outward-rounded division)."""
     if isinstance(x, Fraction):
@@ -198,6 +203,7 @@ class _Point:
     def __init__(self, integers: dict, rng: random.Random):
         self.integers = integers
         self.values: dict = {}
+        self.intervals: dict = {}
         self.rng = rng
 
     def draw(self) -> Fraction:
@@ -210,6 +216,11 @@ class _Point:
         if leaf not in self.values:
             self.values[leaf] = self.draw()
         return self.values[leaf]
+
+    def interval(self, leaf):
+        if leaf not in self.intervals:
+            self.intervals[leaf] = _interval(self.value(leaf))
+        return self.intervals[leaf]
 
 
 class _Evaluator:
@@ -242,8 +253,7 @@ class _Evaluator:
         if key in self.overrides:
             value = self.overrides[key]
             return value if self.exact else _interval(value)
-        value = self.point.value(key)
-        return value if self.exact else _interval(value)
+        return self.point.value(key) if self.exact else self.point.interval(key)
 
     def __call__(self, expr: sp.Expr, env: dict | None = None):
         env = env or {}
@@ -281,8 +291,7 @@ class _Evaluator:
 
     def number(self, expr: sp.Expr):
         if expr.is_Rational:
-            value = Fraction(int(expr.p), int(expr.q))
-            return value if self.exact else _interval(value)
+            return Fraction(int(expr.p), int(expr.q)) if self.exact else _rational_interval(expr)
         if expr.is_Float and not self.exact:
             return iv.mpf(expr._to_mpmath(max(PRECISION, expr._prec)))
         if expr is sp.E and not self.exact:
@@ -339,7 +348,7 @@ def _fold(op: Callable, values: list):
 
 def _integer_symbols(exprs: list[sp.Expr], ranges) -> tuple[list, list]:
     """The sizes (positive integer symbols) and the free indices, in a fixed order."""
-    free = set().union(*(_free(e) for e in exprs))
+    free = set().union(*(free_symbols(e) for e in exprs))
     free |= {s for _, lo, hi in ranges for s in (sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols)}
     free |= {var for var, _, _ in ranges if var in free}
     integers = sorted((s for s in free if s.is_integer), key=sp.default_sort_key)
@@ -350,19 +359,19 @@ def _integer_symbols(exprs: list[sp.Expr], ranges) -> tuple[list, list]:
 @functools.lru_cache(maxsize=65536)
 def _integer_free(expr: sp.Basic) -> tuple:
     """The free integer symbols of ``expr`` in a fixed order: what a cached value depends on."""
-    return tuple(sorted((s for s in _free(expr) if s.is_integer), key=sp.default_sort_key))
+    return tuple(sorted((s for s in free_symbols(expr) if s.is_integer), key=sp.default_sort_key))
 
 
-def _free(expr: sp.Basic) -> set:
+def free_symbols(expr: sp.Basic) -> set:
     """The free symbols, those inside a derivative's indexed variable included (SymPy's
     ``Derivative.free_symbols`` misses k in d/dw[k])."""
     if isinstance(expr, sp.Symbol):
         return {expr}
     if isinstance(expr, sp.Sum):
         bound = {var for var, *_ in expr.limits}
-        limits = set().union(*(_free(e) for _, *ends in expr.limits for e in ends))
-        return (_free(expr.function) - bound) | limits
-    return set().union(*(_free(a) for a in expr.args)) if expr.args else set()
+        limits = set().union(*(free_symbols(e) for _, *ends in expr.limits for e in ends))
+        return (free_symbols(expr.function) - bound) | limits
+    return set().union(*(free_symbols(a) for a in expr.args)) if expr.args else set()
 
 
 def _size_assignments(sizes: list) -> list[dict]:
@@ -372,7 +381,7 @@ def _size_assignments(sizes: list) -> list[dict]:
         return together[: 1 if not sizes else None]
     alone = [{t: (v if t == s else SIZES[-1] + SIZES[0] - v) for t in sizes}
              for s in sizes for v in (SIZES[0], SIZES[-1])]
-    return together + alone
+    return together + [a for i, a in enumerate(alone) if a not in alone[:i]]
 
 
 def _index_assignments(indices: list, ranges, sizes: dict, rng: random.Random) -> list[dict]:

@@ -388,3 +388,28 @@ def test_every_derivation_and_every_mutation_kind_is_exercised():
     mutants = _mutants()
     assert {name for name, _, _ in mutants} == set(CATALOG)
     assert {kind for _, _, kind in mutants} == set(MUTATIONS)
+
+
+def test_a_step_cannot_fix_one_case_of_a_case_split():
+    """Under hard labels, a step that substitutes y = 0 would prove only the y = 0 half."""
+    d = CATALOG["residual_margin"]
+    half = _with_last_step(d, sigmoid(z), {y: 0})
+    verdict = half.verdicts()[0]
+    assert verdict.status == "refused" and "case split" in verdict.reason
+
+
+def test_a_guard_slack_must_be_fresh():
+    """n = k + 1 + q with q the derivative's own index is not a guard: q is not free to choose."""
+    q = symbolic._symbols.q
+    lhs = D(sp.Sum(w[j] * x[j], (j, 0, n - 1)), w[q])
+    d = _one_step(lhs, x[q], ranges=((q, 0, n - 1), (k, 0, n - 1)), substitutions={n: k + 1 + q})
+    assert d.verdicts()[0].status == "refused"
+
+
+def test_strict_inequalities_with_fractions_are_not_tightened_wrongly():
+    from symbolic._ranges import implied, infeasible
+
+    assert not infeasible(sp.Lt(k / 2, n / 2 - sp.Rational(1, 2)), ((k, n - 2, n - 1),))  # k = n - 2
+    assert implied(sp.Lt(k, n), ((k, 0, n - 1),))
+    assert not implied(sp.Lt(k / 2, n / 2 - sp.Rational(1, 2)), ((k, 0, n - 1),))  # fails at k = n - 1
+    assert implied(sp.Le(k / 2, n / 2 - sp.Rational(1, 2)), ((k, 0, n - 1),))
