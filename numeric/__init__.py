@@ -47,6 +47,8 @@ from ._training import synthetic_logreg_data as synthetic_logreg_data
 from ._training import synthetic_sequence_data as synthetic_sequence_data
 from ._training import train_gru as train_gru
 from ._training import train_logreg as train_logreg
+from ._validation import SEED_MAX as SEED_MAX
+from ._validation import check_seed as check_seed
 from ._verify import resolve_device as resolve_device
 from ._verify import verify as verify
 from ._verify_loss import loss_checks as loss_checks
@@ -97,4 +99,6 @@ __all__ = [
     "stable_rewrites",
     "torch_function",
     "torch_loss",
+    "check_seed",
+    "SEED_MAX",
 ]

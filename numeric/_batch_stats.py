@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from symbolic import InputError
+
 from . import _kernel
 from ._logreg import residual_weights, stable_residual
 from ._validation import check_finite_rows, check_logreg_inputs
@@ -92,7 +94,7 @@ class GradientMoments:
     def statistics(self) -> BatchStatistics:
         """G, tr(Sigma), B_simple and the wrong share from the sums."""
         if self.count < 1:
-            raise ValueError("count: no samples were accumulated")
+            raise InputError("count: no samples were accumulated")
         G = self.grad_sum / self.count
         g2 = float(G @ G)
         trace = (self.sq_norm_sum - self.count * g2) / (self.count - 1) if self.count > 1 else float("nan")
@@ -202,7 +204,7 @@ def logreg_batch_statistics(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b
 def moments_from_per_sample(per_sample: torch.Tensor, wrong: torch.Tensor) -> GradientMoments:
     """Sufficient statistics from an explicit [B, P] matrix of per-sample gradients."""
     if per_sample.dim() != 2 or wrong.shape != (per_sample.shape[0],):
-        raise ValueError(f"per_sample: expected [B, P] with wrong [B], got {tuple(per_sample.shape)} "
+        raise InputError(f"per_sample: expected [B, P] with wrong [B], got {tuple(per_sample.shape)} "
                          f"and {tuple(wrong.shape)}")
     g = per_sample.double()
     return GradientMoments(g.shape[0], g.sum(0), float((g * g).sum()), int(wrong.sum()),
@@ -229,7 +231,7 @@ def gru_batch_statistics(model: torch.nn.Module, X: torch.Tensor, y: torch.Tenso
     from ._gru import gru_per_sample_grads, gru_residuals
 
     if part not in ("head", "all"):
-        raise ValueError(f"part: expected 'head' or 'all', got {part!r}")
+        raise InputError(f"part: expected 'head' or 'all', got {part!r}")
     z, r, h_last = gru_residuals(model, X, y, lengths)
     if part == "head":
         per_sample = torch.cat([r[:, None] * h_last, r[:, None]], dim=1)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import torch
 
+from symbolic import InputError
+
 from ._validation import check_logreg_inputs
 
 __all__ = [
@@ -116,7 +118,7 @@ def logreg_grad(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tens
     One matrix-vector product; the [B, d] per-sample matrix is never formed.
     """
     if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction: expected one of {REDUCTIONS}, got {reduction!r}")
+        raise InputError(f"reduction: expected one of {REDUCTIONS}, got {reduction!r}")
     if reduction == "none":
         return logreg_per_sample_grads(X, y, w, b, weight=weight, pos_weight=pos_weight)
     check_logreg_inputs(X, y, w, b, weight, pos_weight)

@@ -7,13 +7,19 @@ chunk, and the result equals the in-memory computation to rounding.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from symbolic import InputError
+
 from ._batch_stats import GradientMoments, logreg_moments
+from ._datafiles import check_real_dtype, check_regular_file, excerpt
 from ._training import LogregState, logreg_sgd
+from ._validation import check_seed
 
 __all__ = ["stream_logreg_moments", "fit_logreg_streaming", "load_weights"]
 
@@ -30,11 +36,11 @@ def stream_logreg_moments(chunks: Iterable[tuple[np.ndarray, np.ndarray]], w: to
     total = None
     for X, y in chunks:
         if X.shape[1] != w.shape[0]:
-            raise ValueError(f"w: {w.shape[0]} weights, but the data has {X.shape[1]} features")
+            raise InputError(f"w: {w.shape[0]} weights, but the data has {X.shape[1]} features")
         part = logreg_moments(*_tensors(X, y, w.dtype, w.device), w, b)
         total = part if total is None else total.merge(part)
     if total is None:
-        raise ValueError("data: no rows")
+        raise InputError("data: no rows")
     return total
 
 
@@ -43,8 +49,8 @@ def fit_logreg_streaming(chunks: Chunks, features: int, *, epochs: int = 3, batc
                          device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """Mini-batch SGD on the mean BCE over the chunks, ``epochs`` times (shuffled within a chunk)."""
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"--epochs: expected a positive integer, got {epochs!r}")
-    gen = torch.Generator().manual_seed(seed)
+        raise InputError(f"epochs: expected a positive integer, got {epochs!r}")
+    gen = torch.Generator().manual_seed(check_seed(seed))
     state = LogregState(torch.zeros(features, dtype=dtype, device=device),
                         torch.zeros((), dtype=dtype, device=device))
 
@@ -59,17 +65,41 @@ def fit_logreg_streaming(chunks: Chunks, features: int, *, epochs: int = 3, batc
     return state.w, state.b
 
 
-def load_weights(path: str, features: int, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
-    """d weights followed by the bias, from a .npy file or a text file of numbers."""
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``path``; a longer file is refused (a file that claims to be
+    small may still stream, as files in /proc do)."""
+    with path.open("rb") as handle:
+        content = handle.read(limit + 1)
+    if len(content) > limit:
+        raise InputError(f"weights file {path}: longer than {limit} bytes, too long for a list of weights")
+    return content
+
+
+def _parse_weights(path: Path, content: bytes) -> np.ndarray:
     try:
-        values = np.load(path) if str(path).endswith(".npy") else np.loadtxt(path, delimiter=",", ndmin=1)
-    except (OSError, ValueError) as error:
-        raise ValueError(f"--weights {path}: cannot read it ({error})") from None
+        if path.suffix == ".npy":
+            values = np.load(io.BytesIO(content), allow_pickle=False)
+            check_real_dtype(values.dtype, "weights file", path)
+            return values
+        return np.loadtxt(io.StringIO(content.decode("utf-8")), delimiter=",", ndmin=1, dtype=np.float64)
+    except (OSError, ValueError, EOFError) as error:
+        if isinstance(error, InputError):
+            raise
+        raise InputError(f"weights file {path}: cannot read it ({excerpt(str(error), 80)})") from None
+
+
+def load_weights(path: str | Path, features: int, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+    """d weights followed by the bias, from a .npy file or a text file of comma-separated numbers.
+
+    Only a regular file of a size that fits ``features + 1`` numbers is read (never a device
+    such as /dev/zero or a FIFO), and only real numbers are accepted."""
+    path = check_regular_file(Path(path), "weights file")
+    values = _parse_weights(path, _read_bounded(path, 4096 + 64 * (features + 1)))
     values = np.asarray(values, dtype=np.float64).reshape(-1)
     if values.size != features + 1:
-        raise ValueError(f"--weights {path}: expected {features} weights and a bias ({features + 1} numbers), "
+        raise InputError(f"weights file {path}: expected {features} weights and a bias ({features + 1} numbers), "
                          f"got {values.size}")
     if not np.isfinite(values).all():
-        raise ValueError(f"--weights {path}: contains NaN or infinite values")
+        raise InputError(f"weights file {path}: contains NaN or infinite values")
     tensor = torch.as_tensor(values, dtype=dtype)
     return tensor[:-1].clone(), tensor[-1].clone()

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import torch
 
+from symbolic import InputError
+
 __all__ = ["Tolerance", "tolerance", "tolerance_bound", "within_tolerance", "FD_STEP", "FD_TOLERANCE"]
 
 
@@ -47,7 +49,7 @@ FD_TOLERANCE = Tolerance(1e-6, 1e-8)
 def tolerance(dtype: torch.dtype) -> Tolerance:
     """The (rtol, atol) for comparing two computations carried out in ``dtype``."""
     if dtype not in _TOLERANCES:
-        raise ValueError(f"dtype: no tolerance defined for {dtype}; use float32 or float64")
+        raise InputError(f"dtype: no tolerance defined for {dtype}; use float32 or float64")
     return _TOLERANCES[dtype]
 
 

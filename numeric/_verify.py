@@ -9,6 +9,7 @@ import torch
 from symbolic import InputError
 
 from ._compare import CheckResult
+from ._validation import check_seed
 from ._verify_gru import gru_checks
 from ._verify_logreg import logreg_checks
 
@@ -49,8 +50,9 @@ def verify(device: str | torch.device | None = None,
     **Returns** one :class:`CheckResult` per check; a check ``passed`` when its
     maximum error is within the dtype's named tolerance.
     """
+    check_seed(seed)
     for dtype in dtypes:
         if dtype not in (torch.float32, torch.float64):
-            raise ValueError(f"dtypes: expected float32 or float64, got {dtype}")
+            raise InputError(f"dtypes: expected float32 or float64, got {dtype}")
     return [result for dev in resolve_devices(device) for dtype in dtypes
             for suite in CHECK_SUITES for result in suite(seed, dev, dtype)]

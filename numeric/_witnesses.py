@@ -10,6 +10,8 @@ import torch
 from torch import nn
 from torch.func import grad, vmap
 
+from symbolic import InputError
+
 from ._tolerances import FD_STEP
 
 __all__ = ["autograd_logreg_grad", "vmap_per_sample_grads", "finite_difference_grad"]
@@ -20,9 +22,9 @@ def _loss_module(kind: str, reduction: str, weight, pos_weight) -> nn.Module:
         return nn.BCEWithLogitsLoss(weight=weight, reduction=reduction, pos_weight=pos_weight)
     if kind == "after_sigmoid":
         if pos_weight is not None:
-            raise ValueError("pos_weight: nn.BCELoss has no pos_weight")
+            raise InputError("pos_weight: nn.BCELoss has no pos_weight")
         return nn.BCELoss(weight=weight, reduction=reduction)
-    raise ValueError(f"kind: expected 'with_logits' or 'after_sigmoid', got {kind!r}")
+    raise InputError(f"kind: expected 'with_logits' or 'after_sigmoid', got {kind!r}")
 
 
 def autograd_logreg_grad(X, y, w, b, *, reduction="mean", weight=None, pos_weight=None,

@@ -1,20 +1,17 @@
 """``build_report``: run the experiments, draw the figures, write report.pdf, figures/ and
 manifest.json, all into a staging directory that replaces the previous report only at the
-end, so an error or Ctrl-C leaves the old report whole and no partial new one."""
+end, so an error, Ctrl-C or SIGTERM leaves the old report whole and no partial new one
+(``_output``: only what gradproof wrote is ever replaced; ``_worker``: the figure worker
+dies with this process)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import logging
-import multiprocessing
 import os
 import platform
-import shutil
 import sys
-import tempfile
-from concurrent.futures import Future, ProcessPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -27,10 +24,12 @@ from matplotlib.backends.backend_pdf import PdfPages
 from tqdm import tqdm
 
 import numeric
+from symbolic import InputError
 
 from ._experiments import FigureData, LogregData, Setting, run_experiments
 from ._figures import draw
 from ._layout import PageWriter
+from ._output import staged_output
 from ._pages import (
     batch_statistics_page,
     derivation_pages,
@@ -40,6 +39,7 @@ from ._pages import (
     verification_pages,
 )
 from ._style import SAVE_METADATA, apply_style
+from ._worker import Background
 
 __all__ = ["build_report", "FORMATS", "VERSION"]
 
@@ -55,7 +55,7 @@ PRODUCTS = ("report.pdf", "figures", "manifest.json")
 def _logreg_data(seed: int, data: str | None, label: str | None) -> LogregData:
     if data is None:
         if label is not None:
-            raise ValueError("--label: given without --data")
+            raise InputError("--label: given without --data")
         X, y = numeric.synthetic_logreg_data(seed)
         return LogregData(X, y, f"synthetic Gaussian classes, seed {seed}")
     table = numeric.read_labelled_csv(data, label)
@@ -68,10 +68,10 @@ def _logreg_data(seed: int, data: str | None, label: str | None) -> LogregData:
 
 def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
     if not formats:
-        raise ValueError("--formats: give at least one of pdf, png, svg")
+        raise InputError("--formats: give at least one of pdf, png, svg")
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise ValueError(f"--formats: unknown format {unknown[0]!r}; choose from pdf, png, svg")
+        raise InputError(f"--formats: unknown format {unknown[0]!r}; choose from pdf, png, svg")
     return tuple(dict.fromkeys(formats))
 
 
@@ -108,32 +108,6 @@ def _save_figures(figures: list[FigureData], folder: Path, formats) -> dict[str,
     return {f.name: _save_figure(f, i, folder, formats) for i, f in enumerate(figures, start=1)}
 
 
-@contextlib.contextmanager
-def _background():
-    """A one-process pool (forked, so nothing is imported again) for work beside the PDF."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        with InlinePool() as pool:
-            yield pool
-        return
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield pool
-
-
-class InlinePool:
-    """Runs submitted work at once, in this process (where fork is not available)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def submit(self, fn, *args):
-        future = Future()
-        future.set_result(fn(*args))
-        return future
-
-
 def _write_pdf(path: Path, seed: int, stamp: dict, figures, batch_stats, results, bar) -> dict[str, bool]:
     footer = f"gradproof {VERSION} report, seed {seed}"
     with PdfPages(path, metadata=SAVE_METADATA["pdf"]) as pdf:
@@ -150,50 +124,20 @@ def _write_pdf(path: Path, seed: int, stamp: dict, figures, batch_stats, results
     return verified
 
 
-def _stage_parent(out: Path) -> Path:
-    """Where to stage: beside ``out`` (same file system, so the final moves are renames), or
-    inside it when its parent is not writable (``--out .`` in a read-only parent, say)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if os.access(out.parent, os.W_OK):
-        return out.parent
-    out.mkdir(exist_ok=True)
-    return out
-
-
-def _install(stage: Path, out: Path) -> None:
-    """Move the staged products into ``out``, replacing an earlier report's products."""
-    out.mkdir(parents=True, exist_ok=True)
-    old = Path(tempfile.mkdtemp(prefix=".gradproof-old-", dir=out))
-    for name in PRODUCTS:
-        if (out / name).exists():
-            os.replace(out / name, old / name)
-    for name in PRODUCTS:
-        os.replace(stage / name, out / name)
-    shutil.rmtree(old)
-
-
 def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, device: str | None = None,
                  data: str | None = None, label: str | None = None,
                  formats: tuple[str, ...] = ("pdf", "png"), quiet: bool = False) -> Path:
     """Write ``out/report.pdf``, ``out/figures/`` and ``out/manifest.json``; return the PDF path."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"--seed: expected a nonnegative integer, got {seed!r}")
+    numeric.check_seed(seed)
     formats = _check_formats(tuple(formats))
     chosen = numeric.resolve_device(device)
     logreg = _logreg_data(seed, data, label)
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out}: exists and is not a directory")
     os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # it calls every fixed font date "very low"
     apply_style()
-    stage = Path(tempfile.mkdtemp(prefix=".gradproof-stage-", dir=_stage_parent(out.resolve())))
-    try:
+    with staged_output(out, PRODUCTS) as stage:
         _write_products(stage, seed, chosen, logreg, formats, quiet)
-        _install(stage, out)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    return out / "report.pdf"
+    return Path(out) / "report.pdf"
 
 
 def _write_products(stage: Path, seed: int, device: torch.device, logreg: LogregData,
@@ -206,7 +150,7 @@ def _write_products(stage: Path, seed: int, device: torch.device, logreg: Logreg
         stamp = _stamp(seed, device, logreg.source)
         folder = stage / "figures"
         folder.mkdir()
-        with _background() as pool:
+        with Background() as pool:
             saving = pool.submit(_save_figures, figures, folder, formats)
             verified = _write_pdf(stage / "report.pdf", seed, stamp, figures, batch_stats, results, bar)
             files = saving.result()

@@ -21,6 +21,9 @@ def run_stats(args) -> int:
         w, b = numeric.fit_logreg_streaming(source.chunks, features, epochs=args.epochs)
         origin = f"fitted by {args.epochs} epochs of mini-batch SGD"
     stats = numeric.stream_logreg_moments(source.chunks(), w, b).statistics()
+    if stats.count < 2:
+        raise numeric.InputError(f"data file {source.path}: {stats.count} row; tr(Sigma) and B_simple "
+                                 "(sample covariance) need at least two samples")
     report = {"data": str(source.path), "label": source.label, "features": features,
               "chunk_size": source.chunk_size, "weights": origin, **stats.as_dict()}
     if args.json:

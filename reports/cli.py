@@ -1,23 +1,48 @@
 """The ``gradproof`` command line.
 
-Exit codes: 0 success or proved; 1 refuted or a verification failed; 2 bad
-usage or bad input; 3 undecided.  Errors are one line on stderr; ``--debug``
-shows the traceback.  torch is imported only by the subcommands that need it.
+Exit codes (README lists them too):
+
+- 0: success, or proved;
+- 1: refuted, or a verification failed;
+- 2: bad usage or bad input (``InputError``), or a path that cannot be read or written
+  (an ``OSError`` such as a missing file, permission denied, a read-only file system);
+- 3: undecided;
+- 4: could not write the output: the disk is full, a quota or file-size limit was hit, or
+  an I/O error (the previous report, if any, is left as it was);
+- 70: internal error, a bug in gradproof: the traceback is shown (``EX_SOFTWARE``);
+- 130: interrupted (Ctrl-C); 143: terminated (SIGTERM); 129: hung up (SIGHUP): partial
+  output is removed first.
+
+Errors are one line on stderr; ``--debug`` (anywhere among the arguments) shows the
+traceback of bad input, never of a usage error.  torch is imported only by the
+subcommands that need it.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import re
 import sys
+import traceback
 from collections.abc import Sequence
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNDECIDED = 0, 1, 2, 3
+from symbolic import InputError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNDECIDED, EXIT_NOT_WRITTEN = 0, 1, 2, 3, 4
+EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h: a bug, shown with its traceback
+EXIT_INTERRUPTED = 130
+# OS errors that mean "the output could not be written", as opposed to a wrong path
+NOT_WRITTEN_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+# library argument names (which begin numeric's error messages) and the flags that set them
+FLAGS = {"data file": "--data", "data": "--data", "label": "--label", "weights file": "--weights",
+         "chunk_size": "--chunk-size", "epochs": "--epochs", "seed": "--seed", "device": "--device"}
 
 
-class UsageError(ValueError):
-    """Bad usage or bad input: exit code 2."""
+class UsageError(InputError):
+    """Bad usage of the command line: exit code 2, never a traceback."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -116,7 +141,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gradproof", description="Prove, confirm and show the gradients of "
                      "binary cross-entropy.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    debug = _Parser(add_help=False)  # --debug also after the subcommand
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser = _with_parents(sub.add_parser, [debug])
 
     p = sub.add_parser("derive", help="print derivations, each re-verified by SymPy")
     p.add_argument("name", nargs="?", help="a derivation name (omit to list them)")
@@ -164,26 +192,65 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _with_parents(add_parser, parents):
+    def add(name, **kwargs):
+        return add_parser(name, parents=parents, **kwargs)
+    return add
+
+
+def _flagged(message: str) -> str:
+    """``data file x.csv: ...`` -> ``--data x.csv: ...``: the library names arguments, the CLI flags."""
+    for name, flag in FLAGS.items():
+        if re.match(re.escape(name) + "[: ]", message):
+            return flag + message[len(name):]
+    return message
+
+
+def _os_message(error: OSError) -> str:
+    where = f"{error.filename}: " if error.filename else ""
+    what = error.strerror or str(error) or type(error).__name__
+    if error.errno in NOT_WRITTEN_ERRNOS:
+        return f"could not write {where}{what}; nothing was replaced"
+    return f"{where}{what}"
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"gradproof: error: {message}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code."""
+    """Run the CLI; return the exit code (see the module docstring)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv
+    debug = False
     try:
         args = _parser().parse_args(argv)
+        debug = args.debug
         return args.run(args)
-    except (UsageError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
+    except UsageError as error:
+        return _fail(str(error).splitlines()[0], EXIT_USAGE)
+    except InputError as error:
         if debug:
             raise
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        print(f"gradproof: error: {message}", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:  # output piped into a program that stopped reading (head, less)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
-    except KeyboardInterrupt:
-        print("gradproof: interrupted", file=sys.stderr)
-        return 130
+        lines = str(error).splitlines()
+        return _fail(_flagged(lines[0] if lines else type(error).__name__), EXIT_USAGE)
+    except OSError as error:
+        if isinstance(error, BrokenPipeError):  # output piped into a program that stopped reading
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_OK
+        if debug:
+            raise
+        return _fail(_os_message(error), EXIT_NOT_WRITTEN if error.errno in NOT_WRITTEN_ERRNOS else EXIT_USAGE)
+    except KeyboardInterrupt as interrupt:
+        signum = getattr(interrupt, "signum", None)
+        print(f"gradproof: {'interrupted' if signum is None else 'terminated by signal ' + str(signum)}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED if signum is None else 128 + signum
+    except Exception:
+        traceback.print_exc()
+        return _fail("internal error: this is a bug in gradproof; please report it with the traceback "
+                     "above", EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

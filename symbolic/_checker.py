@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ._catalog import catalog
+from ._errors import InputError
 from ._linear import linear_logit
 from ._parse import parse_formula
 from ._symbols import b, c, h, k, p, pw, v, w, x, y, z
@@ -164,7 +165,7 @@ def check(target: str | Target, formula: str, *, seed: int = 0) -> Verdict:
     else:
         known = targets()
         if target not in known:
-            raise ValueError(f"target: unknown target {target!r}; known: {', '.join(known)}")
+            raise InputError(f"target: unknown target {target!r}; known: {', '.join(known)}")
         chosen = known[target]
     expr = parse_formula(formula, chosen.variables)
     if is_identically_zero(expr - chosen.reference, seconds=PROOF_SECONDS):

@@ -30,7 +30,8 @@ def test_a_right_gradient_passes(dtype):
     lambda w, X, y: X.T @ (y - torch.sigmoid(X @ w)) / len(y),
 ])
 def test_a_wrong_gradient_fails_saying_where_and_by_how_much(wrong):
-    with pytest.raises(AssertionError, match=r"gradient of input 0 differs from autograd at index \(\d+,\)"):
+    with pytest.raises(AssertionError, match=r"(?s)gradient of input 0 differs from autograd: .*Mismatched elements: "
+                       r"\d+ / 4.*at index \(\d+,\)"):
         assert_grad_matches(wrong, loss, *data())
 
 
@@ -59,3 +60,53 @@ def test_several_inputs_and_bad_arguments():
         assert_grad_matches(grads, loss2, w, b, X, y, wrt=(0, 9))
     with pytest.raises(ValueError, match="closed_form: returned 2"):
         assert_grad_matches(grads, loss2, w, b, X, y, wrt=0)
+
+
+def sqrt_below_zero(w, X, y):  # sqrt(|w|_1 - 10) at |w|_1 < 10: NaN, and so is its gradient
+    return torch.sqrt(w.abs().sum() - 10)
+
+
+@pytest.mark.parametrize("closed_form, loss_fn", [
+    (lambda w, X, y: torch.full_like(w, 123.0), lambda w, X, y: loss(w, X, y) * torch.tensor(float("nan"))),
+    (lambda w, X, y: torch.zeros_like(w), sqrt_below_zero),
+    (lambda w, X, y: torch.full_like(w, float("inf")), lambda w, X, y: loss(w, X, y) * float("inf")),
+    (lambda w, X, y: right(w, X, y) + torch.tensor([float("nan"), 0, 0, 0], dtype=w.dtype), loss),
+])
+def test_a_witness_or_closed_form_that_is_not_finite_fails(closed_form, loss_fn):
+    with pytest.raises(AssertionError, match="is not finite"):
+        assert_grad_matches(closed_form, loss_fn, *data())
+
+
+def test_a_closed_form_that_zeroes_its_inputs_in_place_is_caught_and_harmless():
+    def zeroes_X(w, X, y):
+        X.zero_()
+        return torch.zeros_like(w)
+
+    w, X, y = data()
+    kept = X.clone()
+    with pytest.raises(AssertionError, match="differs from autograd"):
+        assert_grad_matches(zeroes_X, loss, w, X, y)
+    assert torch.equal(X, kept)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"fd_step": float("nan")}, "fd_step"), ({"fd_step": 0.0}, "fd_step"), ({"fd_step": -1e-6}, "fd_step"),
+    ({"fd_step": float("inf")}, "fd_step"), ({"rtol": -1.0}, "rtol"), ({"atol": float("nan")}, "atol"),
+    ({"wrt": ()}, "wrt: give at least one"), ({"wrt": (0, 0)}, "wrt: positions repeat"),
+    ({"wrt": True}, "wrt: position True"),
+])
+def test_unusable_arguments_are_input_errors(options, message):
+    from numeric import InputError
+
+    with pytest.raises(InputError, match=message):
+        assert_grad_matches(right, loss, *data(), **options)
+
+
+def test_a_loss_that_is_not_a_scalar_is_refused():
+    from numeric import InputError
+
+    def per_sample(w, X, y):
+        return torch.nn.functional.binary_cross_entropy_with_logits(X @ w, y, reduction="none")
+
+    with pytest.raises(InputError, match="loss_fn: expected a floating-point scalar tensor, got \\(16,\\)"):
+        assert_grad_matches(right, per_sample, *data())

@@ -149,9 +149,9 @@ def test_bad_files_and_weights(tmp_path):
     with pytest.raises(ValueError, match="no such file"):
         numeric.open_labelled_file(tmp_path / "none.csv")
     (tmp_path / "a.csv").write_text("a,b\n1,0\n")
-    with pytest.raises(ValueError, match="--label 'c': no such column"):
+    with pytest.raises(ValueError, match="label 'c': no such column"):
         numeric.open_labelled_file(tmp_path / "a.csv", "c")
-    with pytest.raises(ValueError, match="--chunk-size"):
+    with pytest.raises(ValueError, match="chunk_size"):
         numeric.open_labelled_file(tmp_path / "a.csv", chunk_size=0)
     np.save(tmp_path / "w.npy", np.ones(3))
     with pytest.raises(ValueError, match="expected 4 weights and a bias"):

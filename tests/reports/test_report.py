@@ -193,7 +193,7 @@ def test_user_csv_drives_the_logistic_regression_figures(tmp_path):
 def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="--formats: unknown format 'gif'"):
         build_report(tmp_path / "o", formats=("gif",))
-    with pytest.raises(ValueError, match="--seed"):
+    with pytest.raises(ValueError, match="seed: expected an integer"):
         build_report(tmp_path / "o", seed=-1)
     with pytest.raises(ValueError, match="--label: given without --data"):
         build_report(tmp_path / "o", label="y")
