@@ -70,7 +70,11 @@ def _written(out: Path) -> dict[str, str]:
     except (OSError, ValueError, KeyError, TypeError):
         raise InputError(f"--out {out}: its marker {MARKER} is unreadable; gradproof cannot tell which "
                          "files it wrote there, so it replaces none") from None
-    if not isinstance(listed, dict) or any(".." in Path(name).parts or Path(name).is_absolute() for name in listed):
+    def inside(name) -> bool:
+        return isinstance(name, str) and bool(Path(name).parts) and not Path(name).is_absolute() \
+            and ".." not in Path(name).parts
+
+    if not isinstance(listed, dict) or not all(inside(name) for name in listed):
         raise InputError(f"--out {out}: its marker {MARKER} lists paths outside the directory")
     return listed
 
@@ -94,7 +98,11 @@ def check_output_dir(out: Path, products: tuple[str, ...] = ()) -> None:
     """Refuse (InputError) an ``out`` whose products gradproof could not replace safely."""
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a directory")
-    if out == Path(out.anchor) or out == Path.home().resolve():
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home directory known
+        home = None
+    if out == Path(out.anchor) or out == home:
         raise InputError(f"--out {out}: refusing to write a report into the file system's root or the home "
                          "directory; give a directory of its own")
     if not out.exists():

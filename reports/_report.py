@@ -108,6 +108,11 @@ def _save_figures(figures: list[FigureData], folder: Path, formats) -> dict[str,
     return {f.name: _save_figure(f, i, folder, formats) for i, f in enumerate(figures, start=1)}
 
 
+def _background() -> Background:
+    """One background process for the figures, beside the PDF; it dies with this process."""
+    return Background()
+
+
 def _write_pdf(path: Path, seed: int, stamp: dict, figures, batch_stats, results, bar) -> dict[str, bool]:
     footer = f"gradproof {VERSION} report, seed {seed}"
     with PdfPages(path, metadata=SAVE_METADATA["pdf"]) as pdf:
@@ -150,7 +155,7 @@ def _write_products(stage: Path, seed: int, device: torch.device, logreg: Logreg
         stamp = _stamp(seed, device, logreg.source)
         folder = stage / "figures"
         folder.mkdir()
-        with Background() as pool:
+        with _background() as pool:
             saving = pool.submit(_save_figures, figures, folder, formats)
             verified = _write_pdf(stage / "report.pdf", seed, stamp, figures, batch_stats, results, bar)
             files = saving.result()

@@ -63,6 +63,7 @@ def test_a_directory_of_the_users_files_is_refused_untouched(tmp_path, plant):
     (lambda out: shutil.rmtree(out / "figures") or (out / "figures").symlink_to(out.parent),
      "figures is not a plain file"),
     (lambda out: (out / MARKER).write_text('{"files": {"../elsewhere": "0"}}'), "outside the directory"),
+    (lambda out: (out / MARKER).write_text('{"files": {"": "0"}}'), "outside the directory"),
     (lambda out: (out / MARKER).write_text("not json"), "unreadable"),
 ])
 def test_in_a_marked_directory_only_unchanged_own_files_are_replaced(tmp_path, tamper, message):

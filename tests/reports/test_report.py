@@ -163,7 +163,7 @@ def test_a_failure_leaves_the_previous_report_whole(report, tmp_path, monkeypatc
     ("a,b,label\n1,x,0\n3,4,1\n", "column 'b' is not numeric"),
     ("a,b,label\n1,2,0\n3,4,0\n", "only one class"),
     ("a,b,label\n1,2,0\n3,4,7\n", "labels must be 0 or 1"),
-    ("a,b,y\n1,2,0\n3,4,1\n", "--label 'label': no such column"),
+    ("a,b,y\n1,2,0\n3,4,1\n", "label 'label': no such column"),
 ])
 def test_bad_csv_is_rejected_before_anything_is_written(tmp_path, content, message):
     data = tmp_path / "data.csv"
