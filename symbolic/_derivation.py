@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from . import _witness
-from ._ranges import Ranges, implied
+from ._ranges import Ranges, implied, within
 from ._zero import DEFAULT_SECONDS, is_identically_zero, is_positive
 
 __all__ = ["Step", "Fact", "Hypothesis", "Derivation", "StepVerdict", "SoundnessError",
@@ -124,7 +124,7 @@ def _support(expr: sp.Expr, u: sp.IndexedBase, ranges: Ranges) -> tuple | None:
         if isinstance(node, sp.Indexed) and node.base == u:
             occurrences.append((node.indices, limits))
         elif isinstance(node, sp.Sum):
-            walk(node.function, limits + node.limits)
+            walk(node.function, within(limits, node.limits))
         else:
             for arg in node.args:
                 walk(arg, limits)
@@ -134,7 +134,7 @@ def _support(expr: sp.Expr, u: sp.IndexedBase, ranges: Ranges) -> tuple | None:
     if not bound or any(len(indices) != 1 for indices, _ in occurrences):
         return None
     lo, hi = bound[0]
-    inside = all(implied(sp.And(sp.Le(lo, e), sp.Le(e, hi)), tuple(ranges) + limits)
+    inside = all(implied(sp.And(sp.Le(lo, e), sp.Le(e, hi)), within(ranges, limits))
                  for (e,), limits in occurrences)
     return (lo, hi) if inside else None
 

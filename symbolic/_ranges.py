@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-__all__ = ["Ranges", "implied", "infeasible"]
+__all__ = ["Ranges", "implied", "infeasible", "within"]
 
 Ranges = tuple[tuple[sp.Symbol, sp.Expr, sp.Expr], ...]
 _Row = dict  # symbol -> Fraction, with key 1 for the constant term: sum + c >= 0
@@ -142,3 +142,11 @@ def implied(cond: sp.Basic, ranges: Ranges = ()) -> bool:
     if cond in (sp.true, True):
         return True
     return infeasible(sp.Not(cond), ranges)
+
+
+def within(ranges: Ranges, limits: Ranges) -> Ranges:
+    """The ranges that hold inside a sum with these limits: a range of (or through) a symbol
+    the sum binds again no longer applies there; the limits do."""
+    bound = {var for var, _, _ in limits}
+    outer = tuple(r for r in ranges if not bound & set().union(*(sp.sympify(e).free_symbols for e in r)))
+    return outer + tuple(limits)

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 import sympy as sp
 
-from ._ranges import Ranges, implied, infeasible
+from ._ranges import Ranges, implied, infeasible, within
 from ._sigmoid import sigmoid
 
 __all__ = ["evaluate", "is_identically_zero", "is_positive", "time_limit", "TimeLimitError"]
@@ -188,7 +188,8 @@ def _sum_deltas(total: sp.Sum) -> sp.Expr:
     f|_{delta=0}) delta exactly, because a delta is 0 or 1.  When a - b = 0 solves to
     k = q (affine in k with coefficient +-1, q an integer expression),
     sum_{k=lo}^{hi} f = sum_{k=lo}^{hi} f|_{delta=0} + [lo <= q <= hi] (f|_{delta=1} - f|_{delta=0})|_{k=q}.
-    Any other delta (2 j = k, a non-integer solution) is left unevaluated.  This never
+    Any other delta (2 j = k, a non-integer solution, a solution in an index that an
+    inner sum binds) is left unevaluated.  This never
     expands the summand (SymPy's ``deltasummation`` does, and then tries to sum every
     other term in closed form, which takes minutes on a GRU cell).
     """
@@ -198,9 +199,10 @@ def _sum_deltas(total: sp.Sum) -> sp.Expr:
     f, (var, low, high) = total.function, total.limits[0]
     if f.is_zero:
         return sp.S.Zero
+    rebound = {v for inner in f.atoms(sp.Sum) for v in inner.variables}
     for delta in sorted(f.atoms(sp.KroneckerDelta), key=sp.default_sort_key):
         solution = _solve_delta(delta, var)
-        if solution is not None:
+        if solution is not None and not ({var} | solution.free_symbols) & rebound:
             break
     else:
         return total
@@ -261,8 +263,10 @@ def is_identically_zero(
 def _zero_on(expr: sp.Expr, ranges: Ranges) -> bool:
     """expr == 0 on the ranges: guards discharged, then each remaining case proved zero or empty."""
     if expr.has(sp.Piecewise):
-        expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: _discharged(e, ranges))
+        expr = _discharge(expr, ranges)
     if expr.has(sp.Piecewise):
+        if any(total.has(sp.Piecewise) for total in expr.atoms(sp.Sum)):
+            return False  # piecewise_fold would pull a guard out of its sum, freeing the bound index
         folded = sp.piecewise_fold(expr)
         if not isinstance(folded, sp.Piecewise) or any(arm.has(sp.Piecewise) for arm, _ in folded.args):
             return False
@@ -276,6 +280,16 @@ def _zero_on(expr: sp.Expr, ranges: Ranges) -> bool:
     if expr.has(sp.Sum):
         expr = _drop_zero_sums(expr)
     return _rational_zero(_opaque(expr))
+
+
+def _discharge(expr: sp.Expr, ranges: Ranges) -> sp.Expr:
+    """Every guard in ``expr`` discharged where it can be; inside a sum, its limits are ranges too."""
+    if not expr.has(sp.Piecewise):
+        return expr
+    if isinstance(expr, sp.Sum):
+        return sp.Sum(_discharge(expr.function, within(ranges, expr.limits)), *expr.limits)
+    done = expr.func(*[_discharge(arg, ranges) for arg in expr.args])
+    return _discharged(done, ranges) if isinstance(done, sp.Piecewise) else done
 
 
 def _discharged(node: sp.Piecewise, ranges: Ranges) -> sp.Expr:

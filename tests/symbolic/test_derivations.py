@@ -413,3 +413,28 @@ def test_strict_inequalities_with_fractions_are_not_tightened_wrongly():
     assert implied(sp.Lt(k, n), ((k, 0, n - 1),))
     assert not implied(sp.Lt(k / 2, n / 2 - sp.Rational(1, 2)), ((k, 0, n - 1),))  # fails at k = n - 1
     assert implied(sp.Le(k / 2, n / 2 - sp.Rational(1, 2)), ((k, 0, n - 1),))
+
+
+def test_a_delta_is_never_solved_for_an_index_bound_inside():
+    """sum_k sum_j delta(2j, k) x_j: the inner sum cannot be done, and k = 2j must not leak j out."""
+    expr = sp.Sum(sp.Sum(sp.KroneckerDelta(2 * j, k) * x[j], (j, 0, n - 1)), (k, 0, 2 * n))
+    assert j not in _zero.evaluate(expr).free_symbols
+    assert _zero.is_identically_zero(expr - sp.Sum(x[j], (j, 0, n - 1))) is None
+    double = sp.Sum(sp.KroneckerDelta(j, k) * x[j], (j, 0, n - 1), (k, 0, n - 1))
+    assert _zero.is_identically_zero(double - sp.Sum(x[k], (k, 0, n - 1))) is True   # guard from the limits
+
+
+def test_a_stated_range_does_not_reach_a_sum_that_binds_the_same_name():
+    """With k stated in 0..n-1 outside, the k of sum_{k=n}^{2n-1} is another symbol: its guard
+    k >= n must not be judged infeasible from the outer range."""
+    inner = sp.Sum(sp.Piecewise((x[k], k >= n), (0, True)), (k, n, 2 * n - 1))
+    assert _zero.is_identically_zero(inner, ranges=IN_RANGE) is None
+    assert _zero.is_identically_zero(inner - sp.Sum(x[k], (k, n, 2 * n - 1)), ranges=IN_RANGE) is True
+
+
+def test_a_guard_inside_a_sum_is_never_folded_out_of_it():
+    """SymPy's piecewise_fold pulls Piecewise((x_k, k >= j)) out of sum_k, leaving k free; with k
+    also a stated index the freed condition could be judged on the wrong k."""
+    partial = sp.Sum(sp.Piecewise((x[k], k >= j), (0, True)), (k, 0, n - 1))
+    claim = sp.Sum(x[k], (k, 0, n - 1))          # false for j > 0
+    assert _zero.is_identically_zero(partial - claim, ranges=((k, n - 1, n - 1), (j, 0, n - 1))) is None
