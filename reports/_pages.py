@@ -158,8 +158,10 @@ def derivation_pages(writer: PageWriter) -> dict[str, bool]:
             for full, symbol in d.abbreviations:
                 writer.math(r"\mathrm{where}\; " + _latex(symbol) + " = " + _latex(d.definition(full)), size=9)
         shown_before = d.abbreviations
-        if d.cases:
-            writer.text("holds in each case: " + ", ".join(sp.sstr(c) for c in d.cases), size=9)
+        for line in d.range_lines():
+            writer.text(f"for {line}", size=9)
+        for line in d.hypothesis_lines():
+            writer.text(f"hypothesis: {line}", size=9)
         for fact, ok in zip(d.facts, facts):
             writer.text(f"fact: {fact.statement} - {_step_mark(ok)}", size=9)
         if d.assumptions:

@@ -274,8 +274,9 @@ class Derivation:
             return StepVerdict(number, status, f"the two sides differ: {witness.detail}", witness.point)
         if not proved:
             return StepVerdict(number, "undecided", "no exact proof")
-        if not witness.agreed:
-            return StepVerdict(number, "undecided", "the witness found no point where both sides are defined")
+        if not witness.confirms:
+            why = witness.detail or f"the witness found only {witness.agreed} points where both sides are defined"
+            return StepVerdict(number, "undecided", why)
         return StepVerdict(number, "verified")
 
     def verdicts(self) -> list[StepVerdict]:

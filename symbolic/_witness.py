@@ -46,11 +46,17 @@ UNSTATED_INDICES = range(0, 5)
 @dataclass(frozen=True)
 class Comparison:
     """``agreed`` points where the enclosures of the two sides overlap; ``point`` (with
-    ``detail``) where they are disjoint, if one was found."""
+    ``detail``) where they are disjoint, if one was found.  ``confirms`` when no point
+    differs and at least MIN_POINTS agree (an expression the witness cannot evaluate
+    confirms nothing)."""
 
     agreed: int
     point: dict | None = None
     detail: str = ""
+
+    @property
+    def confirms(self) -> bool:
+        return self.point is None and self.agreed >= MIN_POINTS
 
 
 class _UndefinedError(Exception):
@@ -241,7 +247,7 @@ class _Evaluator:
             return int(expr)
         value = sp.sympify(expr).xreplace({s: sp.Integer(v) for s, v in {**self.point.integers, **env}.items()})
         if not value.is_Integer:
-            raise _UnsupportedError(f"no integer value for {sp.sstr(expr)}")
+            raise _UnsupportedError(f"{sp.sstr(expr)}: it has no integer value")
         return int(value)
 
     def leaf(self, expr, env):
@@ -287,7 +293,7 @@ class _Evaluator:
             return self.piecewise(expr, env)
         if expr.func in _FUNCTIONS and len(expr.args) == 1 and not self.exact:
             return _FUNCTIONS[expr.func](self(expr.args[0], env))
-        raise _UnsupportedError(f"cannot evaluate {expr.func.__name__}")
+        raise _UnsupportedError(f"the function {expr.func.__name__}")
 
     def number(self, expr: sp.Expr):
         if expr.is_Rational:
@@ -470,7 +476,7 @@ def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed:
                         evaluator = _Evaluator(point, overrides=overrides)
                         sides = [evaluator(before), evaluator(after)]
                     except _UnsupportedError as error:
-                        return Comparison(agreed, None, f"the witness cannot evaluate: {error}")
+                        return Comparison(0, None, f"the witness cannot evaluate {error}")
                     except (_UndefinedError, certified.UndefinedError, certified.UnknownError, ArithmeticError):
                         continue
                     if not all(_finite(side) for side in sides):

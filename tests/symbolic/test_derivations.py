@@ -438,3 +438,13 @@ def test_a_guard_inside_a_sum_is_never_folded_out_of_it():
     partial = sp.Sum(sp.Piecewise((x[k], k >= j), (0, True)), (k, 0, n - 1))
     claim = sp.Sum(x[k], (k, 0, n - 1))          # false for j > 0
     assert _zero.is_identically_zero(partial - claim, ranges=((k, n - 1, n - 1), (j, 0, n - 1))) is None
+
+
+def test_a_proof_the_witness_cannot_confirm_is_undecided():
+    """sin is outside what the witness evaluates: the exact proof alone never verifies a step."""
+    lhs = sp.Mul(2, sp.sin(z), evaluate=False)
+    d = _one_step(lhs, sp.sin(z) + sp.sin(z), ranges=())
+    assert d.steps[0].holds()
+    verdict = d.verdicts()[0]
+    assert verdict.status == "undecided" and "cannot evaluate the function sin" in verdict.reason
+    assert not d.verify()
