@@ -9,6 +9,7 @@ Exit codes (README lists them too):
 - 3: undecided;
 - 4: could not write the output: the disk is full, a quota or file-size limit was hit, or
   an I/O error (the previous report, if any, is left as it was);
+- 5: ``check`` proved the formula except on a set where it is undefined;
 - 70: internal error, a bug in gradproof: the traceback is shown (``EX_SOFTWARE``);
 - 130: interrupted (Ctrl-C); 143: terminated (SIGTERM); 129: hung up (SIGHUP): partial
   output is removed first.
@@ -39,6 +40,8 @@ NOT_WRITTEN_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 # library argument names (which begin numeric's error messages) and the flags that set them
 FLAGS = {"data file": "--data", "data": "--data", "label": "--label", "weights file": "--weights",
          "chunk_size": "--chunk-size", "epochs": "--epochs", "seed": "--seed", "device": "--device"}
+EXIT_PROVED_EXCEPT = 5  # check: proved except where the formula is undefined
+_CHECK_OPTIONS = {"--list", "-h", "--help", "--debug"}
 
 
 class UsageError(InputError):
@@ -98,7 +101,30 @@ def _check(args) -> int:
         target = loss_targets[target]
     verdict = symbolic.check(target, args.formula)
     print(verdict)
-    return {"proved": EXIT_OK, "refuted": EXIT_FAILED}.get(verdict.status, EXIT_UNDECIDED)
+    if verdict.fault:
+        print(f"gradproof: soundness fault in the checker: {verdict.fault}", file=sys.stderr)
+    return {"proved": EXIT_OK, "proved-except": EXIT_PROVED_EXCEPT,
+            "refuted": EXIT_FAILED}.get(verdict.status, EXIT_UNDECIDED)
+
+
+def _arguments(argv: list[str]) -> list[str]:
+    """After ``check`` every word that is not one of its options is a positional argument,
+    so a formula may begin with '-' (``--`` still works)."""
+    words = [i for i, a in enumerate(argv) if not a.startswith("-")]
+    if not words or argv[words[0]] != "check" or "--" in argv[:words[0]]:
+        return argv
+    at = words[0] + 1
+    options, positional, rest = [], [], iter(argv[at:])
+    for word in rest:
+        if word == "--":
+            positional += list(rest)
+        elif word in _CHECK_OPTIONS or word.startswith("--loss="):
+            options.append(word)
+        elif word == "--loss":
+            options += [word, next(rest, "")]
+        else:
+            positional.append(word)
+    return argv[:at] + options + ["--", *positional]
 
 
 def _verify(args) -> int:
@@ -221,7 +247,7 @@ def _fail(message: str, code: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see the module docstring)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _arguments(list(sys.argv[1:] if argv is None else argv))
     debug = False
     try:
         args = _parser().parse_args(argv)

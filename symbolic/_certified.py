@@ -19,7 +19,8 @@ when the enclosure only allows it (it straddles 0): then the precision is raised
 
 Catastrophic cancellation widens the intervals instead of giving wrong digits;
 precision is doubled up to :data:`MAX_PREC` bits, and past that the answer is
-"unknown".  Magnitudes are bounded too: ``exp`` of an argument above
+"unknown".  Time limits count CPU time of this process (``time.process_time``), so an
+answer does not change with the load of the machine.  Magnitudes are bounded too: ``exp`` of an argument above
 2**:data:`MAX_EXPONENT_BITS` is unknown rather than computed, so ``exp(exp(exp(10)))``
 answers at once.
 
@@ -79,6 +80,16 @@ class Enclosure:
     interval: object = None
     prec: int = 0
     reason: str = ""
+
+    @property
+    def low(self) -> mpmath.mpf:
+        """The lower end of ``interval`` (a value only)."""
+        return _lo(self.interval)
+
+    @property
+    def high(self) -> mpmath.mpf:
+        """The upper end of ``interval`` (a value only)."""
+        return _hi(self.interval)
 
     def narrow(self, bits: int = NARROW_BITS) -> bool:
         """A value whose width is at most 2**-bits of max(1, |value|)."""
@@ -171,7 +182,7 @@ def _sum(node: sp.Sum, point, ctx) -> object:
 
 
 def _walk(node: sp.Expr, point: Mapping, ctx) -> object:
-    if time.monotonic() > ctx["deadline"]:
+    if time.process_time() > ctx["deadline"]:
         raise UnknownError("time limit")
     if node in point:
         return _rational(point[node])
@@ -238,7 +249,7 @@ def enclose(expr: sp.Expr, point: Mapping[sp.Expr, sp.Rational], prec: int = STA
     >>> enclose(sp.log(x), {x: -1}) is None
     True
     """
-    found = _enclosure(sp.sympify(expr), point, prec, time.monotonic() + 1.0)
+    found = _enclosure(sp.sympify(expr), point, prec, time.process_time() + 1.0)
     return found.interval if found.kind == "value" else None
 
 
@@ -261,18 +272,19 @@ def _enclosure(expr: sp.Expr, point: Mapping, prec: int, deadline: float) -> Enc
 
 
 def evaluate(expr: sp.Expr, point: Mapping[sp.Expr, sp.Rational], *,
-             max_prec: int = MAX_PREC, seconds: float = 1.0) -> Enclosure:
-    """Enclose ``expr`` at ``point``, doubling the precision until the enclosure is narrow.
+             max_prec: int = MAX_PREC, seconds: float = 1.0, bits: int = NARROW_BITS) -> Enclosure:
+    """Enclose ``expr`` at ``point``, raising the precision until the enclosure is narrow
+    (width at most 2**-bits relative).
 
     Returns the first narrow value, or "undefined" as soon as it is certain, or the
     widest precision's outcome ("unknown" or a wide value) when ``max_prec`` bits or
     ``seconds`` run out.
     """
-    expr, deadline = sp.sympify(expr), time.monotonic() + seconds
+    expr, deadline = sp.sympify(expr), time.process_time() + seconds
     prec, found = START_PREC, Enclosure("unknown", reason="not evaluated")
-    while prec <= max_prec and time.monotonic() < deadline:
+    while prec <= max_prec and time.process_time() < deadline:
         found = _enclosure(expr, point, prec, deadline)
-        if found.kind == "undefined" or found.narrow():
+        if found.kind == "undefined" or found.narrow(bits):
             return found
         prec *= 4
     return found
@@ -292,9 +304,9 @@ def compare(a: sp.Expr, b: sp.Expr, point: Mapping[sp.Expr, sp.Rational], *,
     a == b.
     "unknown": anything else, including a side that is undefined.
     """
-    a, b, deadline = sp.sympify(a), sp.sympify(b), time.monotonic() + seconds
+    a, b, deadline = sp.sympify(a), sp.sympify(b), time.process_time() + seconds
     prec = START_PREC
-    while prec <= max_prec and time.monotonic() < deadline:
+    while prec <= max_prec and time.process_time() < deadline:
         left = _enclosure(a, point, prec, deadline)
         right = _enclosure(b, point, prec, deadline)
         if "undefined" in (left.kind, right.kind):
@@ -327,12 +339,12 @@ def describe(found: Enclosure, digits: int = 8) -> str:
     by expanding the number.
 
     >>> import sympy as sp
-    >>> describe(evaluate(sp.exp(sp.exp(1000)), {}))
+    >>> describe(evaluate(sp.exp(sp.exp(1000)), {}, seconds=60))
     '10^8.55591e+433'
     """
     if found.kind != "value":
         return f"undefined ({found.reason})" if found.kind == "undefined" else "unknown"
     a, b = _lo(found.interval), _hi(found.interval)
     if found.narrow():
-        return _short((a + b) / 2, digits)
+        return _short(mpmath.ldexp(mpmath.fadd(a, b, exact=True), -1), digits)
     return f"in [{_short(a, 3)}, {_short(b, 3)}]"

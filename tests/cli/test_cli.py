@@ -67,8 +67,14 @@ def test_derive_reports_a_failed_step_with_exit_1(monkeypatch, capsys):
 @pytest.mark.parametrize("args, code, text", [
     (["check", "logreg.dL_dw", "x/(1 + exp(-z)) - x*y"], 0, "proved"),
     (["check", "logreg.dL_dw", "(y - sigmoid(z))*x"], 1, "counterexample"),
-    (["check", "logreg.dL_dw", "x*(sigmoid(z) - y) + 10**(-40)*x"], 3, "undecided"),
+    (["check", "logreg.dL_dw", "x*(sigmoid(z) - y) + 10**(-40)*x"], 1, "counterexample"),
+    (["check", "logreg.dL_dw", "x*(sigmoid(z) - y)*(1 + exp(-exp(10)))"], 3, "undecided"),
+    (["check", "logreg.dL_dz", "(sigmoid(z) - y)*(exp(2*z)-1)/((exp(z)-1)*(exp(z)+1))"], 5, "proved-except"),
     (["check", "--list"], 0, "pos_weight.dL_dz"),
+    (["check", "gru_head.dL_dv", "-h*(y-sigmoid(z))"], 0, "proved"),
+    (["check", "gru_head.dL_dv", "--", "-h*(y-sigmoid(z))"], 0, "proved"),
+    (["check", "--", "gru_head.dL_dv", "-h*(sigmoid(z)-y)"], 1, "refuted"),
+    (["check", "gru_head.dL_dv", "-(y-sigmoid(z))*h", "--debug"], 0, "proved"),
 ])
 def test_check_exit_codes(args, code, text, capsys):
     assert main(args) == code
@@ -79,6 +85,15 @@ def test_check_exit_codes(args, code, text, capsys):
     (["check", "logreg.dL_dw", "x.__class__"], "formula:"),
     (["check", "nope", "x"], "target:"),
     (["check"], "check: give TARGET"),
+    (["check", "logreg.dL_dw", "1e999*x"], "not finite"),
+    (["check", "logreg.dL_dw", "x*(sigmoid(z)-y) + 0*log(0)"], "not real-valued"),
+    (["check", "logreg.dL_dw", "x*(sigmoid(z)-y) + log(0) - log(0)"], "not real-valued"),
+    (["check", "logreg.dL_dw", "x*(sigmoid(z)-y) + (-8)**(1/3)"], "not real-valued"),
+    (["check", "logreg.dL_dw", "x*(sigmoid(z)-y) + exp(exp(1000))"], "too large"),
+    (["check", "logreg.dL_dw", "x*(sigmoid(z)-y) + (((1/10**100)**100)**100)**100"], "exceeds 1e100"),
+    (["check", "logreg.dL_dw", "x", "extra"], "unrecognized arguments"),
+    (["derive", "--debug", "nope"], "unknown derivation"),
+    (["check", "--debug"], "check: give TARGET"),
     (["derive", "nope"], "unknown derivation"),
     (["derive", "bce_dL_dz", "--all"], "not both"),
     (["verify", "--device", "tpu"], "invalid choice"),
