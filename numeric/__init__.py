@@ -19,6 +19,9 @@ from ._batch_stats import misclassified as misclassified
 from ._batch_stats import moments_from_per_sample as moments_from_per_sample
 from ._batch_stats import per_sample_batch_statistics as per_sample_batch_statistics
 from ._compare import CheckResult as CheckResult
+from ._data_fit import LogregFit as LogregFit
+from ._data_fit import fit_logreg as fit_logreg
+from ._data_fit import logreg_data_statistics as logreg_data_statistics
 from ._datafiles import Table as Table
 from ._datafiles import open_labelled_file as open_labelled_file
 from ._datafiles import read_labelled_csv as read_labelled_csv
@@ -36,6 +39,7 @@ from ._loss import torch_function as torch_function
 from ._streaming import fit_logreg_streaming as fit_logreg_streaming
 from ._streaming import load_weights as load_weights
 from ._streaming import stream_logreg_moments as stream_logreg_moments
+from ._threads import single_thread as single_thread
 from ._tolerances import FD_STEP as FD_STEP
 from ._tolerances import FD_TOLERANCE as FD_TOLERANCE
 from ._tolerances import Tolerance as Tolerance
@@ -66,6 +70,9 @@ __all__ = [
     "moments_from_per_sample",
     "per_sample_batch_statistics",
     "CheckResult",
+    "LogregFit",
+    "fit_logreg",
+    "logreg_data_statistics",
     "GRUClassifier",
     "GRUModel",
     "gru_per_sample_grads",
@@ -80,6 +87,7 @@ __all__ = [
     "fit_logreg_streaming",
     "load_weights",
     "stream_logreg_moments",
+    "single_thread",
     "tolerance",
     "Tolerance",
     "within_tolerance",

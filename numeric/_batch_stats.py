@@ -1,23 +1,29 @@
 """What the one scalar of a mini-batch estimates: batch gradient statistics.
 
 For per-sample gradients g_i (i = 1..B) of the unreduced loss, the mean-loss
-gradient is G = (1/B) sum_i g_i (derivation ``batch_mean_gradient``).  With
-S = sum_i ||g_i||^2:
+gradient is G = (1/B) sum_i g_i (derivation ``batch_mean_gradient``).  One definition
+of each quantity, used by ``gradproof stats``, the report's pages and its captions:
 
-* trace of the per-sample covariance (unbiased): tr(Sigma) = (S - B ||G||^2) / (B - 1);
-* the simple gradient noise scale (McCandlish et al. 2018): B_simple = tr(Sigma) / ||G||^2;
-* the cosine of each g_i with G: (g_i . G) / (||g_i|| ||G||);
-* the share of the batch gradient's pull that comes from misclassified samples:
-  with G = G_wrong + G_right (each the sum over its group, divided by B),
-  share = ||G_wrong|| / (||G_wrong|| + ||G_right||), between 0 and 1.  (Near a minimum
-  G is small because the two pulls cancel; the share stays meaningful there.)
+* tr(Sigma), the trace of the covariance of the per-sample gradients over the B given
+  samples, divided by B (not B - 1): tr(Sigma) = (1/B) sum_i ||g_i - G||^2
+  = S/B - ||G||^2 with S = sum_i ||g_i||^2.  A mini-batch of b samples drawn from them
+  with replacement then has E||G_b - G||^2 = tr(Sigma)/b exactly (Figure 6);
+* the simple gradient noise scale (McCandlish et al. 2018): B_simple = tr(Sigma) / ||G||^2,
+  with that same tr(Sigma);
+* a sample is misclassified when its signed margin (2 y_i - 1) z_i is not positive: a
+  prediction of exactly 1/2 is not a correct classification;
+* the misclassified fraction: (number misclassified) / B;
+* the misclassified share: the part of the per-sample gradient magnitude that
+  misclassified samples carry, share = sum_{i wrong} ||g_i|| / sum_i ||g_i||, between 0
+  and 1, a sum of one nonnegative part per sample (Figure 3 draws exactly these parts);
+* the cosine of each g_i with G: (g_i . G) / (||g_i|| ||G||).
 
 For logistic regression g_i = r_i [x_i, 1] (derivation ``logreg_dL_dw``), so
 ||g_i|| = |r_i| sqrt(||x_i||^2 + 1) and g_i . G = r_i (x_i . G_w + G_b): every
 statistic needs X only through two matrix-vector products and one row-norm,
 never the B x (d + 1) per-sample matrix.  :class:`GradientMoments` holds the
-sufficient statistics (count, sum of gradients, sum of squared norms, and the
-same for misclassified samples); merging two of them is addition, so chunks of
+sufficient statistics (count, sum of gradients, sums of norms and of squared
+norms, and the same for misclassified samples); merging two of them is addition, so chunks of
 a large file, or processes joined by an all-reduce, combine exactly.
 """
 
@@ -51,10 +57,16 @@ class BatchStatistics:
     wrong_count: int
     wrong_share: float
 
+    @property
+    def wrong_fraction(self) -> float:
+        """The misclassified fraction: wrong_count / count."""
+        return self.wrong_count / self.count
+
     def as_dict(self) -> dict:
         return {"count": self.count, "mean_gradient_norm": self.mean_gradient_norm,
                 "trace_covariance": self.trace_covariance, "noise_scale": self.noise_scale,
-                "wrong_count": self.wrong_count, "wrong_share": self.wrong_share,
+                "wrong_count": self.wrong_count, "wrong_fraction": self.wrong_fraction,
+                "wrong_share": self.wrong_share,
                 "mean_gradient": [float(v) for v in self.mean_gradient.reshape(-1)]}
 
 
@@ -63,7 +75,8 @@ class GradientMoments:
     """Mergeable sufficient statistics of per-sample gradients (all sums in float64).
 
     ``count``: B; ``grad_sum``: sum_i g_i; ``sq_norm_sum``: sum_i ||g_i||^2;
-    ``wrong_count`` and ``wrong_grad_sum``: the same over misclassified samples.
+    ``norm_sum``: sum_i ||g_i||; ``wrong_count``, ``wrong_grad_sum`` and
+    ``wrong_norm_sum``: the same over misclassified samples.
     ``merge`` adds them, which is also what an all-reduce with SUM does to
     :meth:`as_tensor`.
     """
@@ -73,34 +86,40 @@ class GradientMoments:
     sq_norm_sum: float
     wrong_count: int
     wrong_grad_sum: torch.Tensor
+    norm_sum: float
+    wrong_norm_sum: float
+
+    HEAD = 5  # count, sq_norm_sum, wrong_count, norm_sum, wrong_norm_sum
 
     def merge(self, other: GradientMoments) -> GradientMoments:
         return GradientMoments(self.count + other.count, self.grad_sum + other.grad_sum,
                                self.sq_norm_sum + other.sq_norm_sum,
                                self.wrong_count + other.wrong_count,
-                               self.wrong_grad_sum + other.wrong_grad_sum)
+                               self.wrong_grad_sum + other.wrong_grad_sum,
+                               self.norm_sum + other.norm_sum, self.wrong_norm_sum + other.wrong_norm_sum)
 
     def as_tensor(self) -> torch.Tensor:
         """Everything in one flat float64 tensor, for ``torch.distributed.all_reduce``."""
-        head = torch.tensor([self.count, self.sq_norm_sum, self.wrong_count], dtype=torch.float64)
+        head = torch.tensor([self.count, self.sq_norm_sum, self.wrong_count, self.norm_sum,
+                             self.wrong_norm_sum], dtype=torch.float64)
         return torch.cat([head, self.grad_sum.double().cpu(), self.wrong_grad_sum.double().cpu()])
 
     @classmethod
     def from_tensor(cls, flat: torch.Tensor) -> GradientMoments:
-        size = (flat.numel() - 3) // 2
-        return cls(int(round(float(flat[0]))), flat[3:3 + size].clone(), float(flat[1]),
-                   int(round(float(flat[2]))), flat[3 + size:].clone())
+        h = cls.HEAD
+        size = (flat.numel() - h) // 2
+        return cls(int(round(float(flat[0]))), flat[h:h + size].clone(), float(flat[1]),
+                   int(round(float(flat[2]))), flat[h + size:].clone(), float(flat[3]), float(flat[4]))
 
     def statistics(self) -> BatchStatistics:
-        """G, tr(Sigma), B_simple and the wrong share from the sums."""
+        """G, tr(Sigma) = S/B - ||G||^2, B_simple = tr(Sigma)/||G||^2 and the misclassified
+        share sum_wrong ||g_i|| / sum ||g_i|| from the sums (definitions in the module docstring)."""
         if self.count < 1:
             raise InputError("count: no samples were accumulated")
         G = self.grad_sum / self.count
         g2 = float(G @ G)
-        trace = (self.sq_norm_sum - self.count * g2) / (self.count - 1) if self.count > 1 else float("nan")
-        wrong = float(torch.linalg.vector_norm(self.wrong_grad_sum))
-        right = float(torch.linalg.vector_norm(self.grad_sum - self.wrong_grad_sum))
-        share = wrong / (wrong + right) if wrong + right > 0 else float("nan")
+        trace = max(self.sq_norm_sum / self.count - g2, 0.0)
+        share = self.wrong_norm_sum / self.norm_sum if self.norm_sum > 0 else float("nan")
         noise = trace / g2 if g2 > 0 else float("inf")
         return BatchStatistics(self.count, G, g2 ** 0.5, trace, noise, self.wrong_count, share)
 
@@ -110,7 +129,12 @@ CACHE_ELEMENTS = 1 << 18  # rows of X per block: about 1 MiB of float32, residen
 
 def logreg_per_sample_norms(X: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
     """||g_i|| = |r_i| sqrt(||x_i||^2 + 1) for g_i = r_i [x_i, 1]."""
-    return r.abs() * torch.sqrt(torch.linalg.vector_norm(X, dim=1) ** 2 + 1)
+    return logreg_per_sample_norms_from(r, torch.linalg.vector_norm(X, dim=1) ** 2)
+
+
+def logreg_per_sample_norms_from(r: torch.Tensor, sq_norms: torch.Tensor) -> torch.Tensor:
+    """||g_i|| = |r_i| sqrt(||x_i||^2 + 1) from the residuals and the squared row norms."""
+    return r.abs() * torch.sqrt(sq_norms + 1)
 
 
 def misclassified(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -149,9 +173,12 @@ def _logreg_pass(X, y, w, b, weight, pos_weight) -> tuple[GradientMoments, torch
     r64 = r.double()
     wrong = misclassified(z, y)
     sq = float((r64 * r64) @ (sq_norms.double() + 1))
+    norms = logreg_per_sample_norms_from(r64, sq_norms.double())
     total = torch.cat([grad.double(), r64.sum().reshape(1)])
     wrong_total = torch.cat([wrong_grad.double(), (r64 * wrong).sum().reshape(1)])
-    return GradientMoments(B, total, sq, int(wrong.sum()), wrong_total), r, sq_norms
+    moments = GradientMoments(B, total, sq, int(wrong.sum()), wrong_total, float(norms.sum()),
+                              float(norms[wrong].sum()))
+    return moments, r, sq_norms
 
 
 def _kernel_pass(X, w, b, of_sigmoid, of_sigmoid_neg, y):
@@ -207,8 +234,10 @@ def moments_from_per_sample(per_sample: torch.Tensor, wrong: torch.Tensor) -> Gr
         raise InputError(f"per_sample: expected [B, P] with wrong [B], got {tuple(per_sample.shape)} "
                          f"and {tuple(wrong.shape)}")
     g = per_sample.double()
+    norms = torch.linalg.vector_norm(g, dim=1)
+    wrong = wrong.bool()
     return GradientMoments(g.shape[0], g.sum(0), float((g * g).sum()), int(wrong.sum()),
-                           g[wrong.bool()].sum(0))
+                           g[wrong].sum(0), float(norms.sum()), float(norms[wrong].sum()))
 
 
 def per_sample_batch_statistics(per_sample: torch.Tensor, wrong: torch.Tensor) -> tuple[BatchStatistics, torch.Tensor]:

@@ -80,12 +80,15 @@ def logreg_sgd(state: LogregState, batches: Iterable[tuple[torch.Tensor, torch.T
 
 def train_logreg(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, lr: float, epochs: int = 1,
                  seed: int = 0, steps: int | None = None,
-                 on_step: Callable[[int, LogregState, torch.Tensor], None] | None = None) -> LogregState:
-    """Mini-batch SGD (:func:`logreg_sgd`) on the seeded batch schedule of X.
+                 on_step: Callable[[int, LogregState, torch.Tensor], None] | None = None,
+                 init: tuple[torch.Tensor, torch.Tensor] | None = None) -> LogregState:
+    """Mini-batch SGD (:func:`logreg_sgd`) on the seeded batch schedule of X, from
+    ``init`` = (w, b) or from w = 0, b = 0.
 
     ``on_step(step, state, batch_indices)`` is called before each update.
     """
-    state = LogregState(X.new_zeros(X.shape[1]), X.new_zeros(()))
+    w, b = init if init is not None else (X.new_zeros(X.shape[1]), X.new_zeros(()))
+    state = LogregState(w, b)
 
     def batches():
         for step, idx in enumerate(_schedule(X.shape[0], batch_size, epochs, steps, seed)):

@@ -7,7 +7,7 @@ import torch
 
 import numeric
 
-from ._experiments import FigureData, Setting, _fit_logreg, _r
+from ._experiments import FigureData, Setting, _fit_logreg, _g, _initial_weights, _r, fitted, whole_data_statistics
 
 __all__ = ["variance_vs_batch_size", "batch_size_training", "BATCH_SIZES"]
 
@@ -20,14 +20,16 @@ CHECKPOINTS = 16
 
 
 def variance_vs_batch_size(setting: Setting) -> FigureData:
-    """F6: E||G_B - G||^2 over random batches (with replacement) against tr(Sigma) / B."""
+    """F6: E||G_B - G||^2 over random batches (with replacement) against tr(Sigma) / B, with
+    tr(Sigma) = (1/N) sum ||g_i - G||^2 of the whole data (``whole_data_statistics``)."""
+    setting = fitted(setting)
     state = _fit_logreg(setting)
     X, y = setting.logreg.X.to(setting.device), setting.logreg.y.to(setting.device)
     Gw, gb = numeric.logreg_per_sample_grads(X, y, state.w, state.b)
     per_sample = torch.cat([Gw, gb[:, None]], dim=1)
-    stats = numeric.logreg_moments(X, y, state.w, state.b).statistics()
+    stats = whole_data_statistics(setting)
     N = X.shape[0]
-    population_trace = stats.trace_covariance * (N - 1) / N
+    trace = stats.trace_covariance
     full = per_sample.mean(0)
     gen = torch.Generator().manual_seed(setting.seed + 11)
     measured = []
@@ -35,40 +37,66 @@ def variance_vs_batch_size(setting: Setting) -> FigureData:
         idx = torch.randint(0, N, (DRAWS, size), generator=gen).to(setting.device)
         means = per_sample[idx].mean(1)
         measured.append(float(((means - full) ** 2).sum(1).mean()))
-    predicted = [population_trace / size for size in VARIANCE_SIZES]
+    predicted = [trace / size for size in VARIANCE_SIZES]
     ratios = [m / p for m, p in zip(measured, predicted)]
-    keys = {"trace_covariance": _r(population_trace, 6), "noise_scale": _r(stats.noise_scale, 2),
+    keys = {"trace_covariance": _g(trace), "mean_gradient_norm": _g(stats.mean_gradient_norm),
+            "noise_scale": _g(stats.noise_scale),
             "min_measured_over_predicted": _r(min(ratios), 3), "max_measured_over_predicted": _r(max(ratios), 3)}
-    caption = (f"Variance of the mini-batch gradient, E||G_B - G||^2 over {DRAWS} random batches of each "
-               f"size B (drawn with replacement, logistic regression at the fitted weights, "
-               f"{setting.logreg.source}), against the prediction tr(Sigma)/B with tr(Sigma) = "
-               f"{keys['trace_covariance']}. Measured over predicted stays between "
-               f"{keys['min_measured_over_predicted']} and {keys['max_measured_over_predicted']}: the one "
-               f"scalar's gradient is an unbiased estimate of the full gradient whose noise falls as 1/B. "
-               f"The gradient noise scale B_simple = tr(Sigma)/|G|^2 is {keys['noise_scale']}.")
+    caption = (f"Variance of the mini-batch gradient, $E norm(G_B - G)^2$ over {DRAWS} random batches of each "
+               f"size $B$ (drawn with replacement from the $N = {N}$ samples, logistic regression at the fitted "
+               f"weights, {setting.logreg.source}), against the prediction $tr(Sigma) \\/ B$ with "
+               f"$tr(Sigma) = 1 \\/ N sum_i norm(g_i - G)^2 = {keys['trace_covariance']}$ (divided by $N$, "
+               f"which makes the prediction exact for batches drawn with replacement). Measured over predicted "
+               f"stays between {keys['min_measured_over_predicted']} and {keys['max_measured_over_predicted']}: "
+               f"the one scalar's gradient is an unbiased estimate of the full gradient whose noise falls as "
+               f"$1 \\/ B$. With $norm(G) = {keys['mean_gradient_norm']}$ the gradient noise scale is "
+               f"$B_\"simple\" = tr(Sigma) \\/ norm(G)^2 = {keys['noise_scale']}$.")
     return FigureData("f6-variance-vs-batch-size", "What the mini-batch gradient estimates", caption,
                       {"batch_size": list(VARIANCE_SIZES), "measured_variance": measured,
                        "predicted_variance": predicted}, keys)
 
 
 def _checkpoints(updates: int) -> set[int]:
-    """The update indices at which a training curve is evaluated: CHECKPOINTS, evenly spaced."""
-    return {round(i * (updates - 1) / (CHECKPOINTS - 1)) for i in range(CHECKPOINTS)}
+    """The update counts (0 = before the first update, ``updates`` = after the last) at which a
+    training curve is evaluated: CHECKPOINTS of them, evenly spaced."""
+    return {round(i * updates / (CHECKPOINTS - 1)) for i in range(CHECKPOINTS)}
+
+
+def _accuracy(z: torch.Tensor, y: torch.Tensor) -> float:
+    """Share of samples that are not misclassified (``numeric.misclassified``)."""
+    return 1 - float(numeric.misclassified(z, y).double().mean())
+
+
+class _Curve:
+    """Full-data loss and accuracy after 0, ..., ``updates`` updates, at the checkpoints, with
+    the epochs done so far counted as samples seen / N (a short last batch counts short)."""
+
+    def __init__(self, n: int, updates: int, evaluate):
+        self.n, self.marks, self.evaluate = n, _checkpoints(updates), evaluate
+        self.seen, self.points = 0, []
+
+    def on_step(self, step, model, idx) -> None:
+        """Called before update ``step`` (after ``step`` updates)."""
+        if step in self.marks:
+            self.points.append((step, self.seen / self.n, *self.evaluate(model)))
+        self.seen += len(idx)
+
+    def finish(self, updates: int, model) -> list[tuple[int, float, float, float]]:
+        self.points.append((updates, self.seen / self.n, *self.evaluate(model)))
+        return self.points
 
 
 def _logreg_curve(setting, batch, lr, updates):
     X, y = setting.logreg.X.to(setting.device), setting.logreg.y.to(setting.device)
-    marks = _checkpoints(updates)
-    curve = []
 
-    def record(step, state, idx):
-        if step in marks:
-            z = X @ state.w + state.b
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
-            curve.append((step, float(loss), float(((z > 0).to(y.dtype) == y).float().mean())))
+    def evaluate(state):
+        z = X @ state.w + state.b
+        return float(torch.nn.functional.binary_cross_entropy_with_logits(z, y)), _accuracy(z, y)
 
-    numeric.train_logreg(X, y, batch_size=batch, lr=lr, steps=updates, seed=setting.seed, on_step=record)
-    return curve
+    curve = _Curve(len(y), updates, evaluate)
+    state = numeric.train_logreg(X, y, batch_size=batch, lr=lr, steps=updates, seed=setting.seed,
+                                 on_step=curve.on_step, init=_initial_weights(setting))
+    return curve.finish(updates, state)
 
 
 def _gru_curve(setting, data, batch, lr, updates):
@@ -76,23 +104,21 @@ def _gru_curve(setting, data, batch, lr, updates):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(setting.seed)
         model = numeric.GRUClassifier(X.shape[2], 8).to(setting.device)
-    marks = _checkpoints(updates)
-    curve = []
 
-    def record(step, model_, idx):
-        if step in marks:
-            with torch.no_grad():
-                z = model_(X)
-                loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
-            curve.append((step, float(loss), float(((z > 0).to(y.dtype) == y).float().mean())))
+    def evaluate(model_):
+        with torch.no_grad():
+            z = model_(X)
+        return float(torch.nn.functional.binary_cross_entropy_with_logits(z, y)), _accuracy(z, y)
 
-    numeric.train_gru(model, X, y, batch_size=batch, lr=lr, steps=updates, seed=setting.seed, on_step=record)
-    return curve
+    curve = _Curve(len(y), updates, evaluate)
+    numeric.train_gru(model, X, y, batch_size=batch, lr=lr, steps=updates, seed=setting.seed, on_step=curve.on_step)
+    return curve.finish(updates, model)
 
 
 def batch_size_training(setting: Setting) -> FigureData:
     """F7: loss and accuracy for B = 1 and B in {8, 32, 128}: equal epochs or equal updates,
     learning rate held or scaled linearly with B."""
+    setting = fitted(setting)
     sequences = numeric.synthetic_sequence_data(setting.seed, n=128, length=12, device=setting.device)
     sizes = {"logreg": setting.logreg.X.shape[0], "gru": 128}
     columns = {k: [] for k in ("model", "budget", "lr_rule", "batch_size", "update", "epoch",
@@ -106,42 +132,62 @@ def batch_size_training(setting: Setting) -> FigureData:
                     lr = BASE_LR[model] * (batch if rule == "scaled" else 1)
                     curve = (_logreg_curve(setting, batch, lr, updates) if model == "logreg"
                              else _gru_curve(setting, sequences, batch, lr, updates))
-                    for step, loss, acc in curve:
-                        for name, value in zip(columns, (model, budget, rule, batch, step + 1,
-                                                         (step + 1) * batch / n, loss, acc)):
+                    for point in curve:
+                        for name, value in zip(columns, (model, budget, rule, batch, *point)):
                             columns[name].append(value)
                     tag = f"{model}_{budget.replace(' ', '_')}_{rule}_B{batch}"
-                    keys[f"{tag}_final_loss"] = _r(curve[-1][1])
-                    keys[f"{tag}_final_accuracy"] = _r(curve[-1][2])
-    caption = _training_caption(keys)
+                    keys[f"{tag}_final_loss"] = _r(curve[-1][2])
+                    keys[f"{tag}_final_accuracy"] = _r(curve[-1][3])
+                    keys[f"{tag}_max_loss"] = _r(max(p[2] for p in curve))
+                    keys[f"{model}_start_loss"] = _r(curve[0][2])
+    caption = _training_caption(keys, sizes)
     return FigureData("f7-batch-size-training", "Batch size 1 against mini-batches", caption, columns, keys)
 
 
 SIMILAR_LOSS = 0.02
+LOSS_CLIP = 1.1  # F7's loss axes end at this multiple of the starting loss
 
 
 def _compare(small: float, large: float) -> str:
     if abs(small - large) <= SIMILAR_LOSS:
         return "similar"
-    return "B = 1 lower" if small < large else "B = 128 lower"
+    return "$B = 1$ lower" if small < large else "$B = 128$ lower"
 
 
-def _training_caption(keys) -> str:
-    parts = []
+def loss_clip(keys: dict, model: str) -> float:
+    """Where F7's loss axis for ``model`` ends: LOSS_CLIP times the loss before training."""
+    return LOSS_CLIP * keys[f"{model}_start_loss"]
+
+
+def _clipped(keys: dict) -> list[str]:
+    """The runs whose loss leaves F7's axis, with their largest loss."""
+    out = []
+    for tag, value in keys.items():
+        model = tag.split("_")[0]
+        if tag.endswith("_max_loss") and value > loss_clip(keys, model):
+            name = "logistic regression" if model == "logreg" else "GRU"
+            run = tag.removesuffix("_max_loss").split("_", 1)[1].replace("_", " ").replace(" B", ", $B = ")
+            out.append(f"{name}, {run}$ (up to {value})")
+    return out
+
+
+def _training_caption(keys, sizes) -> str:
+    cells = []
     for model, name in (("logreg", "logistic regression"), ("gru", "GRU")):
-        cells = []
         for budget in ("equal_epochs", "equal_updates"):
             for rule in ("held", "scaled"):
                 small = keys[f"{model}_{budget}_{rule}_B1_final_loss"]
                 large = keys[f"{model}_{budget}_{rule}_B128_final_loss"]
-                cells.append(f"{budget.replace('_', ' ')}, rate {rule}: {small} against {large} "
+                cells.append(f"{name}, {budget.replace('_', ' ')}, rate {rule}: {small} against {large} "
                              f"({_compare(small, large)})")
-        parts.append(f"{name}: " + "; ".join(cells))
+    clipped = _clipped(keys)
+    note = (f" Loss axes end at {LOSS_CLIP} times the starting loss; larger losses are drawn as open "
+            f"triangles on the top edge: " + "; ".join(clipped) + "." if clipped else "")
     return (
-        "Full-data loss and accuracy while training logistic regression (top two rows) and the GRU "
-        f"classifier (bottom two rows) with B = 1, 8, 32, 128 and base learning rate {BASE_LR['logreg']}, "
-        f"held or multiplied by B; columns: equal epochs ({EPOCHS}; B = 1 makes B times more updates) "
-        f"and equal updates ({UPDATES}). Final loss for B = 1 against B = 128 (similar: within "
-        f"{SIMILAR_LOSS}): " + ". ".join(parts) + ". B = 1 and larger batches end alike when the "
-        "learning rate and the budget give them comparable progress; with a held rate and equal epochs "
-        "the extra updates of small batches decide, at equal updates the larger batch's lower noise does.")
+        f"Full-data loss and accuracy while training logistic regression (top rows, $N = {sizes['logreg']}$) "
+        f"and the GRU classifier (bottom rows, $N = {sizes['gru']}$) with $B = 1, 8, 32, 128$ from the same "
+        f"start (for logistic regression, small random weights). Left: equal "
+        f"epochs ({EPOCHS} passes over the data, epochs counted as samples seen "
+        f"over $N$); right: equal updates ({UPDATES}). Base learning rate {BASE_LR['logreg']}, held or "
+        f"multiplied by $B$. The panels of a row share their vertical axis.{note} Final loss, $B = 1$ "
+        f"against $B = 128$ (similar: within {SIMILAR_LOSS}): " + "; ".join(cells) + ".")

@@ -1,4 +1,8 @@
-"""Drawing each figure from its :class:`FigureData` (and nothing else)."""
+"""Drawing each figure from its :class:`FigureData` (and nothing else).
+
+Every figure is drawn at the text width of the report (``TEXT_WIDTH``) with its labels
+inside the canvas, and carries no title and no "Figure N.": the number and the caption
+belong to the document that shows it."""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure, FigureBase
 
+from ._batch_experiments import loss_clip
 from ._experiments import FigureData
-from ._style import COLORS, LINESTYLES, MARKERS
+from ._style import COLORS, LINESTYLES, MARKERS, TEXT_WIDTH
 
 __all__ = ["draw"]
 
@@ -53,18 +58,20 @@ def _f2(data: FigureData, fig: Figure) -> None:
 
 def _f3(data: FigureData, fig: Figure) -> None:
     ax = fig.subplots()
-    rank, value = _col(data, "rank"), _col(data, "contribution")
+    rank, part = _col(data, "rank"), _col(data, "magnitude_part")
     wrong = _col(data, "misclassified") == 1
-    ax.bar(rank[~wrong], value[~wrong], color=COLORS["correct"], label="correct")
-    ax.bar(rank[wrong], value[wrong], color=COLORS["wrong"], hatch="////", edgecolor="black",
-           linewidth=0.4, label="misclassified")
-    ax.axhline(0, color="black", lw=0.6)
-    ax.set_xlabel("samples of the batch, sorted by contribution")
-    ax.set_ylabel(r"contribution $(g_i \cdot G) / (B\,|G|)$")
-    ax.legend(loc="upper right", title=f"wrong share: {100 * data.key_numbers['wrong_share']:.0f}%")
+    share = part[wrong].sum()
+    ax.bar(rank[~wrong], part[~wrong], color=COLORS["correct"],
+           label=f"correct ({int((~wrong).sum())}): {100 * (1 - share):.0f}%")
+    ax.bar(rank[wrong], part[wrong], color=COLORS["wrong"], hatch="////", edgecolor="black", linewidth=0.4,
+           label=f"misclassified ({int(wrong.sum())}): {100 * share:.0f}%")
+    ax.set_xlabel("samples of the batch, sorted by gradient norm")
+    ax.set_ylabel(r"part of the magnitude $\|g_i\| \,/\, \sum_j \|g_j\|$")
+    ax.set_ylim(0, None)
+    ax.legend(loc="upper right", title="share of the bars' total")
 
 
-def _running_mean(values: np.ndarray, window: int = 10) -> np.ndarray:
+def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
     out = np.empty_like(values)
     for i in range(len(values)):
         out[i] = np.nanmean(values[max(0, i - window + 1):i + 1])
@@ -73,32 +80,36 @@ def _running_mean(values: np.ndarray, window: int = 10) -> np.ndarray:
 
 def _f4(data: FigureData, fig: Figure) -> None:
     ax = fig.subplots()
-    step = _col(data, "step")
-    for model, label in (("logreg", "logistic regression"), ("gru", "GRU classifier (all parameters)")):
+    step, window = _col(data, "step"), int(data.key_numbers["window"])
+    for model, label in (("logreg", "logistic regression"), ("gru", "GRU classifier")):
         share = _col(data, f"{model}_wrong_share")
         ax.plot(step, share, LINESTYLES[model], color=COLORS[model], lw=0.6, alpha=0.45)
-        ax.plot(step, _running_mean(share), LINESTYLES[model], color=COLORS[model], marker=MARKERS[model],
-                markevery=max(1, len(step) // 12), lw=2, label=f"{label}: share of the pull")
-        ax.plot(step, _running_mean(_col(data, f"{model}_wrong_fraction")), ":", color=COLORS[model], lw=1.5,
-                label=f"{label}: fraction of the batch")
+        ax.plot(step, _running_mean(share, window), LINESTYLES[model], color=COLORS[model],
+                marker=MARKERS[model], markevery=max(1, len(step) // 12), lw=2, label=f"{label}: share")
+        ax.plot(step, _running_mean(_col(data, f"{model}_wrong_fraction"), window), ":", color=COLORS[model],
+                lw=1.5, label=f"{label}: fraction")
+    ax.plot([], [], "-", color="0.4", lw=0.6, label="thin: each step")
+    ax.plot([], [], "-", color="0.4", lw=2, label=f"bold, dotted: mean of last {window} steps")
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("SGD step")
-    ax.set_ylabel("misclassified samples'\nshare of the batch gradient")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set_ylabel("misclassified share (solid)\nand fraction (dotted)")
+    ax.legend(loc="upper center", ncol=3, fontsize=7, bbox_to_anchor=(0.5, -0.2), frameon=False)
 
 
 def _f5(data: FigureData, fig: Figure) -> None:
-    axes = fig.subplots(1, 3, sharey=True)
+    axes = fig.subplots(1, 3, sharey=True, sharex=True)
     phase = _col(data, "phase")
     for ax, name in zip(axes, ("start", "middle", "end")):
         mask = phase == name
-        _groups(ax, _col(data, "probability")[mask], _col(data, "head_gradient_norm")[mask],
-                _col(data, "misclassified")[mask] == 1)
+        wrong = _col(data, "misclassified")[mask] == 1
+        _groups(ax, _col(data, "probability")[mask], _col(data, "head_gradient_norm")[mask], wrong)
         ax.axvline(0.5, color="0.4", lw=0.8, ls=":")
-        ax.set_title(f"{name} of training")
+        ax.set_title(f"{name}: {int(wrong.sum())} of {len(wrong)} misclassified")
         ax.set_xlabel(r"$\sigma(z_i)$")
-        ax.legend(loc="upper center", fontsize=8)
+        ax.set_xlim(0, 1)
     axes[0].set_ylabel("head gradient norm")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, [label.split(" (")[0] for label in labels], loc="outside lower center", ncol=2)
 
 
 def _f6(data: FigureData, fig: Figure) -> None:
@@ -122,37 +133,40 @@ def _f7(data: FigureData, fig: Figure) -> None:
     columns = [("equal epochs", "held"), ("equal epochs", "scaled"), ("equal updates", "held"),
                ("equal updates", "scaled")]
     rows = [("logreg", "loss"), ("logreg", "accuracy"), ("gru", "loss"), ("gru", "accuracy")]
-    axes = fig.subplots(len(rows), len(columns), sharex="col")
+    axes = fig.subplots(len(rows), len(columns), sharex="col", sharey="row")
     table = {name: _col(data, name) for name in data.columns}
     for r, (model, metric) in enumerate(rows):
+        top = loss_clip(data.key_numbers, model) if metric == "loss" else None
         for c, (budget, rule) in enumerate(columns):
             ax = axes[r, c]
             for batch, (color, style, marker) in BATCH_STYLE.items():
                 mask = ((table["model"] == model) & (table["budget"] == budget) & (table["lr_rule"] == rule)
                         & (table["batch_size"] == batch))
                 x = table["epoch"][mask] if budget == "equal epochs" else table["update"][mask]
-                ax.plot(x, table[metric][mask], style, color=color, marker=marker, ms=3.5, lw=1.2,
-                        label=f"B = {batch}")
+                y = table[metric][mask]
+                shown = np.minimum(y, top) if top is not None else y
+                ax.plot(x, shown, style, color=color, marker=marker, ms=3, lw=1.1, label=f"B = {batch}")
+                if top is not None and (y > top).any():
+                    ax.plot(x[y > top], shown[y > top], "^", color=color, mfc="white", ms=6, clip_on=False)
             if r == 0:
-                ax.set_title(f"{budget}\nrate {rule}", fontsize=9)
+                ax.set_title(f"{budget}\nrate {rule}", fontsize=8)
             if c == 0:
-                ax.set_ylabel(f"{'log. regr.' if model == 'logreg' else 'GRU'} {metric}", fontsize=9)
+                ax.set_ylabel(f"{'log. regr.' if model == 'logreg' else 'GRU'} {metric}", fontsize=8)
             if r == len(rows) - 1:
-                ax.set_xlabel("epoch" if budget == "equal epochs" else "update", fontsize=9)
+                ax.set_xlabel("epoch" if budget == "equal epochs" else "update", fontsize=8)
             ax.tick_params(labelsize=7)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(BATCH_STYLE), fontsize=9)
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(BATCH_STYLE), fontsize=8)
 
 
 _DRAW = {"f1": _f1, "f2": _f2, "f3": _f3, "f4": _f4, "f5": _f5, "f6": _f6, "f7": _f7}
-SIZES = {"f5": (9.5, 3.8), "f7": (8.27, 9.0)}
+HEIGHTS = {"f4": 3.6, "f5": 2.6, "f7": 7.4}  # inches; the others 3.4
 
 
-def draw(data: FigureData, number: int, container: FigureBase | None = None) -> FigureBase:
-    """Draw ``data`` into ``container`` (a new figure when None), titled 'Figure N. ...'."""
+def draw(data: FigureData, container: FigureBase | None = None) -> FigureBase:
+    """Draw ``data`` into ``container`` (a new figure of the text width when None)."""
+    key = data.name.split("-")[0]
     if container is None:
-        size = SIZES.get(data.name.split("-")[0], (6.4, 4.2))
-        container = plt.figure(figsize=size, layout="constrained")
-    _DRAW[data.name.split("-")[0]](data, container)
-    container.suptitle(f"Figure {number}. {data.title}", fontsize=11, fontweight="bold")
+        container = plt.figure(figsize=(TEXT_WIDTH, HEIGHTS.get(key, 3.4)), layout="constrained")
+    _DRAW[key](data, container)
     return container

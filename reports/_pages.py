@@ -197,9 +197,10 @@ def figure_page(pdf: PdfPages, data: FigureData, number: int, footer: str) -> No
     page = plt.figure(figsize=A4, layout="constrained")
     tall = data.name.startswith("f7")
     top, bottom = page.subfigures(2, 1, height_ratios=[3.2, 0.8] if tall else [1.1, 0.9])
-    draw(data, number, top)
+    draw(data, top)
     y, step = (0.95, LINE * 4.2) if tall else (0.92, LINE * 2.3)
-    for line in textwrap.wrap(f"Figure {number}. {data.caption}", width=105 if tall else 95):
+    caption = data.caption.replace("$", "").replace("\\/", "/")  # the Typst maths as plain text
+    for line in textwrap.wrap(f"Figure {number}. {caption}", width=105 if tall else 95):
         bottom.text(LEFT, y, line.replace("$", r"\$"), fontsize=9 if tall else 10, va="top")
         y -= step
     page.text(0.5, 0.025, f"{footer} - page {pdf.get_pagecount() + 1}", ha="center", fontsize=7,

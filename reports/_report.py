@@ -59,9 +59,7 @@ def _logreg_data(seed: int, data: str | None, label: str | None) -> LogregData:
         X, y = numeric.synthetic_logreg_data(seed)
         return LogregData(X, y, f"synthetic Gaussian classes, seed {seed}")
     table = numeric.read_labelled_csv(data, label)
-    X = torch.from_numpy(table.X)
-    scale = X.std(0).clamp_min(1e-12)
-    X = (X - X.mean(0)) / scale
+    X = torch.from_numpy(table.X)  # standardised with the fit, numeric.fit_logreg
     return LogregData(X, torch.from_numpy(table.y), f"{Path(data).name}, label {table.label!r}, "
                       f"{len(table.y)} rows, {len(table.features)} standardised features")
 
@@ -92,7 +90,7 @@ def _write_csv(path: Path, data: FigureData) -> None:
 
 
 def _save_figure(data: FigureData, number: int, folder: Path, formats) -> list[str]:
-    fig = draw(data, number)
+    fig = draw(data)
     names = []
     for fmt in formats:
         name = f"{data.name}.{fmt}"
@@ -140,7 +138,7 @@ def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, 
     os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # it calls every fixed font date "very low"
     apply_style()
-    with staged_output(out, PRODUCTS) as stage:
+    with staged_output(out, PRODUCTS) as stage, numeric.single_thread():  # one order of float sums
         _write_products(stage, seed, chosen, logreg, formats, quiet)
     return Path(out) / "report.pdf"
 

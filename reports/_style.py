@@ -11,13 +11,15 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["apply_style", "SAVE_METADATA", "COLORS", "MARKERS", "LINESTYLES", "A4"]
+__all__ = ["apply_style", "SAVE_METADATA", "COLORS", "MARKERS", "LINESTYLES", "A4", "TEXT_WIDTH"]
 
 COLORS = {"correct": "#0072B2", "wrong": "#D55E00", "bce": "#000000", "mse": "#009E73",
           "logreg": "#0072B2", "gru": "#CC79A7", "prediction": "#000000", "measured": "#E69F00"}
 MARKERS = {"correct": "o", "wrong": "X", "logreg": "s", "gru": "^", "measured": "o"}
 LINESTYLES = {"bce": "-", "mse": "--", "logreg": "-", "gru": "-.", "prediction": ":"}
 A4 = (8.27, 11.69)
+TEXT_WIDTH = 16 / 2.54  # inches: the text width of an A4 page with 2.5 cm margins; figures are drawn
+#                         at this width, so that 9 pt in a figure is 9 pt on the page
 
 SAVE_METADATA = {
     "pdf": {"CreationDate": None, "ModDate": None, "Creator": "gradproof"},
@@ -32,8 +34,12 @@ _RC = {
     "svg.hashsalt": "gradproof",
     "mathtext.fontset": "cm",
     "font.family": "DejaVu Sans",
-    "font.size": 10,
-    "axes.titlesize": 11,
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "legend.frameon": False,

@@ -26,11 +26,11 @@ def explicit(X, y, w, b):
     Gw, gb = numeric.logreg_per_sample_grads(X, y, w, b)
     g = torch.cat([Gw, gb[:, None]], 1)
     G = g.mean(0)
-    trace = torch.cov(g.T).trace()
+    trace = torch.cov(g.T, correction=0).trace()  # the covariance over the B samples, divided by B
     wrong = (2 * y - 1) * (X @ w + b) <= 0
-    pull_wrong, pull_right = g[wrong].sum(0).norm(), g[~wrong].sum(0).norm()
+    norms = torch.linalg.vector_norm(g, dim=1)
     cos = (g @ G) / (g.norm(dim=1) * G.norm())
-    return g, G, trace, wrong, pull_wrong / (pull_wrong + pull_right), cos
+    return g, G, trace, wrong, norms[wrong].sum() / norms.sum(), cos
 
 
 @given(B=st.integers(2, 200), d=st.integers(1, 8), seed=st.integers(0, 1000), block=st.integers(1, 64))
@@ -47,8 +47,8 @@ def test_statistics_match_explicit_per_sample_gradients(B, d, seed, block):
     assert stats.trace_covariance == pytest.approx(float(trace), rel=1e-9, abs=1e-12)
     assert stats.noise_scale == pytest.approx(float(trace / (G @ G)), rel=1e-9)
     assert stats.wrong_count == int(wrong.sum())
-    if 0 < int(wrong.sum()):
-        assert stats.wrong_share == pytest.approx(float(share), rel=1e-9)
+    assert stats.wrong_fraction == int(wrong.sum()) / B
+    assert stats.wrong_share == pytest.approx(float(share), rel=1e-9, abs=1e-15)
     torch.testing.assert_close(cosines, cos)
     norms = numeric.logreg_per_sample_norms(X, numeric.logit_residual(X @ w + b, y))
     torch.testing.assert_close(norms, g.norm(dim=1))
@@ -80,8 +80,10 @@ def test_merging_chunks_equals_one_pass():
 def test_moments_round_trip_through_a_flat_tensor():
     m = numeric.logreg_moments(*problem(50, 3))
     back = type(m).from_tensor(m.as_tensor())
-    assert back.count == m.count and back.wrong_count == m.wrong_count
+    for name in ("count", "sq_norm_sum", "wrong_count", "norm_sum", "wrong_norm_sum"):
+        assert getattr(back, name) == getattr(m, name), name
     torch.testing.assert_close(back.grad_sum, m.grad_sum)
+    torch.testing.assert_close(back.wrong_grad_sum, m.wrong_grad_sum)
 
 
 def _all_reduce_worker(rank, world, init_file, X, y, w, b, out):
@@ -97,7 +99,7 @@ def _all_reduce_worker(rank, world, init_file, X, y, w, b, out):
 
 def test_two_processes_all_reduce_to_the_single_pass_result(tmp_path):
     X, y, w, b = problem(400, 3)
-    out = torch.zeros(3 + 2 * 4, dtype=torch.float64).share_memory_()
+    out = torch.zeros(numeric.GradientMoments.HEAD + 2 * 4, dtype=torch.float64).share_memory_()
     mp.spawn(_all_reduce_worker, args=(2, str(tmp_path / "init"), X, y, w, b, out), nprocs=2, join=True)
     reduced = numeric.GradientMoments.from_tensor(out).statistics()
     single = numeric.logreg_moments(X, y, w, b).statistics()
@@ -232,9 +234,12 @@ def test_gru_batch_statistics_head_and_whole():
         stats, cosines = numeric.gru_batch_statistics(model, X, y, part=part)
         G = per_sample.mean(0)
         rel = numeric.tolerance(torch.float64).rtol
-        assert stats.trace_covariance == pytest.approx(float(torch.cov(per_sample.T).trace()), rel=rel)
-        assert stats.noise_scale == pytest.approx(float(torch.cov(per_sample.T).trace() / (G @ G)), rel=rel)
+        trace = torch.cov(per_sample.T, correction=0).trace()
+        norms = torch.linalg.vector_norm(per_sample, dim=1)
+        assert stats.trace_covariance == pytest.approx(float(trace), rel=rel)
+        assert stats.noise_scale == pytest.approx(float(trace / (G @ G)), rel=rel)
         assert stats.wrong_count == int(wrong.sum())
+        assert stats.wrong_share == pytest.approx(float(norms[wrong].sum() / norms.sum()), rel=1e-10)
         assert cosines.shape == (20,)
     with pytest.raises(ValueError, match="part:"):
         numeric.gru_batch_statistics(model, X, y, part="gates")

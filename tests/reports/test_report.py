@@ -2,7 +2,10 @@
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +14,7 @@ import torch
 from pypdf import PdfReader
 
 from reports._report import build_report
+from reports.cli import main
 
 SECTIONS = ["The question", "The answer", "Derivations", "Verification: three witnesses",
             "Batch statistics: what the one scalar estimates"]
@@ -98,13 +102,24 @@ def test_csvs_agree_with_key_numbers(report):
     f2 = read_csv(out / "figures/f2-per-sample-norms.csv")
     assert sum(map(int, f2["misclassified"])) == figures["f2-per-sample-norms"]["key_numbers"]["wrong_count"]
     f3 = read_csv(out / "figures/f3-batch-contributions.csv")
-    total = sum(map(float, f3["contribution"]))
-    assert total == pytest.approx(figures["f3-batch-contributions"]["key_numbers"]["batch_gradient_norm"], abs=1e-4)
+    parts, wrong = list(map(float, f3["magnitude_part"])), list(map(int, f3["misclassified"]))
+    keys = figures["f3-batch-contributions"]["key_numbers"]
+    assert sum(parts) == pytest.approx(1.0) and min(parts) >= 0  # the bars add up to 1
+    hatched = sum(p for p, w in zip(parts, wrong) if w)
+    assert hatched == pytest.approx(keys["wrong_share"], abs=1e-4)  # the share is what is drawn
+    assert sum(wrong) == keys["wrong_count"]
+    assert keys["wrong_fraction"] == pytest.approx(sum(wrong) / len(wrong), abs=1e-4)
+    f4 = read_csv(out / "figures/f4-wrong-share-over-training.csv")
+    assert float(f4["logreg_wrong_fraction"][0]) < 1  # no prediction is exactly 1/2 at the first step
     f6 = read_csv(out / "figures/f6-variance-vs-batch-size.csv")
     ratios = [float(m) / float(p) for m, p in zip(f6["measured_variance"], f6["predicted_variance"])]
     keys = figures["f6-variance-vs-batch-size"]["key_numbers"]
     assert min(ratios) == pytest.approx(keys["min_measured_over_predicted"], abs=1e-3)
     assert 0.5 < min(ratios) and max(ratios) < 2.0  # the 1/B law holds
+    stats = manifest["batch_statistics"]  # one tr(Sigma) and one B_simple, in the caption and the table
+    assert keys["trace_covariance"] == stats["logistic regression: tr(Sigma) = (1/N) sum |g_i - G|^2"]
+    assert keys["noise_scale"] == stats["logistic regression: B_simple = tr(Sigma)/|G|^2"]
+    assert keys["noise_scale"] == pytest.approx(keys["trace_covariance"] / keys["mean_gradient_norm"] ** 2, rel=1e-4)
     f7 = read_csv(out / "figures/f7-batch-size-training.csv")
     assert set(f7["batch_size"]) == {"1", "8", "32", "128"}
     assert set(f7["budget"]) == {"equal epochs", "equal updates"} and set(f7["lr_rule"]) == {"held", "scaled"}
@@ -130,9 +145,20 @@ def test_fonts_are_embedded_truetype_and_text_is_selectable(report):
     assert "How one scalar loss rewards the right samples" in reader.pages[0].extract_text()
 
 
-def test_same_seed_gives_the_same_bytes(report, tmp_path):
+def _spinners(count: int) -> list[subprocess.Popen]:
+    """``count`` processes that keep a CPU busy each."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
+def test_same_seed_gives_the_same_bytes_under_load(report, tmp_path):
     out, pdf, _ = report
-    again = build_report(tmp_path / "again", seed=3, quiet=True)
+    load = _spinners(os.cpu_count() or 2)  # every core busy while the second report is built
+    try:
+        again = build_report(tmp_path / "again", seed=3, quiet=True)
+    finally:
+        for process in load:
+            process.kill()
+            process.wait()
     assert again.read_bytes() == pdf.read_bytes()
     for name in ("figures/f1-residual-vs-margin.pdf", "figures/f7-batch-size-training.png",
                  "figures/f4-wrong-share-over-training.csv", "manifest.json"):
@@ -173,7 +199,7 @@ def test_bad_csv_is_rejected_before_anything_is_written(tmp_path, content, messa
     assert not (tmp_path / "out").exists()
 
 
-def test_user_csv_drives_the_logistic_regression_figures(tmp_path):
+def test_user_csv_drives_the_logistic_regression_figures(tmp_path, capsys):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 3))
     y = (X @ [1.0, -1.0, 0.5] + rng.normal(size=300) > 0).astype(int)
@@ -184,6 +210,19 @@ def test_user_csv_drives_the_logistic_regression_figures(tmp_path):
         writer.writerows([[*row, label] for row, label in zip(X.tolist(), y.tolist())])
     build_report(tmp_path / "out", data=str(data), label="target", formats=("svg",), quiet=True)
     manifest = json.loads((tmp_path / "out/manifest.json").read_text())
+    f7 = read_csv(tmp_path / "out/figures/f7-batch-size-training.csv")
+    epochs = [float(e) for e, m, b in zip(f7["epoch"], f7["model"], f7["budget"])
+              if m == "logreg" and b == "equal epochs"]
+    assert min(epochs) == 0 and max(epochs) == 3  # 300 rows: short last batches count short
+    assert main(["stats", "--data", str(data), "--label", "target", "--json"]) == 0
+    stats, table = json.loads(capsys.readouterr().out), manifest["batch_statistics"]
+    name = "logistic regression: "  # the same fit and the same definitions as `gradproof stats`
+    assert table[name + "misclassified, signed margin (2y - 1) z <= 0"] == f"{stats['wrong_count']} of 300"
+    assert table[name + "misclassified fraction"] == pytest.approx(stats["wrong_fraction"], abs=1e-4)
+    share = table[name + "misclassified share, sum_wrong |g_i| / sum |g_i|"]
+    assert share == pytest.approx(stats["wrong_share"], abs=1e-4)
+    assert table[name + "tr(Sigma) = (1/N) sum |g_i - G|^2"] == pytest.approx(stats["trace_covariance"], rel=1e-5)
+    assert table[name + "B_simple = tr(Sigma)/|G|^2"] == pytest.approx(stats["noise_scale"], rel=1e-5)
     assert manifest["stamp"]["data"].startswith("mine.csv, label 'target', 300 rows, 3 standardised")
     assert "mine.csv" in " ".join(text_of(tmp_path / "out/report.pdf").split())
     assert (tmp_path / "out/figures/f2-per-sample-norms.svg").exists()
