@@ -167,27 +167,30 @@ def _clipped(keys: dict) -> list[str]:
         if tag.endswith("_max_loss") and value > loss_clip(keys, model):
             name = "logistic regression" if model == "logreg" else "GRU"
             run = tag.removesuffix("_max_loss").split("_", 1)[1].replace("_", " ").replace(" B", ", $B = ")
-            out.append(f"{name}, {run}$ (up to {value})")
+            out.append(f"{name}, {run}$ (up to {value})".replace(" held,", ", rate held,")
+                       .replace(" scaled,", ", rate scaled,"))
     return out
 
 
 def _training_caption(keys, sizes) -> str:
     cells = []
     for model, name in (("logreg", "logistic regression"), ("gru", "GRU")):
+        pairs = []
         for budget in ("equal_epochs", "equal_updates"):
             for rule in ("held", "scaled"):
                 small = keys[f"{model}_{budget}_{rule}_B1_final_loss"]
                 large = keys[f"{model}_{budget}_{rule}_B128_final_loss"]
-                cells.append(f"{name}, {budget.replace('_', ' ')}, rate {rule}: {small} against {large} "
-                             f"({_compare(small, large)})")
+                pairs.append(f"{small} against {large} ({_compare(small, large)})")
+        cells.append(f"{name}: " + ", ".join(pairs))
     clipped = _clipped(keys)
     note = (f" Loss axes end at {LOSS_CLIP} times the starting loss; larger losses are drawn as open "
             f"triangles on the top edge: " + "; ".join(clipped) + "." if clipped else "")
     return (
         f"Full-data loss and accuracy while training logistic regression (top rows, $N = {sizes['logreg']}$) "
         f"and the GRU classifier (bottom rows, $N = {sizes['gru']}$) with $B = 1, 8, 32, 128$ from the same "
-        f"start (for logistic regression, small random weights). Left: equal "
+        f"start (for logistic regression, small random weights). Left two columns: equal "
         f"epochs ({EPOCHS} passes over the data, epochs counted as samples seen "
-        f"over $N$); right: equal updates ({UPDATES}). Base learning rate {BASE_LR['logreg']}, held or "
+        f"over $N$); right two: equal updates ({UPDATES}). Base learning rate {BASE_LR['logreg']}, held or "
         f"multiplied by $B$. The panels of a row share their vertical axis.{note} Final loss, $B = 1$ "
-        f"against $B = 128$ (similar: within {SIMILAR_LOSS}): " + "; ".join(cells) + ".")
+        f"against $B = 128$, panels from left to right (similar: within {SIMILAR_LOSS}): "
+        + "; ".join(cells) + ".")

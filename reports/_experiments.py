@@ -159,7 +159,7 @@ def contributions(setting: Setting, state) -> FigureData:
                f"to 1. The hatched bars of the {keys['wrong_count']} misclassified samples, "
                f"{100 * keys['wrong_fraction']:.0f}% of the batch, add up to "
                f"{100 * keys['wrong_share']:.0f}%: the misclassified share. The batch gradient "
-               f"$G = 1 \\/ B sum_i g_i$ is the mean of these vectors ($norm(G) = "
+               f"$G = frac(1, B) sum_i g_i$ is the mean of these vectors ($norm(G) = "
                f"{keys['mean_gradient_norm']}$); each wrong sample weighs in more than a right one.")
     return FigureData("f3-batch-contributions", "Who carries the batch's gradients", caption,
                       {"rank": list(range(len(y))), "magnitude_part": part[order].tolist(),

@@ -8,6 +8,8 @@ import torch
 
 import numeric
 
+from ._experiments import statistics_table
+
 __all__ = ["run_stats"]
 
 
@@ -30,16 +32,10 @@ def run_stats(args) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    G = stats.mean_gradient
-    print(f"data               {report['data']} ({stats.count} rows, {features} features, label {source.label})")
-    print(f"weights            {origin}")
-    print(f"|G|                {stats.mean_gradient_norm:.6g}   (mean gradient of the mean BCE)")
-    print(f"tr(Sigma)          {stats.trace_covariance:.6g}   (covariance of the per-sample gradients, "
-          "divided by N)")
-    print(f"B_simple           {stats.noise_scale:.6g}   (gradient noise scale tr(Sigma)/|G|^2)")
-    print(f"misclassified      {stats.wrong_count} of {stats.count}, fraction {100 * stats.wrong_fraction:.1f}%"
-          "   (signed margin (2y - 1) z <= 0)")
-    print(f"misclassified share {100 * stats.wrong_share:.1f}%   "
-          "(their part of the per-sample gradient magnitude, sum_wrong |g_i| / sum |g_i|)")
-    print("G = " + ", ".join(f"{v:.4g}" for v in torch.as_tensor(G).tolist()))
+    rows = {"data": f"{report['data']} ({stats.count} rows, {features} features, label {source.label})",
+            "weights": origin, **statistics_table(stats)}  # the names and numbers of the report's table
+    width = max(map(len, rows)) + 2
+    for name, value in rows.items():
+        print(f"{name:<{width}}{value}")
+    print("G = " + ", ".join(f"{v:.4g}" for v in torch.as_tensor(stats.mean_gradient).tolist()))
     return 0

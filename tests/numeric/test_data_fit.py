@@ -62,3 +62,13 @@ def test_one_chunk_is_fitted_the_same_however_it_was_read(tmp_path):
     from_file = numeric.fit_logreg(source.chunks, 3)
     in_memory = numeric.fit_logreg(lambda: iter([(table.X, table.y)]), 3)
     assert torch.equal(from_file.w, in_memory.w) and torch.equal(from_file.b, in_memory.b)
+
+
+def test_single_thread_runs_on_one_thread_and_restores_the_count():
+    before = torch.get_num_threads()
+    with numeric.single_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(KeyboardInterrupt), numeric.single_thread():
+        raise KeyboardInterrupt
+    assert torch.get_num_threads() == before
