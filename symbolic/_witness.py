@@ -31,7 +31,7 @@ import sympy as sp
 from mpmath import iv
 
 from . import _certified as certified
-from ._sigmoid import sigmoid
+from . import _dual as dual
 
 __all__ = ["Comparison", "compare", "describe", "free_symbols", "SIZES"]
 
@@ -59,14 +59,6 @@ class Comparison:
         return self.point is None and self.agreed >= MIN_POINTS
 
 
-class _UndefinedError(Exception):
-    """A side has no real value at this point."""
-
-
-class _UnsupportedError(Exception):
-    """The expression holds something the witness cannot evaluate."""
-
-
 @contextmanager
 def _precision(bits: int) -> Iterator[None]:
     previous = iv.prec
@@ -75,129 +67,6 @@ def _precision(bits: int) -> Iterator[None]:
         yield
     finally:
         iv.prec = previous
-
-
-# --- forward-mode numbers -------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Dual:
-    """value + slope * eps_tag with eps_tag^2 = 0; a larger tag is an inner derivative."""
-
-    value: object
-    slope: object
-    tag: int
-
-
-def _top(x, y) -> int | None:
-    tags = [v.tag for v in (x, y) if isinstance(v, _Dual)]
-    return max(tags) if tags else None
-
-
-def _parts(x, tag: int):
-    return (x.value, x.slope) if isinstance(x, _Dual) and x.tag == tag else (x, 0)
-
-
-def _coerce(x, y):
-    """Exact rationals meet intervals as certified enclosures."""
-    if isinstance(x, Fraction) and not isinstance(y, (Fraction, int)):
-        return _interval(x), y
-    if isinstance(y, Fraction) and not isinstance(x, (Fraction, int)):
-        return x, _interval(y)
-    return x, y
-
-
-def _add(x, y):
-    tag = _top(x, y)
-    if tag is None:
-        x, y = _coerce(x, y)
-        return x + y
-    (a, b), (c, d) = _parts(x, tag), _parts(y, tag)
-    return _Dual(_add(a, c), _add(b, d), tag)
-
-
-def _mul(x, y):
-    tag = _top(x, y)
-    if tag is None:
-        x, y = _coerce(x, y)
-        return x * y
-    (a, b), (c, d) = _parts(x, tag), _parts(y, tag)
-    return _Dual(_mul(a, c), _add(_mul(a, d), _mul(b, c)), tag)
-
-
-def _apply(f: Callable, df: Callable, x):
-    """f(x) with the chain rule f(a + b eps) = f(a) + f'(a) b eps; ``df`` is dual-aware."""
-    if isinstance(x, _Dual):
-        return _Dual(_apply(f, df, x.value), _mul(df(x.value), x.slope), x.tag)
-    return f(_interval(x))
-
-
-def _power(x, exponent: Fraction):
-    """x ** exponent for a constant rational exponent."""
-    if isinstance(x, _Dual):
-        slope = _mul(_mul(exponent, _power(x.value, exponent - 1)), x.slope)
-        return _Dual(_power(x.value, exponent), slope, x.tag)
-    if isinstance(x, (Fraction, int)):
-        if exponent.denominator != 1:
-            raise _UnsupportedError("a fractional power in exact arithmetic")
-        if x == 0 and exponent < 0:
-            raise _UndefinedError
-        return Fraction(x) ** int(exponent)
-    if exponent.denominator == 1:
-        n = int(exponent)
-        return (certified._reciprocal(x, None) if n < 0 else x) ** abs(n)
-    return certified._exp(_interval(exponent) * certified._log(x, None), None)
-
-
-def _exp(x):
-    return _apply(lambda a: certified._exp(a, None), _exp, x)
-
-
-def _log(x):
-    return _apply(lambda a: certified._log(a, None), lambda a: _power(a, Fraction(-1)), x)
-
-
-def _sigmoid(x):
-    """sigma = 1 / (1 + exp(-x)), sigma' = sigma (1 - sigma), from the exp definition."""
-    return _apply(lambda a: certified._sigmoid(a, None),
-                  lambda a: _mul(_sigmoid(a), _add(1, _mul(-1, _sigmoid(a)))), x)
-
-
-def _tanh(x):
-    """tanh = 1 - 2 / (exp(2x) + 1), tanh' = 1 - tanh^2."""
-    return _apply(lambda a: certified._tanh(a, None),
-                  lambda a: _add(1, _mul(-1, _mul(_tanh(a), _tanh(a)))), x)
-
-
-def _sign(x):
-    x = x.value if isinstance(x, _Dual) else x
-    if isinstance(x, _Dual):
-        return _sign(x)
-    if x.a > 0:
-        return 1
-    if x.b < 0:
-        return -1
-    raise certified.UnknownError("|x| is not differentiable where x may be 0")
-
-
-def _abs(x):
-    return _apply(abs, _sign, x)
-
-
-_FUNCTIONS = {sp.exp: _exp, sp.log: _log, sigmoid: _sigmoid, sp.tanh: _tanh, sp.Abs: _abs}
-
-
-@functools.lru_cache(maxsize=4096)
-def _rational_interval(number: sp.Rational):
-    return iv.mpf(int(number.p)) / int(number.q)
-
-
-def _interval(x):
-    """An exact rational as its certified enclosure (outward-rounded division)."""
-    if isinstance(x, Fraction):
-        return iv.mpf(x.numerator) / x.denominator
-    if isinstance(x, int):
-        return iv.mpf(x)
-    return x
 
 
 # --- evaluation -----------------------------------------------------------------------
@@ -225,7 +94,7 @@ class _Point:
 
     def interval(self, leaf):
         if leaf not in self.intervals:
-            self.intervals[leaf] = _interval(self.value(leaf))
+            self.intervals[leaf] = dual.interval(self.value(leaf))
         return self.intervals[leaf]
 
 
@@ -247,7 +116,7 @@ class _Evaluator:
             return int(expr)
         value = sp.sympify(expr).xreplace({s: sp.Integer(v) for s, v in {**self.point.integers, **env}.items()})
         if not value.is_Integer:
-            raise _UnsupportedError(f"{sp.sstr(expr)}: it has no integer value")
+            raise dual.UnsupportedError(f"{sp.sstr(expr)}: it has no integer value")
         return int(value)
 
     def leaf(self, expr, env):
@@ -258,7 +127,7 @@ class _Evaluator:
     def real(self, key):
         if key in self.overrides:
             value = self.overrides[key]
-            return value if self.exact else _interval(value)
+            return value if self.exact else dual.interval(value)
         return self.point.value(key) if self.exact else self.point.interval(key)
 
     def __call__(self, expr: sp.Expr, env: dict | None = None):
@@ -278,9 +147,9 @@ class _Evaluator:
         if isinstance(expr, sp.Indexed):
             return self.real(self.leaf(expr, env))
         if isinstance(expr, sp.Add):
-            return _fold(_add, [self(a, env) for a in expr.args])
+            return _fold(dual.add, [self(a, env) for a in expr.args])
         if isinstance(expr, sp.Mul):
-            return _fold(_mul, [self(a, env) for a in expr.args])
+            return _fold(dual.mul, [self(a, env) for a in expr.args])
         if isinstance(expr, sp.Pow):
             return self.power(expr, env)
         if isinstance(expr, sp.Sum):
@@ -291,26 +160,26 @@ class _Evaluator:
             return self.derivative(expr.expr, list(expr.variables), env)
         if isinstance(expr, sp.Piecewise):
             return self.piecewise(expr, env)
-        if expr.func in _FUNCTIONS and len(expr.args) == 1 and not self.exact:
-            return _FUNCTIONS[expr.func](self(expr.args[0], env))
-        raise _UnsupportedError(f"the function {expr.func.__name__}")
+        if expr.func in dual.FUNCTIONS and len(expr.args) == 1 and not self.exact:
+            return dual.FUNCTIONS[expr.func](self(expr.args[0], env))
+        raise dual.UnsupportedError(f"the function {expr.func.__name__}")
 
     def number(self, expr: sp.Expr):
         if expr.is_Rational:
-            return Fraction(int(expr.p), int(expr.q)) if self.exact else _rational_interval(expr)
+            return Fraction(int(expr.p), int(expr.q)) if self.exact else dual.rational_interval(expr)
         if expr.is_Float and not self.exact:
             return iv.mpf(expr._to_mpmath(max(PRECISION, expr._prec)))
         if expr is sp.E and not self.exact:
             return iv.e
         if expr is sp.pi and not self.exact:
             return iv.pi
-        raise _UnsupportedError(f"the number {expr}")
+        raise dual.UnsupportedError(f"the number {expr}")
 
     def power(self, expr: sp.Pow, env: dict):
         base = self(expr.base, env)
         if expr.exp.is_Rational:
-            return _power(base, Fraction(int(expr.exp.p), int(expr.exp.q)))
-        return _exp(_mul(self(expr.exp, env), _log(base)))
+            return dual.power(base, Fraction(int(expr.exp.p), int(expr.exp.q)))
+        return dual.exp(dual.mul(self(expr.exp, env), dual.log(base)))
 
     def sum(self, expr: sp.Sum, env: dict):
         """A loop over the outermost index; the inner limits see its value."""
@@ -318,17 +187,17 @@ class _Evaluator:
         body = sp.Sum(expr.function, *inner) if inner else expr.function
         total = 0
         for value in range(self.integer(low, env), self.integer(high, env) + 1):
-            total = _add(total, self(body, {**env, var: value}))
+            total = dual.add(total, self(body, {**env, var: value}))
         return total
 
     def piecewise(self, expr: sp.Piecewise, env: dict):
         for arm, cond in expr.args:
             truth = cond.xreplace({s: sp.Integer(v) for s, v in {**self.point.integers, **env}.items()})
             if truth not in (sp.true, sp.false):
-                raise _UnsupportedError(f"a condition {sp.sstr(cond)} that is not integer")
+                raise dual.UnsupportedError(f"a condition {sp.sstr(cond)} that is not integer")
             if truth is sp.true:
                 return self(arm, env)
-        raise _UndefinedError
+        raise dual.UndefinedError
 
     def derivative(self, body: sp.Expr, variables: list, env: dict):
         """d/dv_1 ... d/dv_m body in forward mode: v_m is seeded first (outermost)."""
@@ -337,10 +206,10 @@ class _Evaluator:
         *rest, var = variables
         leaf = self.leaf(var, env)
         tag = next(self.tags)
-        seeded = _Evaluator(self.point, self.exact, {**self.overrides, leaf: _Dual(self.real(leaf), 1, tag)})
+        seeded = _Evaluator(self.point, self.exact, {**self.overrides, leaf: dual.Dual(self.real(leaf), 1, tag)})
         seeded.tags = self.tags
         result = seeded.derivative(body, rest, env)
-        return result.slope if isinstance(result, _Dual) and result.tag == tag else 0
+        return result.slope if isinstance(result, dual.Dual) and result.tag == tag else 0
 
 
 def _fold(op: Callable, values: list):
@@ -418,12 +287,12 @@ def _hypothesis_values(case: dict, point: _Point) -> dict:
             continue
         leaves = _leaves(sp.sympify(key), exact)
         if not leaves:
-            raise _UnsupportedError(f"the hypothesis {sp.sstr(key)} = {sp.sstr(value)} has no free value")
+            raise dual.UnsupportedError(f"the hypothesis {sp.sstr(key)} = {sp.sstr(value)} has no free value")
         last = leaves[-1]
         at = [_Evaluator(point, True, {**overrides, last: Fraction(t)})(key) for t in (0, 1, 2)]
         slope = at[1] - at[0]
         if slope == 0 or at[2] - at[1] != slope:
-            raise _UnsupportedError(f"the hypothesis {sp.sstr(key)} is not linear in {last}")
+            raise dual.UnsupportedError(f"the hypothesis {sp.sstr(key)} is not linear in {last}")
         overrides[last] = (target - at[0]) / slope
     return overrides
 
@@ -442,12 +311,12 @@ def _leaves(expr: sp.Expr, evaluator: _Evaluator, env: dict | None = None) -> li
 
 
 def _disjoint(a, b) -> bool:
-    a, b = _interval(a), _interval(b)
+    a, b = dual.interval(a), dual.interval(b)
     return bool(a.b < b.a or b.b < a.a)
 
 
 def _finite(a) -> bool:
-    a = _interval(a)
+    a = dual.interval(a)
     return bool(mpmath.isfinite(a.a) and mpmath.isfinite(a.b))
 
 
@@ -475,9 +344,9 @@ def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed:
                         overrides = _hypothesis_values(case, point)
                         evaluator = _Evaluator(point, overrides=overrides)
                         sides = [evaluator(before), evaluator(after)]
-                    except _UnsupportedError as error:
+                    except dual.UnsupportedError as error:
                         return Comparison(0, None, f"the witness cannot evaluate {error}")
-                    except (_UndefinedError, certified.UndefinedError, certified.UnknownError, ArithmeticError):
+                    except (dual.UndefinedError, certified.UndefinedError, certified.UnknownError, ArithmeticError):
                         continue
                     if not all(_finite(side) for side in sides):
                         continue
@@ -490,7 +359,7 @@ def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed:
 
 
 def _show(value) -> str:
-    value = _interval(value)
+    value = dual.interval(value)
     return mpmath.nstr(value.mid, 8) if value.delta < 1e-10 * (abs(value.mid) + 1) else str(value)
 
 
