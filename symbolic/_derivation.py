@@ -319,6 +319,12 @@ class Derivation:
         hypotheses = "".join(r" \\ &\text{hypothesis: %s}" % _escape(line) for line in self.hypothesis_lines())
         return "\\begin{aligned}\n" + body + where + ranges + hypotheses + "\n\\end{aligned}"
 
+    def typst(self) -> str:
+        """The chain as a Typst block equation, each rule in words under its step."""
+        from ._render import typst_equation
+
+        return typst_equation(self)
+
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
 

@@ -1,0 +1,188 @@
+"""A derivation typeset for a reader, in Typst and in LaTeX.
+
+The chain ``lhs = e_1 = e_2 = ...`` is set as left-aligned lines: the left-hand side, then
+each ``= e_i`` indented, with the rule of the step in words under it.  A long right-hand
+side is broken before the ``+``/``-`` of its top-level terms (a sum over a sum of terms is
+shown as a sum of sums, the same value).  The statement's hypotheses (hard-label cases,
+index ranges, assumptions) are part of what is printed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ._latex import latex
+from ._typst import ordered_terms, typst
+
+__all__ = ["TypstParts", "typst_parts", "typst_equation", "latex_align", "typst_text", "latex_text",
+           "hypotheses"]
+
+LINE_BUDGET = 64  # characters of visible maths on one line of the report's column at 10.5 pt
+_ZERO_WIDTH = {"lr", "frac", "italic", "abs", "sqrt", "cases", "op"}
+_ONE_WIDTH = {"sigma", "delta", "omega", "partial", "dif", "dot", "pi", "infinity", "sum"}
+
+
+def visible_width(text: str) -> float:
+    """A rough width of Typst maths in characters (fractions count both parts: an overestimate)."""
+    width = 0.0
+    for token in re.findall(r"[A-Za-z]+|\d|[^\sA-Za-z\d]", text):
+        if token in _ZERO_WIDTH or token in '_^,"':
+            continue
+        if token in _ONE_WIDTH:
+            width += 1.2
+        elif token in "+-=<>":
+            width += 2.2
+        elif token in "()":
+            width += 0.4
+        else:
+            width += len(token) * 0.9
+    return width
+
+
+def _sum_of_sums(expr: sp.Expr) -> sp.Expr:
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and isinstance(e.function, sp.Add),
+                        lambda e: sp.Add(*[sp.Sum(t, *e.limits) for t in e.function.args], evaluate=False))
+
+
+def _terms(expr: sp.Expr) -> list[sp.Expr]:
+    expr = _sum_of_sums(expr)
+    return ordered_terms(expr) if isinstance(expr, sp.Add) else [expr]
+
+
+def _join(texts: list[str]) -> str:
+    out = ""
+    for i, text in enumerate(texts):
+        text = text.strip()
+        if text.startswith("-"):
+            out += (" - " if i else "-") + text[1:].strip()
+        else:
+            out += (" + " if i else "") + text
+    return out
+
+
+def lines(expr: sp.Expr, printer, budget: float = LINE_BUDGET) -> list[str]:
+    """``expr`` printed by ``printer`` as one or more lines, broken between top-level terms."""
+    terms = _terms(expr)
+    if len(terms) == 1 or visible_width(typst(expr)) <= budget:
+        return [printer(expr)]
+    groups, current, width = [], [], 0.0
+    for term in terms:
+        w = visible_width(typst(term)) + 2.2
+        if current and width + w > budget:
+            groups.append(current)
+            current, width = [], 0.0
+        current.append(term)
+        width += w
+    groups.append(current)
+    out = []
+    for number, group in enumerate(groups):
+        text = _join([printer(t) for t in group])
+        out.append(text if number == 0 or text.startswith("-") else "+ " + text)
+    return out
+
+
+def _prettify(text: str) -> str:
+    """ASCII maths in prose made readable: Greek names, <=, >=, minus signs, squares."""
+    for word, pretty in (("sigmoid", "σ"), ("sigma", "σ"), ("Sigma", "Σ"), ("delta", "δ"), ("omega", "ω"),
+                         ("sum(?=_)", "Σ")):
+        text = re.sub(rf"(?<![A-Za-z]){word}(?![A-Za-z])", pretty, text)
+    for ascii_, pretty in (("^2", "²"), ("^T", "ᵀ"), ("<=", "≤"), (">=", "≥"), ("!=", "≠"), (" - ", " − "),
+                           ("(1-", "(1 − "), (" in {", " ∈ {"), ("^-", "^−"), (" * ", " · ")):
+        text = text.replace(ascii_, pretty)
+    text = re.sub(r"(?<=[σh])'", "′", text)  # a derivative's prime, not a quotation mark
+    return re.sub(r"(?<=[\s(])-(?=[\w(σ])", "−", text)
+
+
+# a derivation's name (bce_dL_dz, sigmoid_derivative), not maths such as sum_k or p_w
+NAME = re.compile(r"\b([a-z][a-z0-9]{2,}(?:_[A-Za-z0-9]+){2,}|[a-z][a-z0-9]{4,}_[a-z]{4,})\b")
+
+
+def _scripts(markup: str) -> str:
+    """x_k, W_ir, h_{t-1} as subscripts and e^-z, |G|^2 as superscripts, in escaped markup."""
+    markup = re.sub(r"(?<=[A-Za-zσδωΣ′')|])\\_\{([^{}]+)\}", r"#sub[\1];", markup)
+    markup = re.sub(r"(?<=[A-Za-zσδωΣ′')|])\\_([A-Za-z0-9]+)", r"#sub[\1];", markup)
+    markup = re.sub(r"\^\{([^{}]+)\}", r"#super[\1];", markup)
+    return re.sub(r"\^(−?[A-Za-z0-9]+)", r"#super[\1];", markup)
+
+
+def typst_text(text: str) -> str:
+    """Prose as Typst markup: special characters escaped, ASCII maths prettified (Greek
+    letters, sub- and superscripts, minus signs), names of derivations in monospace."""
+    pieces = NAME.split(text)
+    return "".join(f'#raw("{p}");' if i % 2 else _scripts(re.sub(r"([\\#$*_@<>\[\]~`/])", r"\\\1", _prettify(p)))
+                   for i, p in enumerate(pieces))
+
+
+def latex_text(text: str) -> str:
+    """Prose for LaTeX's ``\\text{...}``: special characters escaped, sigma as maths."""
+    pieces = NAME.split(text)
+    return "".join(r"\texttt{%s}" % _latex_escape(p) if i % 2 else
+                   re.sub(r"\bsigma\b", r"$\\sigma$", _latex_escape(p)) for i, p in enumerate(pieces))
+
+
+def _latex_escape(text: str) -> str:
+    out = text
+    for char, escaped in (("\\", r"\textbackslash{}"), ("{", r"\{"), ("}", r"\}"), ("_", r"\_"),
+                          ("^", r"\^{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("$", r"\$"),
+                          ("~", r"\~{}")):
+        out = out.replace(char, escaped)
+    return out
+
+
+def hypotheses(d) -> list[str | sp.Basic]:
+    """What the derivation assumes: its stated hypotheses (text or SymPy relations), its
+    cases (each must hold), and its assumptions text."""
+    items: list[str | sp.Basic] = list(getattr(d, "hypotheses", ()) or ())
+    if d.cases and not d.assumptions:
+        items.append(sp.Or(*[sp.And(*[sp.Eq(k, v) for k, v in case.items()]) for case in d.cases]))
+    if d.assumptions and not getattr(d, "hypotheses", None):
+        items.extend(part.strip() for part in d.assumptions.split(";") if part.strip())
+    return items
+
+
+@dataclass(frozen=True)
+class TypstParts:
+    """A derivation in Typst pieces: the left-hand side, each step's lines and rule, the
+    abbreviations ('where' lines) and the hypotheses, all Typst maths or markup."""
+
+    first: str
+    steps: tuple[tuple[tuple[str, ...], str], ...]
+    where: tuple[str, ...]
+    hypotheses: tuple[str, ...]
+
+
+def _hypothesis_typst(item) -> str:
+    return f"${typst(item)}$" if isinstance(item, sp.Basic) else typst_text(str(item))
+
+
+def typst_parts(d) -> TypstParts:
+    """The pieces of ``d`` the report lays out."""
+    steps = tuple((tuple(lines(d.shown(s.after), typst)), typst_text(s.rule)) for s in d.steps)
+    where = tuple(f"{typst(sym)} = {typst(d.definition(full))}" for full, sym in d.abbreviations)
+    return TypstParts(typst(d.shown(d.steps[0].before)), steps, where,
+                      tuple(_hypothesis_typst(h) for h in hypotheses(d)))
+
+
+def typst_equation(d) -> str:
+    """``d`` as one Typst block equation: the chain, each rule in words under its step."""
+    rows = [f"& {typst(d.shown(d.steps[0].before))}"]
+    for step in d.steps:
+        for number, line in enumerate(lines(d.shown(step.after), typst)):
+            rows.append(f"& quad {'= ' if number == 0 else 'quad '}{line}")
+        rows.append(f'& #h(3em) #text(size: 0.8em)[{typst_text(step.rule)}]')
+    rows += [f'& "where" {typst(sym)} = {typst(d.definition(full))}' for full, sym in d.abbreviations]
+    return "#align(left, $\n  " + " \\\n  ".join(rows) + "\n$)"
+
+
+def latex_align(d) -> str:
+    """``d`` as an amsmath ``align*`` environment, each rule in words under its step."""
+    rows = [f"& {latex(d.shown(d.steps[0].before))}"]
+    for step in d.steps:
+        for number, line in enumerate(lines(d.shown(step.after), latex)):
+            rows.append("&\\quad " + ("= " if number == 0 else "\\quad ") + line)
+        rows.append(f"&\\qquad\\text{{\\small {latex_text(step.rule)}}}")
+    rows += [f"&\\text{{where }} {latex(sym)} = {latex(d.definition(full))}" for full, sym in d.abbreviations]
+    return "\\begin{align*}\n  " + " \\\\\n  ".join(rows) + "\n\\end{align*}"
