@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from ._tolerances import within_tolerance
+from ._tolerances import tolerance_bound, within_tolerance
 
 __all__ = ["CheckResult", "compare"]
 
@@ -18,7 +18,9 @@ class CheckResult:
 
     ``expected_difference`` marks a known, explained departure (for example
     nn.BCELoss's clamp): ``passed`` then says whether the departure is exactly
-    the explained one, and ``note`` states its size.
+    the explained one, and ``note`` states its size.  ``tolerance_used`` is the largest
+    share of its bound that any entry takes, max |a - b| / (atol + rtol |b|): at most 1 when
+    the check passes, which says why a row passes whose max_rel_error exceeds rtol.
     """
 
     name: str
@@ -31,6 +33,7 @@ class CheckResult:
     passed: bool
     note: str = ""
     expected_difference: bool = False
+    tolerance_used: float = float("nan")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -64,11 +67,15 @@ def errors(got, want, floor: float = np.finfo(np.float64).tiny) -> tuple[float, 
 def compare(name: str, got_pairs, want_pairs, *, device, dtype, rtol: float, atol: float,
             note: str = "") -> CheckResult:
     """Compare several (got, want) arrays as one check; errors are the worst over all of them."""
-    max_abs = max_rel = 0.0
+    max_abs = max_rel = used = 0.0
     passed = True
     for got, want in zip(got_pairs, want_pairs):
         a, r, diff = errors(got, want, floor=atol)
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
         passed &= bool(np.all(within_tolerance(_as_numpy(got), _as_numpy(want), rtol, atol)))
+        if diff.size:
+            bound = tolerance_bound(_as_numpy(want), rtol, atol)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                used = max(used, float(np.max(np.where(diff == 0, 0.0, diff / bound))))
     return CheckResult(name, str(device), str(dtype).replace("torch.", ""), max_abs, max_rel,
-                       rtol, atol, passed, note)
+                       rtol, atol, passed, note, tolerance_used=used)

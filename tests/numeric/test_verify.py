@@ -29,6 +29,19 @@ def test_results_carry_errors_and_tolerances(results):
         assert set(r.as_dict()) >= {"name", "device", "dtype", "max_abs_error", "max_rel_error", "passed"}
 
 
+def test_tolerance_used_says_why_a_check_passes(results):
+    from numeric._compare import compare
+
+    want = torch.tensor([1.0, 1e-9], dtype=torch.float64)
+    got = want + torch.tensor([1e-5, 5e-9], dtype=torch.float64)  # relative error 5 on the tiny entry
+    passing = compare("c", [got], [want], device="cpu", dtype=torch.float64, rtol=1e-4, atol=1e-8)
+    assert passing.passed and passing.max_rel_error > passing.rtol
+    assert passing.tolerance_used == pytest.approx(max(1e-5 / (1e-8 + 1e-4), 5e-9 / (1e-8 + 1e-13)))
+    failing = compare("c", [want + 1e-3], [want], device="cpu", dtype=torch.float64, rtol=1e-4, atol=1e-8)
+    assert not failing.passed and failing.tolerance_used > 1
+    assert all(0 <= r.tolerance_used <= 1 for r in results if not r.expected_difference)
+
+
 def test_bceloss_clamp_is_shown_as_an_explained_difference(results):
     clamp = [r for r in results if r.expected_difference]
     assert clamp and all(r.passed for r in clamp)
