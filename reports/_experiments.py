@@ -24,7 +24,13 @@ __all__ = ["FigureData", "Setting", "LogregData", "run_experiments"]
 
 @dataclass
 class FigureData:
-    """Columns of equal length, a caption (prose with ``$``Typst maths``$``), and key numbers."""
+    """Columns of equal length, a caption, and key numbers.
+
+    ``caption`` is prose with inline maths between ``$`` signs, the maths in Typst's syntax
+    (``$abs(sigma(z) - y) = sigma(-m)$``); the report sets it as it is, the course kit's
+    LaTeX snippet gets a translation (:mod:`reports._caption`, which refuses what it does not
+    know), the manifest a plain version.  ``title`` is plain words.
+    """
 
     name: str
     title: str

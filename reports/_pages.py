@@ -1,209 +1,268 @@
-"""The report's text pages: title and reproducibility stamp, the question and its answer,
-the derivations (rendered from the ``symbolic`` objects, each step re-verified in this
-run), the verification table and the figure pages."""
+"""The report as a Typst document: title page with the reproducibility stamp, the question
+and its answer, the derivations (rendered from the ``symbolic`` objects, each step
+re-verified in this run), the verification table, the batch statistics and the figures.
+
+Every function returns Typst markup; :func:`document` joins them into ``report.typ``,
+which imports the look from ``gradproof.typ``.
+"""
 
 from __future__ import annotations
 
-import textwrap
-
-import matplotlib.pyplot as plt
-import sympy as sp
-from matplotlib.backends.backend_pdf import PdfPages
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import symbolic
 from numeric import CheckResult
 
+from . import _caption
 from ._experiments import FigureData
-from ._figures import draw
-from ._layout import LEFT, LINE, PageWriter
-from ._style import A4
 
-__all__ = ["title_page", "question_page", "derivation_pages", "verification_pages", "figure_page",
-           "batch_statistics_page"]
+__all__ = ["DerivationCheck", "check_derivations", "document"]
 
 
-def title_page(writer: PageWriter, stamp: dict) -> None:
-    writer.new_page()
-    writer.space(8)
-    writer.text("gradproof", size=28, weight="bold")
-    writer.space(1)
-    writer.text("How one scalar loss rewards the right samples and punishes the wrong ones", size=15)
-    writer.text("Binary cross-entropy gradients, proved, confirmed and shown", size=12, color="0.3")
-    writer.space(4)
-    writer.text("Reproducibility stamp", size=12, weight="bold")
-    for key, value in stamp.items():
-        writer.text(f"{key:<22}{value}", size=10, family="DejaVu Sans Mono")
-    writer.space(2)
-    writer.text("Every derivation in this report was re-checked step by step by SymPy while it was "
-                "written, every closed form was compared with torch autograd and with finite "
-                "differences, and every number quoted in a caption is read from the data behind the "
-                "figure (figures/*.csv, manifest.json). The same seed and versions give the same file, "
-                "byte for byte.", size=10)
+def esc(text: str) -> str:
+    """Plain text as Typst markup."""
+    return re.sub(r"([\\#$*_@<>\[\]~`/])", r"\\\1", str(text))
 
 
-def question_page(writer: PageWriter, figures: list[FigureData], batch_text: str) -> None:
-    keys = {f.name.split("-")[0]: f.key_numbers for f in figures}
-    writer.new_page()
-    writer.text("The question", size=16, weight="bold")
-    writer.space(0.5)
-    writer.text("A GRU binary classifier is trained with mini-batches. nn.BCELoss merges every sample's "
-                "loss into one scalar, the mean over the batch. How can one scalar reward the sample the "
-                "network got right and punish the one it got wrong?")
-    writer.space(1)
-    writer.text("The answer", size=16, weight="bold")
-    writer.space(0.5)
+def string(text: str) -> str:
+    """Text as a Typst string literal."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class DerivationCheck:
+    """One derivation's re-check in this run: the chain's links, each step, each fact."""
+
+    derivation: symbolic.Derivation
+    linked: bool
+    steps: tuple[bool, ...]
+    facts: tuple[bool, ...]
+
+    @property
+    def verified(self) -> bool:
+        return self.linked and all(self.steps) and all(self.facts)
+
+
+def check_derivations() -> list[DerivationCheck]:
+    """Re-check every catalog derivation from scratch."""
+    return [DerivationCheck(d, d.chain_is_linked(), tuple(d.step_checks()), tuple(f.holds() for f in d.facts))
+            for d in symbolic.catalog().values()]
+
+
+def title_page(stamp: Mapping[str, str]) -> str:
+    rows = ", ".join(f"[{esc(k)}], [{esc(v)}]" for k, v in stamp.items())
+    return f"""
+#set par(justify: false)
+#v(3cm)
+#text(size: 30pt, weight: "bold")[gradproof]
+#v(0.4cm)
+#text(size: 16pt)[How one scalar loss rewards the right samples and punishes the wrong ones]
+#v(0.2cm)
+#text(size: 12pt, fill: luma(80))[Binary cross-entropy gradients, proved, confirmed and shown]
+#v(2cm)
+== Reproducibility stamp
+#table(columns: (auto, 1fr), stroke: none, inset: (x: 0pt, y: 3pt), column-gutter: 1.5em,
+  {rows})
+#v(0.8cm)
+#set par(justify: true)
+Every derivation in this report was re-checked step by step by SymPy while the report was written;
+every closed form was compared with torch autograd and with finite differences; every number
+quoted in a caption is read from the data behind its figure (`figures/*.csv`, `manifest.json`).
+The same seed and versions give the same files, byte for byte. `report.typ` beside this PDF is
+its source: edit it and run `typst compile report.typ` to typeset it again.
+"""
+
+
+def question_section(keys: Mapping[str, Mapping]) -> str:
     f1, f3 = keys.get("f1", {}), keys.get("f3", {})
-    writer.text(
-        "The scalar is never used as a number: only its gradient is. With logit z = w.x + b the BCE "
-        "gradient of one sample is dL/dw = (sigmoid(z) - y) x, and the gradient of the batch's mean "
-        "loss is the mean of these per-sample gradients (derivations logreg_dL_dw and "
-        "batch_mean_gradient). Each sample pulls the weights with its own residual r = sigmoid(z) - y, "
-        f"whose size is sigmoid(-m) for the signed margin m = (2y - 1) z: about "
-        f"{f1.get('bce_abs_grad_at_margin_2', '?')} for a sample on the right side at m = 2, 0.5 on the "
-        f"boundary, {f1.get('bce_abs_grad_at_margin_-6', '?')} for a confidently wrong one at m = -6 "
-        "(Figure 1, derivation residual_margin). The mean therefore carries every sample's correction, "
-        "weighted by how wrong that sample is; a right sample contributes little, and its residual "
-        "has the sign that pushes it further to the right side.")
-    writer.space(0.5)
-    writer.text(
-        f"In a real batch (Figures 2 and 3) the misclassified samples have the large gradients: "
-        f"{f3.get('wrong_count', '?')} of {f3.get('batch_size', '?')} samples supply "
-        f"{100 * f3.get('wrong_share', float('nan')):.0f}% of the batch gradient's pull. "
-        "Figure 4 follows that share through training for logistic regression and for a GRU "
-        "classifier, and Figure 5 shows the same picture at the GRU's head, whose gradient "
-        "(sigmoid(z) - y) h_T flows back through time into every GRU weight.")
-    if batch_text:
-        writer.space(0.5)
-        writer.text(batch_text)
-    writer.space(0.5)
-    writer.text("Squared error on the sigmoid output would not do this: its gradient "
-                "(s - y) s (1 - s) vanishes for confidently wrong samples (Figure 1, dashed).")
+    share = f3.get("wrong_share")
+    share_text = f"{100 * share:.0f}%" if isinstance(share, (int, float)) else "?"
+    return f"""
+#pagebreak()
+= The question
+A GRU binary classifier is trained with mini-batches. `nn.BCELoss` merges every sample's loss into
+one scalar, the mean over the batch. How can one scalar reward the sample the network got right
+and punish the one it got wrong?
+
+= The answer
+The scalar is never used as a number: only its gradient is. With logit $z = w dot x + b$ the
+gradient of one sample's loss is $(partial L) / (partial w) = (sigma(z) - y) x$, and the gradient
+of the batch's mean loss is the mean of these per-sample gradients (derivations `logreg_dL_dw` and
+`batch_mean_gradient`). Each sample pulls the weights with its own residual $r = sigma(z) - y$,
+whose size is $abs(r) = sigma(-m)$ for the signed margin $m = (2y - 1) z$: about
+{esc(f1.get('bce_abs_grad_at_margin_2', '?'))} for a sample on the right side at $m = 2$, $0.5$ on the
+boundary, {esc(f1.get('bce_abs_grad_at_margin_-6', '?'))} at $m = -6$ for a confidently wrong one
+(@fig-f1, derivation `residual_margin`). The mean therefore carries every sample's correction,
+weighted by how wrong that sample is; a right sample contributes little, and its residual has the
+sign that pushes it further to the right side.
+
+In a real batch (@fig-f2 and @fig-f3) the misclassified samples have the large gradients:
+{esc(f3.get('wrong_count', '?'))} of {esc(f3.get('batch_size', '?'))} samples supply {esc(share_text)}
+of the batch gradient's pull. @fig-f4 follows that share through training for logistic regression
+and for a GRU classifier, and @fig-f5 shows the same picture at the GRU's head, whose gradient
+$(sigma(z) - y) h_T$ flows back through time into every GRU weight.
+
+Squared error on the sigmoid output would not do this: its gradient
+$(sigma(z) - y) sigma(z) (1 - sigma(z))$ vanishes for confidently wrong samples (@fig-f1, dashed).
+"""
 
 
-def batch_statistics_page(writer: PageWriter, figures: list[FigureData], stats: dict) -> None:
-    """The second half of the question: what one scalar of a mini-batch estimates."""
-    keys = {f.name.split("-")[0]: f.key_numbers for f in figures}
-    f6 = keys.get("f6", {})
-    writer.new_page()
-    writer.text("Batch statistics: what the one scalar estimates", size=16, weight="bold")
-    writer.space(0.5)
-    writer.text(
-        "The mean loss of a random mini-batch is an unbiased estimate of the mean loss over the data, "
-        "and so is its gradient: E[G_B] = G. Its noise is measured by the trace of the per-sample "
-        "gradient covariance, E||G_B - G||^2 = tr(Sigma)/B (Figure 6), so one sample (B = 1) gives an "
-        "unbiased but B times noisier direction than a batch of B. The gradient noise scale "
-        "B_simple = tr(Sigma)/|G|^2 (McCandlish et al. 2018) is the batch size at which noise and signal "
-        "are comparable: far below it, larger batches help almost linearly; far above it, they "
-        "waste samples.")
-    writer.space(0.5)
-    writer.text("Statistics over the whole data set: the fitted logistic regression (mergeable sums, "
-                "numeric.logreg_moments) and the trained GRU classifier (closed-form per-sample "
-                "gradients, numeric.gru_per_sample_grads):", weight="bold")
-    width = max(len(name) for name in stats) + 2
-    for name, value in stats.items():
-        writer.text(f"{name:<{width}}{value}", family="DejaVu Sans Mono", size=9)
-    writer.space(0.5)
-    writer.text(
-        f"Measured over predicted variance across B = 1 ... 1024: between "
-        f"{f6.get('min_measured_over_predicted', '?')} and {f6.get('max_measured_over_predicted', '?')}. "
-        "Figure 7 trains with B = 1 and with B = 8, 32, 128, at equal epochs and at equal numbers of "
-        "updates, with the learning rate held or scaled with B: it shows when B = 1 and larger "
-        "batches give similar results and when they do not.")
+def _mark(ok: bool) -> str:
+    return "#verified" if ok else "#not-verified"
 
 
-def _latex(expr: sp.Expr) -> str:
-    """LaTeX for mathtext, with full-size fractions."""
-    return sp.latex(expr).replace(r"\frac", r"\dfrac")
+def derivation_block(check: DerivationCheck, previous: symbolic.Derivation | None = None) -> str:
+    """One derivation; abbreviations shared with ``previous`` are referred to, not repeated."""
+    d = check.derivation
+    parts = symbolic.typst_parts(d)
+    out = [f"== {symbolic.typst_text(d.title)} #h(0.4em) #text(size: 9pt, weight: \"regular\")[`{d.name}`] "
+           f"<deriv-{d.name}>"]
+    if d.statement:
+        out.append(f"{symbolic.typst_text(d.statement)}")
+    if parts.hypotheses:
+        out.append("_Hypotheses:_ " + "; ".join(parts.hypotheses) + ".")
+    steps = []
+    for (rhs_lines, rule), ok in zip(parts.steps, check.steps):
+        rhs = " \\ ".join(("& = " if n == 0 else "& quad ") + line for n, line in enumerate(rhs_lines))
+        steps.append(f"(rhs: $ {rhs} $, rule: [{rule}], mark: [{_mark(ok)}])")
+    out.append(f"#derivation($ {parts.first} $, ({', '.join(steps)},))")
+    if parts.where and previous is not None and previous.abbreviations == d.abbreviations:
+        names = ", ".join(f"${symbolic.typst(symbol)}$" for _, symbol in d.abbreviations)
+        out.append(f"where {names} are as above.")
+    elif parts.where:
+        out.append("#where(" + ", ".join(f"$ {w} $" for w in parts.where) + ")")
+    for fact, ok in zip(d.facts, check.facts):
+        out.append(f"_Fact:_ {symbolic.typst_text(fact.statement)} #h(0.5em) {_mark(ok)}")
+    if not check.linked:
+        out.append("#not-verified: the steps do not form one chain from the left-hand side to the result.")
+    return "#block(breakable: false, width: 100%)[\n" + "\n\n".join(out) + "\n]"
 
 
-def _pieces(expr: sp.Expr, prefix: str) -> list[str]:
-    """``prefix expr`` as pieces at which a long line may break: the terms of a sum, with a sum
-    over a sum of terms shown as a sum of sums (the same value)."""
-    expr = expr.replace(lambda e: isinstance(e, sp.Sum) and isinstance(e.function, sp.Add),
-                        lambda e: sp.Add(*[sp.Sum(t, *e.limits) for t in e.function.args], evaluate=False))
-    terms = sp.Add.make_args(expr) if isinstance(expr, sp.Add) else (expr,)
-    pieces = [prefix + _latex(terms[0])]
-    for term in terms[1:]:
-        text = _latex(term)
-        pieces.append(text if text.startswith("-") else "+" + text)
-    return pieces
+def derivations_section(checks: Sequence[DerivationCheck]) -> str:
+    intro = ("= Derivations\nEach derivation is a chain of equalities, one step per line; the rule that "
+             "justifies a step and the mark of its re-check by SymPy in this run stand under it. "
+             "Indices run over $0 <= k < n$ features, $0 <= i < B$ samples and $0 <= k, q < H$ hidden "
+             "units; $sigma(z) = 1 \\/ (1 + e^(-z))$.")
+    previous = [None] + [c.derivation for c in checks[:-1]]
+    blocks = [derivation_block(c, p) for c, p in zip(checks, previous)]
+    return "#pagebreak()\n" + "\n\n".join([intro] + blocks)
 
 
-def _step_mark(ok: bool) -> str:
-    return "verified in this run" if ok else "NOT VERIFIED"
+def _sci(value: float) -> str:
+    if value != value:  # nan
+        return "–"
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"${mantissa} dot 10^({int(exponent)})$"
 
 
-def derivation_pages(writer: PageWriter) -> dict[str, bool]:
-    """Render every catalog derivation; return name -> verified (re-checked now)."""
-    writer.new_page()
-    writer.text("Derivations", size=16, weight="bold")
-    writer.text("Each line is one step; the rule that justifies it and the mark of its re-check by "
-                "SymPy in this run stand below it.", size=9, color="0.3")
-    verified, shown_before = {}, ()
-    for d in symbolic.catalog().values():
-        checks = d.step_checks()
-        facts = [fact.holds() for fact in d.facts]
-        verified[d.name] = d.chain_is_linked() and all(checks) and all(facts)
-        writer.space(0.6)
-        writer.text(f"{d.title}  [{d.name}]", size=11, weight="bold")
-        if d.statement:
-            writer.text(d.statement, size=9, color="0.2")
-        writer.math(_latex(d.shown(d.steps[0].before)), size=11)
-        for step, ok in zip(d.steps, checks):
-            writer.equation(_pieces(d.shown(step.after), "=\\;"), size=11, indent=0.04,
-                            note=f"{step.rule} - {_step_mark(ok)}")
-        if d.abbreviations and d.abbreviations == shown_before:
-            writer.text("where the abbreviations are as above", size=9, color="0.3")
-        else:
-            for full, symbol in d.abbreviations:
-                writer.math(r"\mathrm{where}\; " + _latex(symbol) + " = " + _latex(d.definition(full)), size=9)
-        shown_before = d.abbreviations
-        for line in d.range_lines():
-            writer.text(f"for {line}", size=9)
-        for line in d.hypothesis_lines():
-            writer.text(f"hypothesis: {line}", size=9)
-        for fact, ok in zip(d.facts, facts):
-            writer.text(f"fact: {fact.statement} - {_step_mark(ok)}", size=9)
-        if d.assumptions:
-            writer.text(f"assuming: {d.assumptions}", size=9, color="0.3")
-    return verified
+def _status(r: CheckResult) -> str:
+    if not r.passed:
+        return "*failed*"
+    return "explained" if r.expected_difference else "pass"
 
 
-def verification_pages(writer: PageWriter, results: list[CheckResult]) -> None:
-    writer.new_page()
-    writer.text("Verification: three witnesses", size=16, weight="bold")
-    writer.text("Closed forms against code generated from the SymPy results, torch autograd of "
-                "nn.BCEWithLogitsLoss and nn.BCELoss, torch.func per-sample gradients and central "
-                "finite differences in float64. A check passes when |a - b| <= atol + rtol |b| everywhere. "
-                "'explained' marks a known departure whose size is given in its note.", size=9)
-    writer.space(0.5)
-    header = f"{'status':<10}{'device':<7}{'dtype':<8}{'max abs':>9}{'max rel':>9}{'rtol':>7}  check"
-    writer.text(header, size=7, family="DejaVu Sans Mono", weight="bold")
+def _used(r: CheckResult) -> str:
+    used = getattr(r, "tolerance_used", float("nan"))
+    if r.expected_difference or used != used:
+        return "–"
+    return f"{100 * used:.0f}%" if used >= 0.01 else "< 1%"
+
+
+def verification_section(results: Sequence[CheckResult]) -> str:
+    rows, notes = [], []
     for r in results:
-        status = ("explained" if r.passed else "FAILED") if r.expected_difference else (
-            "pass" if r.passed else "FAILED")
-        line = (f"{status:<10}{r.device:<7}{r.dtype:<8}{r.max_abs_error:>9.1e}{r.max_rel_error:>9.1e}"
-                f"{r.rtol:>7.0e}  {r.name}")
-        writer.text(line, size=7, family="DejaVu Sans Mono")
+        name = esc(r.name)
         if r.note:
-            writer.text(f"note: {r.note}", size=7, indent=0.05, color="0.25")
+            notes.append(r.note)
+            name += f"#super[{len(notes)}]"
+        rows.append(", ".join(f"[{cell}]" for cell in (
+            name, esc(r.dtype), _sci(r.max_abs_error), _sci(r.atol), _sci(r.max_rel_error), _sci(r.rtol),
+            _used(r), _status(r))))
     failed = sum(not r.passed for r in results)
-    writer.space(0.5)
-    writer.text(f"{len(results) - failed} of {len(results)} checks passed.", size=10, weight="bold")
+    devices = ", ".join(sorted({r.device for r in results}))
+    note_lines = "\n".join(f"+ {esc(n)}" for n in notes)
+    return f"""
+#pagebreak()
+= Verification: three witnesses
+Closed forms against code generated from the SymPy results, torch autograd of `nn.BCEWithLogitsLoss`
+and `nn.BCELoss`, `torch.func` per-sample gradients and central finite differences in float64, on
+{esc(devices)}. A check compares every entry $a$ of the closed form with the reference $b$ and passes
+when $abs(a - b) <= "atol" + "rtol" dot abs(b)$ holds for every entry. The column _used_ is the
+largest share of that bound taken by any entry: a row passes when it is at most 100%. A row whose
+largest relative error exceeds rtol still passes when the entries with that error have a tiny
+reference $abs(b)$, where atol bounds the difference. _Explained_ marks a known departure whose size
+its note gives.
+
+#set text(size: 7.5pt)
+#table(columns: (1fr, auto, auto, auto, auto, auto, auto, auto), stroke: none, inset: (x: 3pt, y: 2.2pt),
+  align: (left, left, right, right, right, right, right, left),
+  table.header([*check*], [*dtype*], [*max abs*], [*atol*], [*max rel*], [*rtol*], [*used*], [*status*]),
+  table.hline(stroke: 0.5pt),
+  {(',' + chr(10) + '  ').join(rows)},
+  table.hline(stroke: 0.5pt))
+#set text(size: 10.5pt)
+{note_lines}
+
+*{len(results) - failed} of {len(results)} checks passed.*
+"""
 
 
-def figure_page(pdf: PdfPages, data: FigureData, number: int, footer: str) -> None:
-    """One A4 page: the figure on top, its numbered caption below."""
-    page = plt.figure(figsize=A4, layout="constrained")
-    tall = data.name.startswith("f7")
-    top, bottom = page.subfigures(2, 1, height_ratios=[3.2, 0.8] if tall else [1.1, 0.9])
-    draw(data, top)
-    y, step = (0.95, LINE * 4.2) if tall else (0.92, LINE * 2.3)
-    caption = data.caption.replace("$", "").replace("\\/", "/")  # the Typst maths as plain text
-    for line in textwrap.wrap(f"Figure {number}. {caption}", width=105 if tall else 95):
-        bottom.text(LEFT, y, line.replace("$", r"\$"), fontsize=9 if tall else 10, va="top")
-        y -= step
-    page.text(0.5, 0.025, f"{footer} - page {pdf.get_pagecount() + 1}", ha="center", fontsize=7,
-              color="0.35")
-    pdf.savefig(page)
-    plt.close(page)
+def _value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return esc(value)
+
+
+def statistics_section(keys: Mapping[str, Mapping], stats: Mapping[str, object]) -> str:
+    f6 = keys.get("f6", {})
+    rows = ",\n  ".join(f"[{symbolic.typst_text(name)}], [{_value(value)}]" for name, value in stats.items())
+    return f"""
+= Batch statistics: what the one scalar estimates
+The mean loss of a random mini-batch is an unbiased estimate of the mean loss over the data, and so
+is its gradient: $E[G_B] = G$. Its noise is measured by the trace of the per-sample gradient
+covariance, $E norm(G_B - G)^2 = "tr"(Sigma) \\/ B$ (@fig-f6), so one sample ($B = 1$) gives an
+unbiased but $B$ times noisier direction than a batch of $B$. The gradient noise scale
+$B_"simple" = "tr"(Sigma) \\/ norm(G)^2$ (McCandlish et al. 2018) is the batch size at which noise
+and signal are comparable: far below it, larger batches help almost linearly; far above it, they
+waste samples.
+
+Statistics over the whole data set, for the fitted logistic regression (mergeable sums,
+`numeric.logreg_moments`) and the trained GRU classifier (closed-form per-sample gradients,
+`numeric.gru_per_sample_grads`):
+
+#block(breakable: false, table(columns: (auto, auto), stroke: none, inset: (x: 0pt, y: 3pt),
+  column-gutter: 2em, align: (left, right),
+  {rows}))
+
+Measured over predicted variance across $B = 1, ..., 1024$: between
+{esc(f6.get('min_measured_over_predicted', '?'))} and {esc(f6.get('max_measured_over_predicted', '?'))}.
+@fig-f7 trains with $B = 1$ and with $B = 8, 32, 128$, at equal epochs and at equal numbers of
+updates, with the learning rate held or scaled with $B$: it shows when $B = 1$ and larger batches
+give similar results and when they do not.
+"""
+
+
+def figure_block(data: FigureData, image: str) -> str:
+    key = data.name.split("-")[0]
+    return (f"#figure(plot({string(image)}),\n"
+            f"  caption: [*{esc(data.title)}.* {_caption.typst(data.caption)}]) <fig-{key}>")
+
+
+def figures_section(figures: Sequence[FigureData], images: Mapping[str, str]) -> str:
+    blocks = [figure_block(f, images[f.name]) for f in figures]
+    return "#pagebreak()\n" + "\n\n".join(blocks)
+
+
+def document(*, footer: str, stamp: Mapping[str, str], figures: Sequence[FigureData],
+             images: Mapping[str, str], stats: Mapping[str, object], checks: Sequence[DerivationCheck],
+             results: Sequence[CheckResult]) -> str:
+    """The whole report as Typst source."""
+    keys = {f.name.split("-")[0]: f.key_numbers for f in figures}
+    body = [title_page(stamp), question_section(keys), derivations_section(checks),
+            verification_section(results), statistics_section(keys, stats), figures_section(figures, images)]
+    return (f'#import "gradproof.typ": *\n#show: report.with(footer: {string(footer)})\n'
+            + "\n".join(body) + "\n")

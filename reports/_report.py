@@ -1,8 +1,9 @@
-"""``build_report``: run the experiments, draw the figures, write report.pdf, figures/ and
-manifest.json, all into a staging directory that replaces the previous report only at the
-end, so an error, Ctrl-C or SIGTERM leaves the old report whole and no partial new one
-(``_output``: only what gradproof wrote is ever replaced; ``_worker``: the figure worker
-dies with this process)."""
+"""``build_report``: run the experiments, draw the figures, typeset report.pdf with Typst
+(keeping its source report.typ and the style gradproof.typ beside it), write the course kit
+(figures/F*.tex, derivations/) and manifest.json, all into a staging directory that replaces
+the previous report only at the end, so an error, Ctrl-C or SIGTERM leaves the old report whole
+and no partial new one (``_output``: only what gradproof wrote is ever replaced; ``_worker``:
+the figure worker dies with this process)."""
 
 from __future__ import annotations
 
@@ -20,24 +21,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy
 import torch
-from matplotlib.backends.backend_pdf import PdfPages
-from tqdm import tqdm
+import typst
 
 import numeric
 from symbolic import InputError
 
+from ._caption import plain as _caption_plain
 from ._experiments import FigureData, LogregData, Setting, run_experiments
 from ._figures import draw
-from ._layout import PageWriter
+from ._kit import write_kit
 from ._output import staged_output
-from ._pages import (
-    batch_statistics_page,
-    derivation_pages,
-    figure_page,
-    question_page,
-    title_page,
-    verification_pages,
-)
+from ._pages import check_derivations, document
+from ._progress import Progress
 from ._style import SAVE_METADATA, apply_style
 from ._worker import Background
 
@@ -48,8 +43,9 @@ try:
     VERSION = metadata.version("gradproof")
 except metadata.PackageNotFoundError:  # running from a source tree that was never installed
     VERSION = "unknown"
-FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts
-PRODUCTS = ("report.pdf", "figures", "manifest.json")
+FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts and of the PDF
+PRODUCTS = ("report.pdf", "report.typ", "gradproof.typ", "figures", "derivations", "manifest.json")
+STYLE = Path(__file__).with_name("gradproof.typ")
 
 
 def _logreg_data(seed: int, data: str | None, label: str | None) -> LogregData:
@@ -75,7 +71,7 @@ def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
 
 def _stamp(seed: int, device: torch.device, source: str) -> dict[str, str]:
     return {"gradproof": VERSION, "torch": torch.__version__, "sympy": sympy.__version__,
-            "matplotlib": matplotlib.__version__, "numpy": np.__version__,
+            "matplotlib": matplotlib.__version__, "numpy": np.__version__, "typst": typst.__version__,
             "python": platform.python_version(), "seed": str(seed), "device": str(device),
             "data": source}
 
@@ -89,7 +85,7 @@ def _write_csv(path: Path, data: FigureData) -> None:
             writer.writerow([f"{v:.10g}" if isinstance(v, float) else v for v in row])
 
 
-def _save_figure(data: FigureData, number: int, folder: Path, formats) -> list[str]:
+def _save_figure(data: FigureData, folder: Path, formats) -> list[str]:
     fig = draw(data)
     names = []
     for fmt in formats:
@@ -103,7 +99,7 @@ def _save_figure(data: FigureData, number: int, folder: Path, formats) -> list[s
 
 def _save_figures(figures: list[FigureData], folder: Path, formats) -> dict[str, list[str]]:
     apply_style()
-    return {f.name: _save_figure(f, i, folder, formats) for i, f in enumerate(figures, start=1)}
+    return {f.name: _save_figure(f, folder, formats) for f in figures}
 
 
 def _background() -> Background:
@@ -111,20 +107,18 @@ def _background() -> Background:
     return Background()
 
 
-def _write_pdf(path: Path, seed: int, stamp: dict, figures, batch_stats, results, bar) -> dict[str, bool]:
-    footer = f"gradproof {VERSION} report, seed {seed}"
-    with PdfPages(path, metadata=SAVE_METADATA["pdf"]) as pdf:
-        writer = PageWriter(pdf, footer)
-        title_page(writer, stamp)
-        question_page(writer, figures, "")
-        verified = derivation_pages(writer)
-        bar.update()
-        verification_pages(writer, results)
-        batch_statistics_page(writer, figures, batch_stats)
-        writer.close_page()
-        for i, f in enumerate(figures, start=1):
-            figure_page(pdf, f, i, footer)
-    return verified
+def _embedded_format(formats) -> str:
+    """The figure format report.typ includes: vector, PDF when written, else SVG."""
+    return "pdf" if "pdf" in formats or "svg" not in formats else "svg"
+
+
+def _typeset(folder: Path, source: str) -> None:
+    """Write report.typ and gradproof.typ into ``folder`` and compile report.pdf from them,
+    with Typst's own fonts only and a fixed date, so the bytes depend on nothing else."""
+    (folder / "gradproof.typ").write_text(STYLE.read_text())
+    (folder / "report.typ").write_text(source)
+    typst.compile(str(folder / "report.typ"), output=str(folder / "report.pdf"), root=str(folder),
+                  ignore_system_fonts=True, timestamp=int(FIXED_EPOCH))
 
 
 def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, device: str | None = None,
@@ -145,27 +139,36 @@ def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, 
 
 def _write_products(stage: Path, seed: int, device: torch.device, logreg: LogregData,
                     formats, quiet: bool) -> None:
-    show = not quiet and sys.stderr.isatty()
-    with tqdm(total=9, desc="gradproof report", disable=not show, leave=False) as bar:
-        figures, batch_stats = run_experiments(Setting(seed, device, logreg), progress=bar.update)
-        results = numeric.verify(device=device)
-        bar.update()
-        stamp = _stamp(seed, device, logreg.source)
-        folder = stage / "figures"
-        folder.mkdir()
-        with _background() as pool:
-            saving = pool.submit(_save_figures, figures, folder, formats)
-            verified = _write_pdf(stage / "report.pdf", seed, stamp, figures, batch_stats, results, bar)
-            files = saving.result()
-        bar.update()
-        manifest = {
-            "stamp": stamp,
-            "figures": [{"number": i, "name": f.name, "title": f.title, "caption": f.caption,
-                         "files": files[f.name], "key_numbers": f.key_numbers}
-                        for i, f in enumerate(figures, start=1)],
-            "batch_statistics": batch_stats,
-            "derivations_verified": verified,
-            "verification": [r.as_dict() for r in results],
-        }
-        (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
-        bar.update()
+    progress = Progress(enabled=not quiet and sys.stderr.isatty(), total=5)
+    progress.stage("running the experiments")
+    figures, batch_stats = run_experiments(Setting(seed, device, logreg), progress=progress.tick)
+    progress.stage("checking closed forms against autograd and finite differences")
+    results = numeric.verify(device=device)
+    stamp = _stamp(seed, device, logreg.source)
+    folder = stage / "figures"
+    folder.mkdir()
+    embedded = _embedded_format(formats)
+    saved = tuple(dict.fromkeys((*formats, embedded)))
+    progress.stage("drawing the figures and re-checking every derivation")
+    with _background() as pool:
+        saving = pool.submit(_save_figures, figures, folder, saved)
+        checks = check_derivations()
+        files = saving.result()
+    progress.stage("typesetting report.pdf with Typst")
+    images = {f.name: f"figures/{f.name}.{embedded}" for f in figures}
+    source = document(footer=f"gradproof {VERSION} report, seed {seed}", stamp=stamp, figures=figures,
+                      images=images, stats=batch_stats, checks=checks, results=results)
+    _typeset(stage, source)
+    progress.stage("writing the course kit (LaTeX and Typst snippets)")
+    kit = write_kit(stage, figures, checks)
+    manifest = {
+        "stamp": stamp,
+        "figures": [{"number": i, "name": f.name, "title": f.title, "caption": _caption_plain(f.caption),
+                     "files": files[f.name] + kit[f.name], "key_numbers": f.key_numbers}
+                    for i, f in enumerate(figures, start=1)],
+        "batch_statistics": batch_stats,
+        "derivations_verified": {c.derivation.name: c.verified for c in checks},
+        "verification": [r.as_dict() for r in results],
+    }
+    (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    progress.stage("done")

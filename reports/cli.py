@@ -59,6 +59,8 @@ def _derive(args) -> int:
     derivations = symbolic.catalog()
     if args.name and args.all:
         raise UsageError("derive: give a NAME or --all, not both")
+    if args.out and not args.latex:
+        raise UsageError("derive: --out writes LaTeX and Typst files; give it with --latex")
     if not args.name and not args.all:
         for name, d in derivations.items():
             print(f"{name:<28}{d.title}")
@@ -66,11 +68,13 @@ def _derive(args) -> int:
     if args.name and args.name not in derivations:
         raise UsageError(f"derive: unknown derivation {args.name!r}; run 'gradproof derive' for the list")
     chosen = list(derivations.values()) if args.all else [derivations[args.name]]
+    if args.latex:
+        return _derive_latex(chosen, args.out)
     failed = 0
     for d in chosen:
         ok, verdicts = d.audit()
         failed += not ok
-        print(d.latex() if args.latex else d.text())
+        print(d.text())
         verdict = "yes, every step proved exactly and confirmed numerically" if ok else "NO - a step failed"
         print(f"  verified: {verdict}")
         for v in verdicts:
@@ -79,6 +83,32 @@ def _derive(args) -> int:
         print()
     if args.all:
         print(f"{len(chosen) - failed} of {len(chosen)} derivations verified")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _derive_latex(chosen, out: str | None) -> int:
+    """Pure LaTeX on stdout (one align* per derivation, a blank line between them), or with
+    ``out`` a NAME.tex and a NAME.typ per derivation in that folder; statuses go to stderr."""
+    from pathlib import Path
+
+    from ._kit import derivation_latex, derivation_typst
+
+    folder = Path(out) if out else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for number, d in enumerate(chosen):
+        ok = d.verify()
+        failed += not ok
+        if folder is None:
+            print(("\n" if number else "") + derivation_latex(d), end="")
+        else:
+            (folder / f"{d.name}.tex").write_text(derivation_latex(d))
+            (folder / f"{d.name}.typ").write_text(derivation_typst(d))
+        print(f"{d.name}: {'verified, every step re-checked by SymPy' if ok else 'NOT VERIFIED - a step failed'}",
+              file=sys.stderr)
+    if folder is not None:
+        print(f"wrote {2 * len(chosen)} files to {folder}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -175,7 +205,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("derive", help="print derivations, each re-verified by SymPy")
     p.add_argument("name", nargs="?", help="a derivation name (omit to list them)")
     p.add_argument("--all", action="store_true", help="verify and print every derivation")
-    p.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
+    p.add_argument("--latex", action="store_true",
+                   help="print pure LaTeX (an amsmath align* per derivation) on stdout; statuses on stderr")
+    p.add_argument("--out", metavar="DIR",
+                   help="with --latex: write NAME.tex and NAME.typ per derivation into DIR instead")
     p.set_defaults(run=_derive)
 
     p = sub.add_parser("check", help="prove or refute a formula for a named gradient")

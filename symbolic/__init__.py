@@ -27,6 +27,7 @@ from ._margin import MarginVerdict as MarginVerdict
 from ._parse import FormulaError as FormulaError
 from ._render import TypstParts as TypstParts
 from ._render import hypotheses as hypotheses
+from ._render import hypothesis_latex as hypothesis_latex
 from ._render import latex_align as latex_align
 from ._render import latex_text as latex_text
 from ._render import typst_equation as typst_equation
@@ -39,4 +40,5 @@ from ._zero import is_identically_zero as is_identically_zero
 __all__ = ["catalog", "check", "targets", "Derivation", "Step", "Fact", "Hypothesis", "StepVerdict",
            "SoundnessError", "Target", "Verdict", "FormulaError", "InputError", "sigmoid", "Loss", "loss",
            "LOSSES", "MarginVerdict", "is_identically_zero", "typst", "latex", "TypstParts", "typst_parts",
-           "typst_equation", "typst_text", "latex_align", "latex_text", "hypotheses"]
+           "typst_equation", "typst_text", "latex_align", "latex_text", "hypotheses",
+           "hypothesis_latex"]

@@ -18,7 +18,7 @@ from ._latex import latex
 from ._typst import ordered_terms, typst
 
 __all__ = ["TypstParts", "typst_parts", "typst_equation", "latex_align", "typst_text", "latex_text",
-           "hypotheses"]
+           "hypotheses", "hypothesis_latex"]
 
 LINE_BUDGET = 64  # characters of visible maths on one line of the report's column at 10.5 pt
 _ZERO_WIDTH = {"lr", "frac", "italic", "abs", "sqrt", "cases", "op"}
@@ -132,13 +132,15 @@ def _latex_escape(text: str) -> str:
     return out
 
 
-def hypotheses(d) -> list[str | sp.Basic]:
-    """What the derivation assumes: its stated hypotheses (text or SymPy relations), its
-    cases (each must hold), and its assumptions text."""
-    items: list[str | sp.Basic] = list(getattr(d, "hypotheses", ()) or ())
-    if d.cases and not d.assumptions:
+def hypotheses(d) -> list:
+    """What the derivation's statement assumes: each index range as a tuple (lo, index, hi),
+    each hypothesis as its statement (text), unnamed cases as a SymPy disjunction, and the
+    free-text assumptions when nothing else states them."""
+    items: list = [(lo, var, hi) for var, lo, hi in getattr(d, "ranges", ())]
+    items += [h.statement for h in getattr(d, "hypotheses", ())]
+    if d.cases:
         items.append(sp.Or(*[sp.And(*[sp.Eq(k, v) for k, v in case.items()]) for case in d.cases]))
-    if d.assumptions and not getattr(d, "hypotheses", None):
+    if d.assumptions and len(items) == 0:
         items.extend(part.strip() for part in d.assumptions.split(";") if part.strip())
     return items
 
@@ -155,7 +157,18 @@ class TypstParts:
 
 
 def _hypothesis_typst(item) -> str:
+    if isinstance(item, tuple):
+        lo, var, hi = (typst(e) for e in item)
+        return f"${lo} <= {var} <= {hi}$"
     return f"${typst(item)}$" if isinstance(item, sp.Basic) else typst_text(str(item))
+
+
+def hypothesis_latex(item) -> str:
+    """One item of :func:`hypotheses` as LaTeX text (maths in $...$)."""
+    if isinstance(item, tuple):
+        lo, var, hi = (latex(e) for e in item)
+        return f"${lo} \\le {var} \\le {hi}$"
+    return f"${latex(item)}$" if isinstance(item, sp.Basic) else latex_text(str(item))
 
 
 def typst_parts(d) -> TypstParts:

@@ -38,8 +38,19 @@ def test_derive_lists_prints_and_verifies(capsys):
     assert main(["derive", "logreg_dL_dw"]) == 0
     out = capsys.readouterr().out
     assert "chain rule" in out and "verified: yes" in out
+
+def test_derive_latex_prints_pure_latex_and_its_status_on_stderr(capsys, tmp_path):
     assert main(["derive", "bce_dL_dz", "--latex"]) == 0
-    assert "\\begin{aligned}" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    body = [line for line in captured.out.splitlines() if not line.startswith("%")]
+    assert body[0] == "\\begin{align*}" and body[-1] == "\\end{align*}"
+    assert "verified" not in captured.out and "bce_dL_dz: verified" in captured.err
+    assert main(["derive", "--all", "--latex", "--out", str(tmp_path / "kit")]) == 0
+    import symbolic
+
+    for name in symbolic.catalog():
+        assert (tmp_path / "kit" / f"{name}.tex").read_text().count("\\begin{align*}") == 1
+        assert (tmp_path / "kit" / f"{name}.typ").exists()
 
 
 def test_derive_all_verifies_everything(capsys):
@@ -113,6 +124,7 @@ def test_check_exit_codes(args, code, text, capsys):
     (["check", "--debug"], "check: give TARGET"),
     (["derive", "nope"], "unknown derivation"),
     (["derive", "bce_dL_dz", "--all"], "not both"),
+    (["derive", "--all", "--out", "x"], "with --latex"),
     (["verify", "--device", "tpu"], "invalid choice"),
     (["frobnicate"], "invalid choice"),
     (["report", "--formats", "gif", "--out", "unused"], "--formats: unknown format"),

@@ -1,0 +1,83 @@
+"""Captions in two languages, the kit's snippets, progress lines: the typesetting pieces alone."""
+
+import io
+import shutil
+import subprocess
+
+import pytest
+import typst
+
+from reports import _caption
+from reports._experiments import FigureData
+from reports._kit import figure_latex
+from reports._pages import figure_block
+from reports._progress import Progress
+
+CAPTION = ("The size $abs(sigma(z) - y) = sigma(-m)$ for $m = (2y - 1) z$, 50% of the pull; "
+           "noise $frac(tr(Sigma), B)$ and $B_\"simple\" = tr(Sigma) \\/ norm(G)^2$.")
+
+
+def test_caption_in_latex_and_plain():
+    latex = _caption.latex(CAPTION)
+    assert r"$\lvert \sigma (z) - y\rvert = \sigma (- m)$" in latex
+    assert r"\frac{\operatorname{tr} (\Sigma)}{B}" in latex and r"\text{simple}" in latex
+    assert "50\\% of the pull" in latex
+    assert _caption.plain(CAPTION).startswith("The size abs(sigma(z) - y) = sigma(-m) for")
+
+
+@pytest.mark.parametrize("bad", ["an $unpaired sign", "$foo(x)$", "$frac(a)$", "$a \\ b$"])
+def test_caption_refuses_what_it_cannot_translate(bad):
+    with pytest.raises(ValueError, match="caption"):
+        _caption.latex(bad)
+
+
+def test_caption_and_figure_compile_in_typst(tmp_path):
+    shutil.copy(__file__.replace("test_typesetting.py", "../../reports/gradproof.typ"), tmp_path / "gradproof.typ")
+    (tmp_path / "f.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    data = FigureData("f1-demo", "A title with 50% and #hash", CAPTION, {})
+    source = '#import "gradproof.typ": *\n#show: report.with(footer: "x")\n' + figure_block(data, "f.svg")
+    (tmp_path / "r.typ").write_text(source)
+    typst.compile(str(tmp_path / "r.typ"), output=str(tmp_path / "r.pdf"), ignore_system_fonts=True)
+    from pypdf import PdfReader
+
+    text = " ".join(PdfReader(tmp_path / "r.pdf").pages[0].extract_text().split())
+    assert "Figure 1. A title with 50% and #hash." in text
+
+
+def test_figure_snippet_is_a_labelled_latex_figure():
+    snippet = figure_latex(FigureData("f1-demo", "A title", CAPTION, {}), 1)
+    assert "\\includegraphics[width=\\linewidth]{f1-demo}" in snippet
+    assert "\\label{fig:f1-demo}" in snippet and "\\caption{\\textbf{A title.} The size $" in snippet
+    assert "Figure 1" not in snippet.split("\n", 1)[1]
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no LaTeX installation")
+def test_figure_snippet_compiles_in_latex(tmp_path):
+    (tmp_path / "f1-demo.png").write_bytes(b"")  # replaced below by a real image
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.figure(figsize=(2, 1)).savefig(tmp_path / "f1-demo.png")
+    snippet = figure_latex(FigureData("f1-demo", "A title", CAPTION, {}), 1)
+    (tmp_path / "d.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath,graphicx}\n"
+                                    "\\begin{document}\n" + snippet + "\\end{document}\n")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_progress_prints_one_line_per_stage_only_when_enabled():
+    stream = io.StringIO()
+    progress = Progress(enabled=True, total=2, stream=stream)
+    progress.stage("running")
+    progress.tick()
+    progress.stage("typesetting")
+    progress.stage("done")
+    lines = stream.getvalue().split("\n")
+    assert lines[0].split("\r")[-1].startswith("[1/2] running .")
+    assert lines[1].split("\r")[-1].startswith("[2/2] typesetting")
+    quiet = io.StringIO()
+    Progress(enabled=False, total=2, stream=quiet).stage("running")
+    assert quiet.getvalue() == ""
