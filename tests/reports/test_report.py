@@ -117,7 +117,7 @@ def test_every_derivation_was_verified_in_this_run(report):
     import symbolic
 
     assert manifest["derivations_verified"] == {name: True for name in symbolic.catalog()}
-    text = text_of(pdf)
+    text = " ".join(text_of(pdf).split())
     assert "NOT VERIFIED" not in text
     assert text.count("verified in this run") >= sum(len(d.steps) for d in symbolic.catalog().values())
 
