@@ -36,6 +36,7 @@ from ._logreg import mse_sigmoid_logit_grad as mse_sigmoid_logit_grad
 from ._loss import loss_grad as loss_grad
 from ._loss import stable_rewrites as stable_rewrites
 from ._loss import torch_function as torch_function
+from ._loss_training import loss_training_shares as loss_training_shares
 from ._streaming import fit_logreg_streaming as fit_logreg_streaming
 from ._streaming import load_weights as load_weights
 from ._streaming import stream_logreg_moments as stream_logreg_moments
@@ -109,4 +110,5 @@ __all__ = [
     "torch_loss",
     "check_seed",
     "SEED_MAX",
+    "loss_training_shares",
 ]

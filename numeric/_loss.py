@@ -34,51 +34,14 @@ _softplus = sp.Function("softplus")
 _MODULES = [{"sigmoid": torch.sigmoid, "logsigmoid": functional.logsigmoid, "softplus": functional.softplus,
              "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "tanh": torch.tanh, "E": math.e, "pi": math.pi}]
 RULES = {
-    "logistic": "exp(u)/(1 + exp(u)) -> sigmoid(u)",
-    "complement": "1 - sigmoid(u) -> sigmoid(-u)",
+    **symbolic.SIGMOID_FORM_RULES,
     "logsigmoid": "log(sigmoid(u)) -> logsigmoid(u)",
     "softplus": "log(1 + exp(u)) -> softplus(u)",
 }
 
 
-def _complement(node: sp.Expr) -> sp.Expr:
-    """In a sum, 1 - sigmoid(u) becomes sigmoid(-u) and sigmoid(u) - 1 becomes -sigmoid(-u)."""
-    if not node.is_Add:
-        return node
-    for term in node.args:
-        sign = 1 if isinstance(term, symbolic.sigmoid) else -1 if isinstance(-term, symbolic.sigmoid) else 0
-        one = sp.Integer(-sign)
-        if sign and one in node.args:
-            u = (sign * term).args[0]
-            rest = [a for a in node.args if a not in (term, one)]
-            return sp.Add(*rest, one * symbolic.sigmoid(-u))
-    return node
-
-
-def _logistic(node: sp.Expr) -> sp.Expr:
-    """1/(1 + exp(u)) becomes sigmoid(-u), and exp(u) sigmoid(-u) becomes sigmoid(u)."""
-    if node.is_Pow and node.exp == -1 and node.base.is_Add and len(node.base.args) == 2 \
-            and sp.S.One in node.base.args:
-        other = node.base.args[1] if node.base.args[0] == 1 else node.base.args[0]
-        if isinstance(other, sp.exp):
-            return symbolic.sigmoid(-other.args[0])
-    if node.is_Mul:
-        for factor in node.args:
-            if isinstance(factor, sp.exp) and symbolic.sigmoid(-factor.args[0]) in node.args:
-                rest = [a for a in node.args if a not in (factor, symbolic.sigmoid(-factor.args[0]))]
-                return sp.Mul(*rest, symbolic.sigmoid(factor.args[0]))
-    return node
-
-
 def _rewrite(expr: sp.Expr) -> tuple[sp.Expr, list[str]]:
-    used = []
-    step = sp.bottom_up(expr, _logistic)
-    if step != expr:
-        used.append("logistic")
-    before = step
-    step = sp.bottom_up(step, _complement)
-    if step != before:
-        used.append("complement")
+    step, used = symbolic.sigmoid_forms(expr)
     logs = {e: _logsigmoid(e.args[0].args[0]) for e in step.atoms(sp.log) if isinstance(e.args[0], symbolic.sigmoid)}
     softs = {e: _softplus(e.args[0].args[1].args[0]) for e in step.atoms(sp.log)
              if e.args[0].is_Add and len(e.args[0].args) == 2 and sp.S.One in e.args[0].args

@@ -67,13 +67,13 @@ def _schedule(n: int, batch_size: int, epochs: int, steps: int | None, seed: int
 
 
 def logreg_sgd(state: LogregState, batches: Iterable[tuple[torch.Tensor, torch.Tensor]], *,
-               lr: float) -> LogregState:
+               lr: float, grad: Callable = logreg_grad) -> LogregState:
     """The one SGD loop of logistic regression: for each batch (X_k, y_k),
     w <- w - lr dL_k/dw and b <- b - lr dL_k/db, with L_k the batch's mean BCE and its
-    closed-form gradient (``logreg_grad``).  Batches are drawn one at a time, after the
-    previous update."""
+    closed-form gradient (``logreg_grad``; ``grad(X, y, w, b)`` for another loss).  Batches are
+    drawn one at a time, after the previous update."""
     for X, y in batches:
-        gw, gb = logreg_grad(X, y, state.w, state.b)
+        gw, gb = grad(X, y, state.w, state.b)
         state.w, state.b = state.w - lr * gw, state.b - lr * gb
     return state
 
@@ -81,8 +81,9 @@ def logreg_sgd(state: LogregState, batches: Iterable[tuple[torch.Tensor, torch.T
 def train_logreg(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, lr: float, epochs: int = 1,
                  seed: int = 0, steps: int | None = None,
                  on_step: Callable[[int, LogregState, torch.Tensor], None] | None = None,
-                 init: tuple[torch.Tensor, torch.Tensor] | None = None) -> LogregState:
-    """Mini-batch SGD (:func:`logreg_sgd`) on the seeded batch schedule of X, from
+                 init: tuple[torch.Tensor, torch.Tensor] | None = None,
+                 grad: Callable = logreg_grad) -> LogregState:
+    """Mini-batch SGD (:func:`logreg_sgd`, with ``grad``) on the seeded batch schedule of X, from
     ``init`` = (w, b) or from w = 0, b = 0.
 
     ``on_step(step, state, batch_indices)`` is called before each update.
@@ -96,7 +97,7 @@ def train_logreg(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, lr: float
                 on_step(step, state, idx)
             yield X[idx], y[idx]
 
-    return logreg_sgd(state, batches(), lr=lr)
+    return logreg_sgd(state, batches(), lr=lr, grad=grad)
 
 
 def train_gru(model: GRUClassifier, X: torch.Tensor, y: torch.Tensor, *, batch_size: int, lr: float,

@@ -34,6 +34,8 @@ from ._render import typst_equation as typst_equation
 from ._render import typst_parts as typst_parts
 from ._render import typst_text as typst_text
 from ._sigmoid import sigmoid as sigmoid
+from ._sigmoid_forms import SIGMOID_FORM_RULES as SIGMOID_FORM_RULES
+from ._sigmoid_forms import sigmoid_forms as sigmoid_forms
 from ._typst import typst as typst
 from ._zero import is_identically_zero as is_identically_zero
 
@@ -41,4 +43,4 @@ __all__ = ["catalog", "check", "targets", "Derivation", "Step", "Fact", "Hypothe
            "SoundnessError", "Target", "Verdict", "FormulaError", "InputError", "sigmoid", "Loss", "loss",
            "LOSSES", "MarginVerdict", "is_identically_zero", "typst", "latex", "TypstParts", "typst_parts",
            "typst_equation", "typst_text", "latex_align", "latex_text", "hypotheses",
-           "hypothesis_latex"]
+           "hypothesis_latex", "sigmoid_forms", "SIGMOID_FORM_RULES"]

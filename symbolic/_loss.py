@@ -31,6 +31,7 @@ from ._margin import MarginVerdict, margin_verdict, pull
 from ._margin import m as margin
 from ._parse import parse_formula
 from ._sigmoid import sigmoid
+from ._sigmoid_forms import sigmoid_forms
 from ._symbols import b, k, n, w, x, y, z
 from ._zero import TimeLimitError, time_limit
 
@@ -137,6 +138,7 @@ class Loss:
         for label in (1, 0):
             verdict = margin_verdict(self.grad, z, y, label)
             tidied = tidy(verdict.pull)
+            tidied = None if tidied is None else sigmoid_forms(tidied)[0]
             verdicts.append(verdict if tidied is None else
                             MarginVerdict(label, tidied, *list(vars(verdict).values())[2:]))
         return tuple(verdicts)

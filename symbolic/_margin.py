@@ -159,7 +159,10 @@ def margin_verdict(grad: sp.Expr, z: sp.Symbol, y: sp.Symbol, label: int) -> Mar
     if is_positive(expr) and is_positive(-sp.diff(expr, m)):
         return MarginVerdict(label, expr, right, wrong, "decreasing (proved)",
                              ["proved: pi(m) > 0 and dpi/dm < 0 for every real m"], True)
-    values = _magnitudes(expr)
+    try:
+        values = _magnitudes(expr)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return MarginVerdict(label, expr, right, wrong, "undecided", ["|dL/dz| could not be evaluated on the grid"])
     up, down = _pair(expr, values, rising=True), _pair(expr, values, rising=False)
     evidence = []
     if up:

@@ -62,3 +62,22 @@ def test_loss_grad_rejects_bad_input():
         numeric.loss_grad("bce", torch.zeros(3), torch.zeros(2))
     with pytest.raises(numeric.InputError, match="gamma"):
         numeric.loss_grad("focal:gamma=-2", torch.zeros(3), torch.zeros(3))
+
+
+def test_training_under_bce_matches_the_project_training_loop():
+    from numeric._training import synthetic_logreg_data, train_logreg
+
+    X, y = synthetic_logreg_data(0, n=256)
+    shares = numeric.loss_training_shares("bce", X, y, batch_size=32, lr=0.5, steps=20, seed=1)
+    expected = []
+
+    def record(step, state, idx):
+        stats = numeric.logreg_batch_statistics(X[idx], y[idx], state.w, state.b)[0]
+        expected.append((stats.wrong_share, stats.wrong_count / stats.count))
+
+    train_logreg(X, y, batch_size=32, lr=0.5, steps=20, seed=1, on_step=record)
+    assert len(shares) == 20
+    for (a, fa), (b, fb) in zip(shares, expected):
+        assert fa == fb and abs(a - b) < 1e-9
+    focal = numeric.loss_training_shares("focal", X, y, batch_size=32, lr=0.5, steps=20, seed=1)
+    assert focal[0] == shares[0] and focal[-1] != shares[-1]
