@@ -123,15 +123,18 @@ def batch_size_training(setting: Setting) -> FigureData:
     sizes = {"logreg": setting.logreg.X.shape[0], "gru": 128}
     columns = {k: [] for k in ("model", "budget", "lr_rule", "batch_size", "update", "epoch",
                                "loss", "accuracy")}
-    keys = {}
+    keys, runs = {}, {}
     for model, n in sizes.items():
         for budget in ("equal epochs", "equal updates"):
             for rule in ("held", "scaled"):
                 for batch in BATCH_SIZES:
                     updates = EPOCHS * -(-n // batch) if budget == "equal epochs" else UPDATES
                     lr = BASE_LR[model] * (batch if rule == "scaled" else 1)
-                    curve = (_logreg_curve(setting, batch, lr, updates) if model == "logreg"
-                             else _gru_curve(setting, sequences, batch, lr, updates))
+                    run = (model, batch, lr, updates)  # B = 1: the held and the scaled rate are one run
+                    if run not in runs:
+                        runs[run] = (_logreg_curve(setting, batch, lr, updates) if model == "logreg"
+                                     else _gru_curve(setting, sequences, batch, lr, updates))
+                    curve = runs[run]
                     for point in curve:
                         for name, value in zip(columns, (model, budget, rule, batch, *point)):
                             columns[name].append(value)
