@@ -29,6 +29,9 @@ from ._gru import GRUClassifier as GRUClassifier
 from ._gru import gru_per_sample_grads as gru_per_sample_grads
 from ._gru import gru_residuals as gru_residuals
 from ._gru_model import GRUModel as GRUModel
+from ._implementations import IMPLEMENTED_BY as IMPLEMENTED_BY
+from ._implementations import PROOF_ONLY as PROOF_ONLY
+from ._implementations import implemented_by as implemented_by
 from ._logreg import logit_residual as logit_residual
 from ._logreg import logreg_grad as logreg_grad
 from ._logreg import logreg_per_sample_grads as logreg_per_sample_grads
@@ -101,6 +104,9 @@ __all__ = [
     "train_gru",
     "train_logreg",
     "resolve_device",
+    "IMPLEMENTED_BY",
+    "PROOF_ONLY",
+    "implemented_by",
     "verify",
     "InputError",
     "loss_grad",

@@ -8,8 +8,10 @@ others.  X is read from memory once; rows are split among threads, each with its
 partial sums.  torch needs four kernels per block of rows for the same work; this one
 runs at about the speed of ``X.sum()``.
 
-No ``fastmath``: it would let the compiler assume that no value is inf or NaN, while
-``check_finite_rows`` finds bad rows of X from the non-finite logits this pass returns.
+Of ``fastmath`` only ``reassoc`` and ``contract`` (reorder and fuse the sums, so the dot
+products vectorise); never ``nnan``/``ninf``, which would let the compiler assume that no value
+is inf or NaN, while ``check_finite_rows`` finds bad rows of X from the non-finite logits this
+pass returns.
 
 numba is imported on first use; :func:`available` says whether it can be.
 """
@@ -39,7 +41,7 @@ def _compiled():
     residual = compile_(residual_formula)
     is_wrong = compile_(misclassified)
 
-    @numba.njit(parallel=True, cache=True, error_model="numpy")
+    @numba.njit(parallel=True, fastmath={"reassoc", "contract"}, cache=True, error_model="numpy")
     def row_pass(X, w, b, of_sigmoid, of_sigmoid_neg, y, parts):  # pragma: no cover - compiled
         B, d = X.shape
         rows = (B + parts - 1) // parts

@@ -19,6 +19,8 @@ import torch
 
 import numeric
 
+from ._links import caption_note
+
 __all__ = ["FigureData", "Setting", "LogregData", "run_experiments"]
 
 
@@ -327,6 +329,8 @@ def run_experiments(setting: Setting, progress=None) -> tuple[list[FigureData], 
         figures += [variance_vs_batch_size(setting), batch_size_training(setting)]
         tick()
         whole = whole_data_statistics(setting)
+    for figure in figures:
+        figure.caption = f"{figure.caption} {caption_note(figure.name)}"
     return figures, {**statistics_table(whole, "logistic regression: "), **gru_stats}
 
 

@@ -75,6 +75,10 @@ def _derive(args) -> int:
         ok, verdicts = d.audit()
         failed += not ok
         print(d.text())
+        if not args.all:  # the links need numeric, hence torch: one derivation only keeps --all fast
+            from ._links import derivation_links
+
+            print("\n".join(f"  {line}" for line in derivation_links(d.name)))
         verdict = "yes, every step proved exactly and confirmed numerically" if ok else "NO - a step failed"
         print(f"  verified: {verdict}")
         for v in verdicts:

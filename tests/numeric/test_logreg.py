@@ -40,11 +40,20 @@ def test_reduced_gradient_matches_torch_module_autograd(device, dtype, reduction
         torch.testing.assert_close(g, a, rtol=tol.rtol, atol=tol.atol)
 
 
-def test_reduction_none_returns_per_sample_rows():
+@pytest.mark.parametrize("options", ["plain", "weight", "pos_weight"])
+def test_reduction_none_returns_per_sample_rows(options):
+    """Row i is the gradient of sample i's own loss: the Jacobian of nn.BCEWithLogitsLoss
+    (reduction='none') with respect to (w, b), taken by torch autograd."""
     X, y, w, b = problem(5, 3)
-    Gw, gb = numeric.logreg_grad(X, y, w, b, reduction="none")
-    torch.testing.assert_close(Gw, numeric.logreg_per_sample_grads(X, y, w, b)[0])
+    kw = {"weight": torch.rand(5, dtype=torch.float64)} if options == "weight" else (
+        {"pos_weight": torch.tensor([3.0], dtype=torch.float64)} if options == "pos_weight" else {})
+    losses = nn.BCEWithLogitsLoss(reduction="none", **kw)
+    jw, jb = torch.autograd.functional.jacobian(lambda w_, b_: losses(X @ w_ + b_, y), (w, b))
+    Gw, gb = numeric.logreg_grad(X, y, w, b, reduction="none", **kw)
     assert Gw.shape == (5, 3) and gb.shape == (5,)
+    tol = numeric.tolerance(torch.float64)
+    torch.testing.assert_close(Gw, jw, rtol=tol.rtol, atol=tol.atol)
+    torch.testing.assert_close(gb, jb, rtol=tol.rtol, atol=tol.atol)
 
 
 @given(B=st.integers(1, 40), d=st.integers(1, 12), seed=st.integers(0, 10_000),

@@ -14,6 +14,7 @@ import pytest
 import torch
 from pypdf import PdfReader
 
+from reports._links import FIGURE_DERIVATIONS, caption_note
 from reports._report import build_report
 from reports.cli import main
 
@@ -100,6 +101,14 @@ def test_pdf_has_its_sections_stamp_and_captions(report):
     flat = " ".join(text.split())
     for figure in manifest["figures"]:
         assert f"Figure {figure['number']}. {figure['title']}." in flat
+
+
+def test_captions_name_the_derivations_they_illustrate(report):
+    _, pdf, manifest = report
+    assert [f["name"] for f in manifest["figures"]] == list(FIGURE_DERIVATIONS)
+    for figure in manifest["figures"]:
+        assert figure["caption"].endswith(caption_note(figure["name"]))
+    assert " ".join(text_of(pdf).split()).count("shown:") >= len(FIGURE_DERIVATIONS)
 
 
 def test_caption_numbers_are_the_manifest_numbers(report):
