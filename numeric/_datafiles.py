@@ -39,7 +39,6 @@ class Table:
     y: np.ndarray
     features: tuple[str, ...]
     label: str
-    source: str
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -226,4 +225,4 @@ def read_labelled_csv(path: str | Path, label: str | None) -> Table:
     if len(np.unique(y)) < 2:
         raise InputError(f"label {excerpt(source.label)}: only one class ({int(y[0])}) in {source.path}; "
                          "need both 0 and 1")
-    return Table(X, y, source.features, source.label, str(source.path))
+    return Table(X, y, source.features, source.label)

@@ -13,7 +13,7 @@ from ._sigmoid import sigmoid
 from ._symbols import m, p, pw, y, z
 
 s = sigmoid(z)
-D = sp.Derivative
+Derivative = sp.Derivative
 HARD_LABELS = Hypothesis("y in {0, 1} (hard labels)", ({y: 0}, {y: 1}))
 
 
@@ -30,20 +30,20 @@ def bce_on_logit(logit: sp.Expr, label: sp.Expr = y) -> sp.Expr:
 def sigmoid_derivative() -> Derivation:
     expz = sp.exp(-z)
     steps = (
-        Step(D(s, z), D(1 / (1 + expz), z), "definition of sigma"),
-        Step(D(1 / (1 + expz), z), expz / (1 + expz) ** 2, "chain rule"),
+        Step(Derivative(s, z), Derivative(1 / (1 + expz), z), "definition of sigma"),
+        Step(Derivative(1 / (1 + expz), z), expz / (1 + expz) ** 2, "chain rule"),
         Step(expz / (1 + expz) ** 2, sp.Mul(1 / (1 + expz), expz / (1 + expz), evaluate=False),
              "split the fraction"),
         Step(sp.Mul(1 / (1 + expz), expz / (1 + expz), evaluate=False), s * (1 - s),
              "1 - sigma(z) = exp(-z)/(1 + exp(-z))"),
     )
     return Derivation("sigmoid_derivative", "Derivative of the sigmoid",
-                      sp.Eq(D(s, z), s * (1 - s)), steps,
+                      sp.Eq(Derivative(s, z), s * (1 - s)), steps,
                       statement="sigma'(z) = sigma(z)(1 - sigma(z))")
 
 
 def bce_dL_dp() -> Derivation:
-    lhs = D(bce_on_probability(p), p)
+    lhs = Derivative(bce_on_probability(p), p)
     mid = -y / p + (1 - y) / (1 - p)
     rhs = (p - y) / (p * (1 - p))
     return Derivation("bce_dL_dp", "BCE on a probability: gradient in p", sp.Eq(lhs, rhs),
@@ -67,9 +67,9 @@ def bce_logit_form() -> Derivation:
 
 
 def bce_dL_dz() -> Derivation:
-    lhs = D(bce_on_probability(s), z)
+    lhs = Derivative(bce_on_probability(s), z)
     dL_ds = -y / s + (1 - y) / (1 - s)
-    chain = sp.Mul(dL_ds, D(s, z), evaluate=False)
+    chain = sp.Mul(dL_ds, Derivative(s, z), evaluate=False)
     lemma = sp.Mul(dL_ds, s * (1 - s), evaluate=False)
     cancelled = -y * (1 - s) + (1 - y) * s
     steps = (
@@ -83,7 +83,7 @@ def bce_dL_dz() -> Derivation:
 
 
 def bce_logit_dL_dz() -> Derivation:
-    lhs = D(bce_on_logit(z), z)
+    lhs = Derivative(bce_on_logit(z), z)
     mid = sp.exp(z) / (1 + sp.exp(z)) - y
     return Derivation("bce_logit_dL_dz", "Gradient of the logit form log(1 + e^z) - y z",
                       sp.Eq(lhs, s - y),
@@ -93,7 +93,7 @@ def bce_logit_dL_dz() -> Derivation:
 
 
 def bce_d2L_dz2() -> Derivation:
-    lhs = D(s - y, z)
+    lhs = Derivative(s - y, z)
     return Derivation("bce_d2L_dz2", "Curvature of BCE in the logit", sp.Eq(lhs, s * (1 - s)),
                       (Step(lhs, s * (1 - s), "sigmoid_derivative"),),
                       facts=(Fact(s * (1 - s), "sigma(z)(1 - sigma(z)) > 0: BCE is convex in z"),),
@@ -102,7 +102,7 @@ def bce_d2L_dz2() -> Derivation:
 
 def pos_weight_dL_dz() -> Derivation:
     loss = -(pw * y * sp.log(s) + (1 - y) * sp.log(1 - s))
-    lhs = D(loss, z)
+    lhs = Derivative(loss, z)
     chain = sp.Mul(-pw * y / s + (1 - y) / (1 - s), s * (1 - s), evaluate=False)
     expanded = -pw * y * (1 - s) + (1 - y) * s
     rhs = s * (pw * y + 1 - y) - pw * y
@@ -127,8 +127,8 @@ def stable_residual() -> Derivation:
 
 
 def mse_sigmoid_dL_dz() -> Derivation:
-    lhs = D((s - y) ** 2 / 2, z)
-    chain = sp.Mul(s - y, D(s, z), evaluate=False)
+    lhs = Derivative((s - y) ** 2 / 2, z)
+    chain = sp.Mul(s - y, Derivative(s, z), evaluate=False)
     rhs = (s - y) * s * (1 - s)
     return Derivation("mse_sigmoid_dL_dz", "Contrast: squared error on the sigmoid output",
                       sp.Eq(lhs, rhs),
@@ -157,7 +157,7 @@ def residual_margin() -> Derivation:
 
 
 def residual_margin_slope() -> Derivation:
-    lhs = D(sigmoid(-m), m)
+    lhs = Derivative(sigmoid(-m), m)
     rhs = -sigmoid(-m) * (1 - sigmoid(-m))
     return Derivation("residual_margin_slope", "Slope of |r| = sigma(-m) in the margin m",
                       sp.Eq(lhs, rhs), (Step(lhs, rhs, "chain rule and sigmoid_derivative"),),
@@ -172,7 +172,7 @@ def softmax_ce_dL_dz() -> Derivation:
     logits, labels = sp.IndexedBase("z", real=True), sp.IndexedBase("y", real=True)
     total = sp.Sum(sp.exp(logits[m]), (m, 0, K - 1))
     loss = -sp.Sum(labels[c] * (logits[c] - sp.log(total)), (c, 0, K - 1))
-    lhs = D(loss, logits[j])
+    lhs = Derivative(loss, logits[j])
     label_sum = sp.Sum(labels[c], (c, 0, K - 1))
     mid = -labels[j] + label_sum * sp.exp(logits[j]) / total
     rhs = sp.exp(logits[j]) / total - labels[j]

@@ -26,7 +26,7 @@ k, p, q, j = sp.symbols("k p q j", integer=True, nonnegative=True)
 x, h, g = (sp.IndexedBase(name, real=True) for name in ("x", "h", "g"))
 W = {name: sp.IndexedBase(f"W_{name}", real=True) for name in ("ir", "iz", "in", "hr", "hz", "hn")}
 bias = {name: sp.IndexedBase(f"b_{name}", real=True) for name in ("ir", "iz", "in", "hr", "hz", "hn")}
-D_ = sp.Derivative
+Derivative = sp.Derivative
 
 
 def _input(gate: str, row) -> sp.Expr:
@@ -75,7 +75,7 @@ _RULE = "chain rule through the gates; sigma' = sigma(1 - sigma), tanh' = 1 - ta
 
 def _cell(name: str, title: str, wrt: sp.Expr, rhs: sp.Expr, statement: str, ranges: tuple) -> Derivation:
     """dh'_k / d(wrt) for every hidden unit 0 <= k < H and the stated ranges of the other indices."""
-    lhs = D_(h_next(k), wrt)
+    lhs = Derivative(h_next(k), wrt)
     return Derivation(name, title, sp.Eq(lhs, rhs), (Step(lhs, rhs, _RULE),),
                       statement=statement, abbreviations=_SHOWN, ranges=((k, 0, H - 1),) + ranges)
 
@@ -101,8 +101,8 @@ def gru_cell_dx() -> Derivation:
 _GATE_FACTOR = {"r": _through_r, "z": _through_u, "n": _through_n}
 
 
-def _parameter_derivation(kind: str, gate: str) -> Derivation:
-    """dh'_k / dW_{kind gate}[p, q] or dh'_k / db_{kind gate}[p]."""
+def _parameter_derivation(kind: str, gate: str) -> tuple[Derivation, Derivation]:
+    """The pair (dh'_k / dW_{kind gate}[p, q], dh'_k / db_{kind gate}[p])."""
     factor = _GATE_FACTOR[gate](k)
     if kind == "h" and gate == "n":
         factor = _through_n(k) * r_(k)
@@ -118,7 +118,7 @@ def _parameter_derivation(kind: str, gate: str) -> Derivation:
 
 def gru_bptt_recurrence() -> Derivation:
     """dL/dh_{t-1} from g = dL/dh_t: g u + sum_k (da_r W_hr + da_u W_hz + da_n r W_hn)[k, q]."""
-    lhs = D_(sp.Sum(g[k] * h_next(k), (k, 0, H - 1)), h[q])
+    lhs = Derivative(sp.Sum(g[k] * h_next(k), (k, 0, H - 1)), h[q])
     da_n = g[k] * _through_n(k)
     rhs = g[q] * u_(q) + sp.Sum(
         g[k] * _through_r(k) * W["hr"][k, q] + g[k] * _through_u(k) * W["hz"][k, q]

@@ -17,7 +17,7 @@ from ._derivation import Derivation, Fact, Step
 from ._sigmoid import sigmoid
 from ._symbols import B, Omega, X, Y, b, c, h, i, j, k, l, n, v, w, x, y, z
 
-D = sp.Derivative
+Derivative = sp.Derivative
 
 
 def linear_logit(weights: sp.IndexedBase, inputs: sp.IndexedBase, bias: sp.Expr) -> sp.Expr:
@@ -28,9 +28,9 @@ def linear_logit(weights: sp.IndexedBase, inputs: sp.IndexedBase, bias: sp.Expr)
 def _gradient_of_linear_logit(name: str, title: str, wrt: sp.Expr, logit: sp.Expr,
                               dz: sp.Expr, statement: str) -> Derivation:
     """dL/d(wrt) for L = log(1 + e^z) - y z through dL/dz = sigma(z) - y."""
-    lhs = D(bce_on_logit(logit), wrt)
-    chain = sp.Mul(sp.exp(logit) / (1 + sp.exp(logit)) - y, D(logit, wrt), evaluate=False)
-    lemma = sp.Mul(sigmoid(logit) - y, D(logit, wrt), evaluate=False)
+    lhs = Derivative(bce_on_logit(logit), wrt)
+    chain = sp.Mul(sp.exp(logit) / (1 + sp.exp(logit)) - y, Derivative(logit, wrt), evaluate=False)
+    lemma = sp.Mul(sigmoid(logit) - y, Derivative(logit, wrt), evaluate=False)
     rhs = (sigmoid(logit) - y) * dz
     steps = (
         Step(lhs, chain, "chain rule"),
@@ -84,8 +84,8 @@ def _batch_gradient(name: str, title: str, scale: sp.Expr, sample_weight: sp.Exp
     zi = _sample_logit()
     weight = sample_weight if sample_weight is not None else sp.S.One
     per_sample = bce_on_logit(zi, Y[i])
-    lhs = D(scale * sp.Sum(weight * per_sample, (i, 0, B - 1)), w[k])
-    linear = scale * sp.Sum(weight * D(per_sample, w[k]), (i, 0, B - 1))
+    lhs = Derivative(scale * sp.Sum(weight * per_sample, (i, 0, B - 1)), w[k])
+    linear = scale * sp.Sum(weight * Derivative(per_sample, w[k]), (i, 0, B - 1))
     rhs = scale * sp.Sum(weight * (sigmoid(zi) - Y[i]) * X[i, k], (i, 0, B - 1))
     steps = (
         Step(lhs, linear, "linearity of the derivative over a finite sum"),
@@ -121,8 +121,8 @@ def batch_weighted_gradient() -> Derivation:
 def logreg_hessian() -> Derivation:
     zi = _sample_logit()
     grad = sp.Sum((sigmoid(zi) - Y[i]) * X[i, k], (i, 0, B - 1)) / B
-    lhs = D(grad, w[l])
-    linear = sp.Sum(D(sigmoid(zi), w[l]) * X[i, k], (i, 0, B - 1)) / B
+    lhs = Derivative(grad, w[l])
+    linear = sp.Sum(Derivative(sigmoid(zi), w[l]) * X[i, k], (i, 0, B - 1)) / B
     rhs = sp.Sum(sigmoid(zi) * (1 - sigmoid(zi)) * X[i, k] * X[i, l], (i, 0, B - 1)) / B
     steps = (
         Step(lhs, linear, "linearity; y_i does not depend on w"),
