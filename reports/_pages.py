@@ -99,8 +99,9 @@ weighted by how wrong that sample is; a right sample contributes little, and its
 sign that pushes it further to the right side.
 
 In a real batch (@fig-f2 and @fig-f3) the misclassified samples have the large gradients:
-{esc(f3.get('wrong_count', '?'))} of {esc(f3.get('batch_size', '?'))} samples supply {esc(share_text)}
-of the batch gradient's pull. @fig-f4 follows that share through training for logistic regression
+{esc(f3.get('wrong_count', '?'))} of {esc(f3.get('batch_size', '?'))} samples carry {esc(share_text)}
+of the per-sample gradient magnitude, $sum_("wrong" i) norm(g_i) / sum_i norm(g_i)$ (the misclassified share).
+@fig-f4 follows that share through training for logistic regression
 and for a GRU classifier, and @fig-f5 shows the same picture at the GRU's head, whose gradient
 $(sigma(z) - y) h_T$ flows back through time into every GRU weight.
 
