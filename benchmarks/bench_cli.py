@@ -19,7 +19,12 @@ CASES = [
     ("gradproof check (proved)", ["check", "logreg.dL_dw", "x/(1 + exp(-z)) - x*y"], 2.0),
     ("gradproof check (refuted)", ["check", "logreg.dL_dw", "(y - sigmoid(z))*x"], 2.0),
     ("gradproof check (hostile 10**10**10)", ["check", "logreg.dL_dw", "10**10**10"], 2.0),
-    ("gradproof check (undecided)", ["check", "logreg.dL_dw", "x*(sigmoid(z) - y) + 10**(-40)*x"], 2.0),
+    ("gradproof check (tiny difference, refuted)", ["check", "logreg.dL_dw", "x*(sigmoid(z) - y) + 10**(-40)*x"], 2.0),
+    ("gradproof check (proved-except)",
+     ["check", "logreg.dL_dz", "(sigmoid(z) - y)*(exp(2*z)-1)/((exp(z)-1)*(exp(z)+1))"], 2.0),
+    ("gradproof check (undefined everywhere)",
+     ["check", "logreg.dL_dz", "sigmoid(z) - y + 0/(tanh(z) - 1 + 2/(exp(2*z)+1))"], 2.0),
+    ("gradproof check (undecided)", ["check", "logreg.dL_dw", "x*(sigmoid(z) - y)*(1 + exp(-exp(10)))"], 10.0),
     ("gradproof loss focal", ["loss", "focal"], 3.0),
 ]
 

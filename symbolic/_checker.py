@@ -30,7 +30,11 @@ from __future__ import annotations
 
 import itertools
 import random
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -41,7 +45,7 @@ from ._errors import InputError
 from ._linear import linear_logit
 from ._parse import Condition, Formula, FormulaError, parse
 from ._symbols import b, c, h, k, p, pw, v, w, x, y, z
-from ._zero import TimeLimitError, is_identically_zero, is_positive, time_limit
+from ._zero import TimeLimitError, is_identically_zero, is_positive
 
 __all__ = ["Target", "Verdict", "targets", "check", "DOMAINS", "TOTAL_SECONDS"]
 
@@ -156,6 +160,10 @@ class _Clock:
 
     def budget(self, stage: float) -> float:
         return max(0.05, min(stage, self.end - time.process_time() - 0.5))
+
+    def deadline(self, stage: float) -> float:
+        """The CPU time by which a stage of at most ``stage`` seconds must stop."""
+        return time.process_time() + self.budget(stage)
 
 
 def _in_domain(name: str, value: sp.Rational) -> bool:
@@ -277,17 +285,43 @@ def _witness(formula: Formula, reference: sp.Expr, points: list[dict], seconds: 
     return agreed, None
 
 
+@contextmanager
+def _cpu_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the body after ``seconds`` of CPU time (main thread only; elsewhere no limit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeLimitError
+
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
 def _parse(text: str, target: Target, clock: _Clock) -> Formula:
     try:
-        with time_limit(clock.budget(PARSE_SECONDS)):
+        with _cpu_limit(clock.budget(PARSE_SECONDS)):
             return parse(text, target.variables)
     except (TimeLimitError, RecursionError, MemoryError):
         raise FormulaError("formula: too costly to build (time or memory limit)") from None
 
 
 def _undefined_everywhere(formula: Formula, clock: _Clock) -> Condition | None:
-    """A divisor that rewrites to 0 exactly: the formula is undefined at every point."""
+    """A divisor that rewrites to 0 exactly: the formula is undefined at every point.
+
+    Skipping a divisor for lack of time is safe: the witness counts only points where
+    every divisor is certainly nonzero, so such a formula is never proved anyway.
+    """
+    deadline = clock.deadline(CONDITION_SECONDS)
     for condition in formula.conditions:
+        if time.process_time() > deadline:
+            break
         if condition.kind == "nonzero" and is_identically_zero(condition.expr, seconds=clock.budget(1.0)):
             return condition
     return None
@@ -301,6 +335,28 @@ def _refuted_undefined(target: Target, formula: Formula, point: dict, why: str) 
     return Verdict("refuted", target.name, formula.expr, target.reference, found, reason=why, text=formula.text)
 
 
+def _open_conditions(target: Target, formula: Formula, clock: _Clock) -> list[Condition]:
+    """The conditions not proved to hold on the whole domain (within the time budget)."""
+    cases, deadline = _cases(target), clock.deadline(CONDITION_SECONDS)
+    return [cond for cond in formula.conditions
+            if time.process_time() > deadline
+            or not _holds_everywhere(cond, cases, max(0.05, deadline - time.process_time()))]
+
+
+def _failures(conditions: list[Condition], points: list[dict], clock: _Clock) -> tuple[tuple | None, tuple | None]:
+    """(point, condition) pairs: the first strict failure, and the first failure exactly at a point."""
+    boundary, deadline = None, clock.deadline(SEARCH_SECONDS)
+    for point, condition in itertools.product(points, conditions):
+        if time.process_time() > deadline:
+            break
+        failure = _failure(condition, point)
+        if failure == "strict":
+            return (point, condition), boundary
+        if failure == "boundary" and boundary is None:
+            boundary = (point, condition)
+    return None, boundary
+
+
 def _decide(target: Target, formula: Formula, seed: int, clock: _Clock) -> Verdict:
     reference, points = target.reference, _points(target, seed)
     defined_points = [q for q in points if evaluate(reference, q, seconds=0.2).kind == "value"]
@@ -308,19 +364,11 @@ def _decide(target: Target, formula: Formula, seed: int, clock: _Clock) -> Verdi
     if void is not None:
         why = f"undefined everywhere: in {void.text} the divisor {void.quantity} is identically 0"
         return _refuted_undefined(target, formula, defined_points[0], why)
-    cases, deadline = _cases(target), time.process_time() + clock.budget(CONDITION_SECONDS)
-    open_conditions = [cond for cond in formula.conditions
-                       if time.process_time() > deadline
-                       or not _holds_everywhere(cond, cases, max(0.05, deadline - time.process_time()))]
-    example = None
-    for point in defined_points:
-        for condition in open_conditions:
-            failure = _failure(condition, point)
-            if failure == "strict":
-                return _refuted_undefined(target, formula, point,
-                                          f"not real-valued near this point: {condition.violated()}")
-            if failure == "boundary" and example is None:
-                example = (point, condition)
+    open_conditions = _open_conditions(target, formula, clock)
+    strict, example = _failures(open_conditions, defined_points, clock)
+    if strict is not None:
+        point, condition = strict
+        return _refuted_undefined(target, formula, point, f"not real-valued near this point: {condition.violated()}")
     equal = is_identically_zero(formula.expr - reference, seconds=clock.budget(PROOF_SECONDS))
     if equal:
         return _confirm(target, formula, defined_points, open_conditions, example, clock)
