@@ -11,7 +11,7 @@ h the head's input (forward state at len - 1, backward state at step 0), z = v .
 (where p(1 - p) < 1e-12 BCELoss's backward divides by 1e-12 instead of p(1 - p): the value
 returned there is that one, (p - y) p (1 - p) / 1e-12, exactly what autograd of the module
 gives; ``numeric.verify`` states the departure).  dL/dh = (dL/dz) v splits into the two
-directions' halves (``gru_bidirectional_head_split``); :mod:`._gru_bptt` carries it back
+directions' halves (``gru_head_split``); :mod:`._gru_bptt` carries it back
 through time and down the layers; an embedding row's gradient is the sum of the input
 gradients at the positions holding that token (``gru_embedding_row``).
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
-from . import _bce, _gru_cell, _linear
+from . import _bce, _gru_cell, _gru_stack, _linear
 from ._derivation import Derivation
 
 __all__ = ["catalog"]
@@ -30,6 +30,7 @@ _BUILDERS: tuple[Callable[[], Derivation], ...] = (
     _linear.gru_head_dL_dc,
     _linear.gru_head_dL_dh,
     *_gru_cell.BUILDERS,
+    *_gru_stack.BUILDERS,
     _bce.mse_sigmoid_dL_dz,
     _bce.softmax_ce_dL_dz,
     _bce.residual_margin,
