@@ -102,14 +102,16 @@ def gru_residuals(model: nn.Module, X, y: torch.Tensor,
 
 
 @torch.no_grad()
-def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor,
-                         lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Tensor | None = None, *,
+                         threads: int | None = None) -> dict[str, torch.Tensor]:
     """Per-sample gradients of each sample's own, unreduced loss (BCE-with-logits on the head's
     logit, or nn.BCELoss after its nn.Sigmoid), for every parameter of ``model``.
 
     **Arguments**: ``model`` an ``nn.Module`` of the shape :class:`GRUModel` recognises (or a
     GRUModel); ``X`` a padded batch (layout as the model's nn.GRU says; token ids when it starts
-    with nn.Embedding) or a ``PackedSequence``; ``y`` [B] labels in [0, 1]; ``lengths`` [B].
+    with nn.Embedding) or a ``PackedSequence``; ``y`` [B] labels in [0, 1]; ``lengths`` [B];
+    ``threads`` the intra-op threads for the sequential per-step work (default: one while the
+    per-step matrices are small, where waking threads costs more than the step; else torch's).
 
     **Returns** a dict keyed like ``model.named_parameters()``, each ``[B, *param.shape]``:
     one backward pass over time for the whole batch, no loop over samples.
@@ -120,14 +122,14 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor,
     parts = GRUModel.from_module(model)
     batch = sequence_batch(parts, X, lengths)
     check_labels(y, batch, parts.gru.weight_ih_l0.dtype)
-    tapes, h_last, z = _forward(parts, batch)
+    tapes, h_last, z = _forward(parts, batch, threads)
     if parts.module is not None:
         _check_forward(parts, X, lengths, batch, z)
     dL_dz = head_dL_dz(z, y, after_sigmoid=parts.sigmoid)
     grads = {id(parts.head.weight): (dL_dz[:, None] * h_last)[:, None, :]}
     if parts.head.bias is not None:
         grads[id(parts.head.bias)] = dL_dz[:, None]
-    grads.update(_backward(parts, batch, tapes, dL_dz[:, None] * parts.head.weight[0]))
+    grads.update(_backward(parts, batch, tapes, dL_dz[:, None] * parts.head.weight[0], threads))
     return {name: _owned(grads, name, p, batch.size) for name, p in parts.named_parameters()}
 
 
@@ -137,7 +139,7 @@ def _owned(grads: dict, name: str, p: torch.Tensor, B: int) -> torch.Tensor:
     return grads[id(p)]
 
 
-def _forward(parts: GRUModel, batch: SequenceBatch):
+def _forward(parts: GRUModel, batch: SequenceBatch, threads: int | None = None):
     """Every layer's tape, the head's input h [B, K H] and the logits z [B]."""
     lengths, gru = batch.lengths, parts.gru
     x = batch.inputs[:int(lengths.max())]
@@ -145,14 +147,15 @@ def _forward(parts: GRUModel, batch: SequenceBatch):
         x = nn.functional.embedding(x, parts.embedding.weight)
     tapes = []
     for layer in range(gru.num_layers):
-        tape, x = forward_layer(gru, layer, x, lengths)
+        tape, x = forward_layer(gru, layer, x, lengths, threads)
         tapes.append(tape)
     h_last = tapes[-1].states[lengths - 1, :, torch.arange(batch.size, device=x.device)].reshape(batch.size, -1)
     z = nn.functional.linear(h_last, parts.head.weight, parts.head.bias).squeeze(-1)
     return tapes, h_last, z
 
 
-def _backward(parts: GRUModel, batch: SequenceBatch, tapes, dL_dh: torch.Tensor) -> dict:
+def _backward(parts: GRUModel, batch: SequenceBatch, tapes, dL_dh: torch.Tensor,
+              threads: int | None = None) -> dict:
     """Per-sample gradients of every GRU (and embedding) parameter, from dL/dh of the head's input."""
     gru, lengths, K, B = parts.gru, batch.lengths, parts.directions, batch.size
     T = tapes[0].states.shape[0]
@@ -160,7 +163,7 @@ def _backward(parts: GRUModel, batch: SequenceBatch, tapes, dL_dh: torch.Tensor)
     reaching[lengths - 1, :, torch.arange(B, device=dL_dh.device)] = dL_dh.view(B, K, -1)
     grads = {}
     for layer in range(gru.num_layers - 1, -1, -1):
-        per_direction, d_frames = backward_layer(gru, layer, tapes[layer], reaching)
+        per_direction, d_frames = backward_layer(gru, layer, tapes[layer], reaching, threads)
         for k, values in enumerate(per_direction):
             suffix = f"_l{layer}" + ("_reverse" if k else "")
             names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if gru.bias else ())

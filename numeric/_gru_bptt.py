@@ -52,17 +52,18 @@ def reverse_within(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 
 
 @contextlib.contextmanager
-def step_threads(work: int):
-    """One intra-op thread while the per-step work is small (``SMALL_STEP_WORK``), restored after."""
-    threads = torch.get_num_threads()
-    small = work < SMALL_STEP_WORK and threads > 1
-    if small:
-        torch.set_num_threads(1)
+def step_threads(work: int, threads: int | None = None):
+    """Intra-op threads for the per-step work, restored after: ``threads`` if given, else one
+    while the per-step work is small (``SMALL_STEP_WORK``) and torch's setting otherwise."""
+    before = torch.get_num_threads()
+    chosen = threads if threads is not None else (1 if work < SMALL_STEP_WORK else before)
+    if chosen != before:
+        torch.set_num_threads(chosen)
     try:
         yield
     finally:
-        if small:
-            torch.set_num_threads(threads)
+        if chosen != before:
+            torch.set_num_threads(before)
 
 
 def layer_weights(gru: nn.GRU, layer: int, direction: int) -> list[torch.Tensor]:
@@ -119,7 +120,8 @@ def cell_step_back(g: torch.Tensor, u: torch.Tensor, coef_h: torch.Tensor, W_hh:
     return torch.baddbmm(g * u, out.view(K, B, 3 * H), W_hh)
 
 
-def forward_layer(gru: nn.GRU, layer: int, x: torch.Tensor, lengths: torch.Tensor) -> tuple[LayerTape, torch.Tensor]:
+def forward_layer(gru: nn.GRU, layer: int, x: torch.Tensor, lengths: torch.Tensor,
+                  threads: int | None = None) -> tuple[LayerTape, torch.Tensor]:
     """Run one layer (both directions) on x [T, B, D_in] in original time.
 
     **Returns** the tape and the layer's output [T, B, K H] in original time.
@@ -128,7 +130,7 @@ def forward_layer(gru: nn.GRU, layer: int, x: torch.Tensor, lengths: torch.Tenso
     T, B = x.shape[:2]
     frames = torch.stack([x, reverse_within(x, lengths)][:K], dim=1)
     h0 = x.new_zeros(1, B, H)
-    with step_threads(K * B * 3 * H * H):
+    with step_threads(K * B * 3 * H * H, threads):
         states = torch.stack([torch.gru(frames[:, k], h0, layer_weights(gru, layer, k), gru.bias, 1, 0.0,
                                         False, False, False)[0] for k in range(K)], dim=1)
     h_prev = torch.cat([states.new_zeros(1, K, B, H), states[:-1]])
@@ -141,7 +143,7 @@ def forward_layer(gru: nn.GRU, layer: int, x: torch.Tensor, lengths: torch.Tenso
     return LayerTape(frames, h_prev, u.contiguous(), coef_h, coef_n, states), output
 
 
-def backward_layer(gru: nn.GRU, layer: int, tape: LayerTape, reaching: torch.Tensor):
+def backward_layer(gru: nn.GRU, layer: int, tape: LayerTape, reaching: torch.Tensor, threads: int | None = None):
     """BPTT through one layer, given ``reaching`` [T, K, B, H]: dL/dh_t from outside the recurrence.
 
     **Returns** (per-sample gradients [W_ih, W_hh(, b_ih, b_hh)] per direction, each
@@ -152,7 +154,7 @@ def backward_layer(gru: nn.GRU, layer: int, tape: LayerTape, reaching: torch.Ten
     g_all = torch.empty_like(reaching)
     carry = reaching.new_zeros(K, B, H)
     step = reaching.new_empty(K, B, 3, H)
-    with step_threads(K * B * 3 * H * H):
+    with step_threads(K * B * 3 * H * H, threads):
         for t in range(T - 1, -1, -1):
             g = torch.add(carry, reaching[t], out=g_all[t])
             carry = cell_step_back(g, tape.u[t], tape.coef_h[t], W_hh, step)

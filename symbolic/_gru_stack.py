@@ -19,10 +19,10 @@ from __future__ import annotations
 import sympy as sp
 
 from ._bce import bce_on_logit
-from ._derivation import Derivation, Step
-from ._gru_cell import D, H, W, bias, g, gru_bptt_recurrence, gru_cell_dx, h, h_next, j, k, q, slack, x
+from ._derivation import Derivation, Hypothesis, Step
+from ._gru_cell import D, H, W, bias, g, gru_bptt_recurrence, gru_cell_dx, h, h_next, j, k, q, x
 from ._sigmoid import sigmoid
-from ._symbols import c, y, z
+from ._symbols import c, p, y, z
 
 __all__ = ["BUILDERS"]
 
@@ -44,15 +44,14 @@ def gru_layer_coupling() -> Derivation:
     lhs = D_(sp.Sum(both, (k, 0, H - 1)), x[q])
     jacobian = gru_cell_dx().result.rhs
     rhs = sp.Sum(sum(upstream[d][k] * _in_direction(jacobian, d) for d in _DIRECTIONS), (k, 0, H - 1))
-    steps = (Step(lhs, rhs, "both directions read x_t; gru_cell_dx in each, summed against g^d_k = dL/dh'^d_k",
-                  {D: q + 1 + slack}),)
+    steps = (Step(lhs, rhs, "both directions read x_t; gru_cell_dx in each, summed against g^d_k = dL/dh'^d_k"),)
     return Derivation(
         "gru_layer_coupling", "Stacked GRU: the gradient reaching the layer below", sp.Eq(lhs, rhs), steps,
         statement="dL/dx_t[q] = sum_k g^f_k dh'^f_k/dx_q + g^b_k dh'^b_k/dx_q: layer l's input at t is "
         "layer l-1's output [h^f_t; h^b_t] at t, so layer l-1's output gradient at t is the sum over "
         "both directions of [da_r, da_u, da_n] W_ih (entries q < H go to its forward direction, the "
         "rest to its backward one); with one direction, drop the b terms",
-        assumptions="0 <= q < D; the loss depends on x_t only through layer l's two cells at t")
+        assumptions="the loss depends on x_t only through layer l's two cells at t", ranges=((q, 0, D - 1),))
 
 
 def gru_reverse_time() -> Derivation:
@@ -64,8 +63,7 @@ def gru_reverse_time() -> Derivation:
         return _in_direction(expr, "b", later).xreplace({g: carried})
 
     lhs, rhs = backward(bptt.lhs), backward(bptt.rhs)
-    steps = (Step(lhs, rhs, "h^b_t = cell(x_t, h^b_{t+1}); gru_bptt_recurrence with h_{t-1} := h^b_{t+1}",
-                  {H: q + 1 + slack}),)
+    steps = (Step(lhs, rhs, "h^b_t = cell(x_t, h^b_{t+1}); gru_bptt_recurrence with h_{t-1} := h^b_{t+1}"),)
     return Derivation(
         "gru_reverse_time", "Bidirectional GRU: backprop through the backward direction runs forward in time",
         sp.Eq(lhs, rhs), steps,
@@ -73,8 +71,8 @@ def gru_reverse_time() -> Derivation:
         "gru_bptt_recurrence, carried from t to t+1. Reversing each sequence within its length "
         "(s = len-1-t) makes it a forward recurrence in s whose last step s = len-1 is t = 0, the state "
         "the head reads: numeric runs both directions with one code path",
-        assumptions="0 <= q < H; h^b_{len} = 0; the loss depends on h^b_{t+1} only through h^b_t and the "
-        "layer above")
+        assumptions="h^b_{len} = 0; the loss depends on h^b_{t+1} only through h^b_t and the layer above",
+        ranges=((q, 0, H - 1),))
 
 
 def gru_head_split() -> Derivation:
@@ -85,47 +83,50 @@ def gru_head_split() -> Derivation:
     chain = sp.Mul(sp.exp(logit) / (1 + sp.exp(logit)) - y, D_(logit, backward[q]), evaluate=False)
     lemma = sp.Mul(sigmoid(logit) - y, D_(logit, backward[q]), evaluate=False)
     rhs = (sigmoid(logit) - y) * v[H + q]
-    guard = {H: q + 1 + slack}
-    steps = (Step(lhs, chain, "chain rule", guard), Step(chain, lemma, "bce_logit_dL_dz", guard),
-             Step(lemma, rhs, "only the backward half of the logit holds h^b_q", guard))
+    steps = (Step(lhs, chain, "chain rule"), Step(chain, lemma, "bce_logit_dL_dz"),
+             Step(lemma, rhs, "only the backward half of the logit holds h^b_q"))
     return Derivation(
         "gru_head_split", "Bidirectional head: dL/dh splits into the two directions",
         sp.Eq(lhs, rhs), steps,
         statement="z = v . [h^f; h^b] + c: dL/dh^b_q = (sigma(z) - y) v_{H+q} and, the same way, dL/dh^f_q = "
         "(sigma(z) - y) v_q; h^f is the forward state at len-1, h^b the backward state at step 0 "
-        "(h_n[-2], h_n[-1])", assumptions="0 <= q < H", abbreviations=((logit, z),))
+        "(h_n[-2], h_n[-1])", ranges=((q, 0, H - 1),), abbreviations=((logit, z),))
 
 
 def gru_embedding_row() -> Derivation:
-    E, tok, upstream = sp.IndexedBase("E", real=True), sp.IndexedBase("tok"), sp.IndexedBase("g", real=True)
-    width, steps_ = sp.symbols("E_dim T_len", integer=True, positive=True)
-    t, token = sp.symbols("t v_tok", integer=True, nonnegative=True)
-    lhs = D_(sp.Sum(sp.Sum(upstream[t, j] * E[tok[t], j], (j, 0, width - 1)), (t, 0, steps_ - 1)), E[token, q])
-    rhs = sp.Sum(upstream[t, q] * sp.KroneckerDelta(tok[t], token), (t, 0, steps_ - 1))
-    steps = (Step(lhs, rhs, "x_t[j] = E[tok_t, j]; dE[tok_t, j]/dE[v, q] = [tok_t = v][j = q]",
-                  {width: q + 1 + slack}),)
+    E, onehot, upstream = (sp.IndexedBase(name, real=True) for name in ("E", "onehot", "g"))
+    width, vocabulary, steps_ = sp.symbols("E_dim V T_len", integer=True, positive=True)
+    t, token, w = sp.symbols("t v_tok w", integer=True, nonnegative=True)
+    lookup = sp.Sum(onehot[t, w] * E[w, j], (w, 0, vocabulary - 1))
+    lhs = D_(sp.Sum(sp.Sum(upstream[t, j] * lookup, (j, 0, width - 1)), (t, 0, steps_ - 1)), E[token, q])
+    rhs = sp.Sum(upstream[t, q] * onehot[t, token], (t, 0, steps_ - 1))
+    steps = (Step(lhs, rhs, "x_t[j] = sum_w onehot[t, w] E[w, j]; only E[v, q] itself depends on E[v, q]"),)
     return Derivation(
         "gru_embedding_row", "Embedding: a row's gradient sums the steps that hold its token", sp.Eq(lhs, rhs), steps,
         statement="dL/dE[v, q] = sum_t [tok_t = v] dL/dx_t[q], with g[t, q] = dL/dx_t[q] the gradient reaching "
-        "layer 0's input (zero at padding steps); torch keeps the padding_idx row at zero",
-        assumptions="0 <= q < E_dim; x_t = E[tok_t] for t < T_len")
+        "layer 0's input (zero at padding steps) and onehot[t, v] = [tok_t = v], so x_t = E[tok_t]; torch "
+        "keeps the padding_idx row at zero",
+        assumptions="the loss depends on E only through x_t = E[tok_t], t < T_len",
+        ranges=((q, 0, width - 1), (token, 0, vocabulary - 1)))
 
 
 def sigmoid_bceloss_dL_dz() -> Derivation:
-    eps, room = sp.Symbol("epsilon", positive=True), sp.Symbol("delta", nonnegative=True)
-    s = sigmoid(z)
+    clamp = sp.Symbol("m", positive=True)
+    s = p   # p = sigmoid(z): kept a symbol so the hypothesis is rational in it
     curvature = s * (1 - s)
-    lhs = (s - y) / sp.Max(curvature, eps) * curvature
+    lhs = (s - y) / clamp * curvature
     unclamped = sp.Mul(s - y, 1 / curvature, curvature, evaluate=False)
-    steps = (Step(lhs, unclamped, "where s(1 - s) >= epsilon the clamp is inactive", {eps: curvature - room}),
-             Step(unclamped, s - y, "cancel s (1 - s) > 0"))
+    inactive = {clamp: curvature}
+    steps = (Step(lhs, unclamped, "the clamp is inactive", inactive),
+             Step(unclamped, s - y, "cancel p (1 - p) > 0 (0 < p < 1)"))
     return Derivation(
         "sigmoid_bceloss_dL_dz", "nn.Sigmoid + nn.BCELoss: dL/dz is again sigmoid(z) - y away from the clamp",
         sp.Eq(lhs, s - y), steps,
-        statement="BCELoss's backward gives dL/dp = (p - y) / max(p(1-p), epsilon) (epsilon = 1e-12), Sigmoid's "
-        "multiplies by p(1-p): where p(1-p) >= epsilon this is sigmoid(z) - y (bce_dL_dz); where "
-        "p(1-p) < epsilon it is (p - y) p(1-p)/epsilon, which numeric returns as torch does",
-        assumptions="s(1 - s) = epsilon + delta with delta >= 0")
+        statement="With p = sigmoid(z), BCELoss's backward gives dL/dp = (p - y) / m, m = max(p(1-p), epsilon), "
+        "epsilon = 1e-12, "
+        "and Sigmoid's multiplies by p(1-p): where p(1-p) >= epsilon, m = p(1-p) and this is sigmoid(z) - y "
+        "(bce_dL_dz); where p(1-p) < epsilon it is (p - y) p(1-p)/epsilon, which numeric returns as torch does",
+        hypotheses=(Hypothesis("m = max(p(1 - p), epsilon) = p(1 - p): the clamp is inactive", (inactive,)),))
 
 
 BUILDERS = (gru_layer_coupling, gru_reverse_time, gru_head_split, gru_embedding_row,
