@@ -16,7 +16,9 @@ resident-set growth during them, see ``_harness``):
    off (every op on all intra-op threads).  The slow-downs are ratios to the quiet runs of the
    same invocation.
 
-Run: ``python benchmarks/bench_gru_per_sample.py`` (``pip install opacus`` for the Opacus peer).
+Run: ``python benchmarks/bench_gru_per_sample.py`` (``pip install opacus`` for the Opacus peer;
+``--parts 13`` runs parts 1 and 3 only; leaving 1 out keeps part 1's gradproof and plain training,
+the quiet reference of part 3).
 """
 
 from __future__ import annotations
@@ -206,13 +208,7 @@ def with_neighbour() -> dict:
         neighbour.wait()
 
 
-def main() -> None:
-    threads = torch.get_num_threads()
-    stacked = run_part("stacked", STACKED)
-    print_table(f"1. Embedding({VOCABULARY}, {EMBEDDING}) -> GRU(H={H}, {LAYERS} layers, bidirectional) -> Linear "
-                f"-> Sigmoid, BCELoss; B={B} T={T}, float32, CPU x{threads} threads", stacked, OURS)
-    print(f"   Opacus / gradproof: {ratio(stacked, OPACUS, OURS):.1f}x (target >= 5x); gradproof / plain "
-          f"training: {ratio(stacked, OURS, PLAIN):.2f}x (target <= 1.5x)\n")
+def single_part(threads: int) -> None:
     single = run_part("single", SINGLE)
     print_table(f"2. GRU(D={D}, H={H}, 1 layer) -> Linear, BCE-with-logits; B={B} T={T}, float32, CPU x{threads}",
                 single, OURS)
@@ -220,8 +216,22 @@ def main() -> None:
     if peers:
         fastest = min(peers, key=lambda k: peers[k]["median_s"])
         print(f"   speed-up over the fastest peer ({fastest}): {ratio(single, fastest, OURS):.1f}x (target >= 5x)\n")
+
+
+def main(parts: str) -> None:
+    threads = torch.get_num_threads()
+    stacked = run_part("stacked", STACKED if "1" in parts else {k: STACKED[k] for k in (OURS, PLAIN)})
+    print_table(f"1. Embedding({VOCABULARY}, {EMBEDDING}) -> GRU(H={H}, {LAYERS} layers, bidirectional) -> Linear "
+                f"-> Sigmoid, BCELoss; B={B} T={T}, float32, CPU x{threads} threads", stacked, OURS)
+    print(f"   Opacus / gradproof: {ratio(stacked, OPACUS, OURS):.1f}x (target >= 5x); gradproof / plain "
+          f"training: {ratio(stacked, OURS, PLAIN):.2f}x (target <= 1.5x)\n")
+    if "2" in parts:
+        single_part(threads)
+    if "3" not in parts:
+        return
     busy = with_neighbour()
     print_table("3. Part 1 again, beside a second process running float32 matmuls on 2 threads", busy, OURS)
+
     def slowdown(name: str, quiet: str) -> float:
         both = {"busy": busy.get(name, {"error": 1}), "quiet": stacked.get(quiet, {"error": 1})}
         return ratio(both, "busy", "quiet")
@@ -238,4 +248,4 @@ if __name__ == "__main__":
 
         print(json.dumps(measure(build(*problem()), repeats)))
     else:
-        main()
+        main(sys.argv[sys.argv.index("--parts") + 1] if "--parts" in sys.argv else "123")
