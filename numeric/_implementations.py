@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._batch_stats import logreg_batch_statistics, logreg_moments
-from ._gru import gru_per_sample_grads
+from ._gru import gru_per_sample_grads, gru_residuals
 from ._logreg import logit_residual, logreg_grad, logreg_per_sample_grads, mse_sigmoid_logit_grad
 
 __all__ = ["IMPLEMENTED_BY", "PROOF_ONLY", "implemented_by"]
@@ -38,6 +38,9 @@ IMPLEMENTED_BY: dict[str, tuple[Callable, ...]] = {
     "gru_head_dL_dh": (gru_per_sample_grads,),
     **{f"gru_cell_{part}": (gru_per_sample_grads,) for part in _GRU_CELL},
     "gru_bptt_recurrence": (gru_per_sample_grads,),
+    **{name: (gru_per_sample_grads,) for name in ("gru_layer_coupling", "gru_reverse_time", "gru_head_split",
+                                                   "gru_embedding_row")},
+    "sigmoid_bceloss_dL_dz": (gru_residuals, gru_per_sample_grads),
     "mse_sigmoid_dL_dz": (mse_sigmoid_logit_grad,),
 }
 
