@@ -12,6 +12,7 @@ from matplotlib.figure import Figure, FigureBase
 
 from ._batch_experiments import loss_clip
 from ._experiments import FigureData
+from ._loss_figures import DRAW as LOSS_DRAW
 from ._style import COLORS, LINESTYLES, MARKERS, TEXT_WIDTH
 
 __all__ = ["draw"]
@@ -159,7 +160,7 @@ def _f7(data: FigureData, fig: Figure) -> None:
     fig.legend(handles, labels, loc="outside lower center", ncol=len(BATCH_STYLE), fontsize=8)
 
 
-_DRAW = {"f1": _f1, "f2": _f2, "f3": _f3, "f4": _f4, "f5": _f5, "f6": _f6, "f7": _f7}
+_DRAW = {"f1": _f1, "f2": _f2, "f3": _f3, "f4": _f4, "f5": _f5, "f6": _f6, "f7": _f7, **LOSS_DRAW}
 HEIGHTS = {"f4": 3.6, "f5": 2.6, "f7": 7.4}  # inches; the others 3.4
 
 

@@ -260,10 +260,10 @@ def figures_section(figures: Sequence[FigureData], images: Mapping[str, str]) ->
 
 def document(*, footer: str, stamp: Mapping[str, str], figures: Sequence[FigureData],
              images: Mapping[str, str], stats: Mapping[str, object], checks: Sequence[DerivationCheck],
-             results: Sequence[CheckResult]) -> str:
-    """The whole report as Typst source."""
+             results: Sequence[CheckResult], loss_sections: Sequence[str] = ()) -> str:
+    """The whole report as Typst source (``loss_sections``, from ``report --loss``, follow the derivations)."""
     keys = {f.name.split("-")[0]: f.key_numbers for f in figures}
-    body = [title_page(stamp), question_section(keys), derivations_section(checks),
+    body = [title_page(stamp), question_section(keys), derivations_section(checks), *loss_sections,
             verification_section(results), statistics_section(keys, stats), figures_section(figures, images)]
     return (f'#import "gradproof.typ": *\n#show: report.with(footer: {string(footer)})\n'
             + "\n".join(body) + "\n")

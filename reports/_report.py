@@ -26,6 +26,7 @@ import typst
 import numeric
 from symbolic import InputError
 
+from . import _loss_report
 from ._caption import plain as _caption_plain
 from ._experiments import FigureData, LogregData, Setting, run_experiments
 from ._figures import draw
@@ -123,25 +124,32 @@ def _typeset(folder: Path, source: str) -> None:
 
 def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, device: str | None = None,
                  data: str | None = None, label: str | None = None,
-                 formats: tuple[str, ...] = ("pdf", "png"), quiet: bool = False) -> Path:
-    """Write ``out/report.pdf``, ``out/figures/`` and ``out/manifest.json``; return the PDF path."""
+                 formats: tuple[str, ...] = ("pdf", "png"), quiet: bool = False,
+                 losses: tuple[str, ...] = ()) -> Path:
+    """Write ``out/report.pdf``, ``out/figures/`` and ``out/manifest.json``; return the PDF path.
+
+    ``losses`` (``NAME[:param=value,...]`` or formulas) add the two loss figures and a section of
+    derivations per loss; without them the report is the default one."""
     numeric.check_seed(seed)
     formats = _check_formats(tuple(formats))
     chosen = numeric.resolve_device(device)
     logreg = _logreg_data(seed, data, label)
+    chosen_losses = _loss_report.parse_losses(losses)
     os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # it calls every fixed font date "very low"
     apply_style()
     with staged_output(out, PRODUCTS) as stage, numeric.single_thread():  # one order of float sums
-        _write_products(stage, seed, chosen, logreg, formats, quiet)
+        _write_products(stage, seed, chosen, logreg, formats, quiet, chosen_losses)
     return Path(out) / "report.pdf"
 
 
 def _write_products(stage: Path, seed: int, device: torch.device, logreg: LogregData,
-                    formats, quiet: bool) -> None:
+                    formats, quiet: bool, losses=()) -> None:
     progress = Progress(enabled=not quiet and sys.stderr.isatty(), total=5)
     progress.stage("running the experiments")
-    figures, batch_stats = run_experiments(Setting(seed, device, logreg), progress=progress.tick)
+    setting = Setting(seed, device, logreg)
+    figures, batch_stats = run_experiments(setting, progress=progress.tick)
+    figures += _loss_report.loss_figures(losses, setting)
     progress.stage("checking closed forms against autograd and finite differences")
     results = numeric.verify(device=device)
     stamp = _stamp(seed, device, logreg.source)
@@ -153,11 +161,13 @@ def _write_products(stage: Path, seed: int, device: torch.device, logreg: Logreg
     with _background() as pool:
         saving = pool.submit(_save_figures, figures, folder, saved)
         checks = check_derivations()
+        loss_checks = _loss_report.check_loss_derivations(losses)
         files = saving.result()
     progress.stage("typesetting report.pdf with Typst")
     images = {f.name: f"figures/{f.name}.{embedded}" for f in figures}
     source = document(footer=f"gradproof {VERSION} report, seed {seed}", stamp=stamp, figures=figures,
-                      images=images, stats=batch_stats, checks=checks, results=results)
+                      images=images, stats=batch_stats, checks=checks, results=results,
+                      loss_sections=_loss_report.loss_sections(loss_checks))
     _typeset(stage, source)
     progress.stage("writing the course kit (LaTeX and Typst snippets)")
     kit = write_kit(stage, figures, checks)
@@ -167,7 +177,7 @@ def _write_products(stage: Path, seed: int, device: torch.device, logreg: Logreg
                      "files": files[f.name] + kit[f.name], "key_numbers": f.key_numbers}
                     for i, f in enumerate(figures, start=1)],
         "batch_statistics": batch_stats,
-        "derivations_verified": {c.derivation.name: c.verified for c in checks},
+        "derivations_verified": {c.derivation.name: c.verified for c in checks} | _loss_report.verified(loss_checks),
         "verification": [r.as_dict() for r in results],
     }
     (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")

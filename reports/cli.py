@@ -179,7 +179,7 @@ def _report(args) -> int:
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     path = build_report(args.out, seed=args.seed, device=args.device, data=args.data,
-                        label=args.label, formats=formats, quiet=args.quiet)
+                        label=args.label, formats=formats, quiet=args.quiet, losses=tuple(args.loss or ()))
     if not args.quiet:
         print(f"wrote {path}")
     return EXIT_OK
@@ -236,6 +236,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--label", help="the label column of --data")
     p.add_argument("--formats", default="pdf,png", help="figure formats, of pdf,png,svg (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.add_argument("--loss", action="append", help="add a loss to the two loss figures and a section of "
+                   "derivations for it (NAME[:param=value,...] or a formula; repeatable)")
     p.set_defaults(run=_report)
 
     p = sub.add_parser("stats", help="batch gradient statistics of logistic regression on a data file")
