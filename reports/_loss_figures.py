@@ -33,10 +33,10 @@ def _margin(data, fig: FigureBase) -> None:
     for i, name in enumerate(_names(data, " y=1")):
         ax.plot(m, data.columns[f"{name} y=1"], label=name, **_style(i, name))
     ax.set_yscale("log")
-    ax.set_ylim(1e-4, 10)
+    ax.set_ylim(1e-4, 30)
     ax.set_xlabel(r"signed margin $m = (2y - 1)\,z$  (label $y = 1$; grey: wrong side)")
     ax.set_ylabel(r"$|\partial L / \partial z|$")
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="upper right", fontsize=8)
 
 
 def running_mean(values, window: int = 10) -> np.ndarray:
