@@ -21,7 +21,7 @@ def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("loss-report") / "out"
     pdf = build_report(out, seed=1, quiet=True, formats=("pdf",), losses=LOSSES)
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
-    flat = " ".join(unicodedata.normalize("NFKC", text).replace("\u2212", "-").split())
+    flat = " ".join(unicodedata.normalize("NFKC", text).replace("\u2212", "-").replace("\u2019", "'").split())
     return out, flat, json.loads((out / "manifest.json").read_text())
 
 
