@@ -199,7 +199,7 @@ def loss(text: str, **params) -> Loss:
     >>> loss("bce").grad
     -y + sigmoid(z)
     >>> loss("focal", gamma=0, alpha=0.5).grad
-    -y/2 + sigmoid(z)/2
+    (-y + sigmoid(z))/2
     """
     named = split_loss_text(text)
     if named is None:
