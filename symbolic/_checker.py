@@ -30,11 +30,7 @@ from __future__ import annotations
 
 import itertools
 import random
-import signal
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -45,7 +41,7 @@ from ._errors import InputError
 from ._linear import linear_logit
 from ._parse import Condition, Formula, FormulaError, parse
 from ._symbols import b, c, h, k, p, pw, v, w, x, y, z
-from ._zero import TimeLimitError, is_identically_zero, is_positive
+from ._zero import TimeLimitError, is_identically_zero, is_positive, time_limit
 
 __all__ = ["Target", "Verdict", "targets", "check", "DOMAINS", "TOTAL_SECONDS"]
 
@@ -285,28 +281,9 @@ def _witness(formula: Formula, reference: sp.Expr, points: list[dict], seconds: 
     return agreed, None
 
 
-@contextmanager
-def _cpu_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the body after ``seconds`` of CPU time (main thread only; elsewhere no limit)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        raise TimeLimitError
-
-    previous = signal.signal(signal.SIGPROF, expire)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
-
-
 def _parse(text: str, target: Target, clock: _Clock) -> Formula:
     try:
-        with _cpu_limit(clock.budget(PARSE_SECONDS)):
+        with time_limit(clock.budget(PARSE_SECONDS)):
             return parse(text, target.variables)
     except (TimeLimitError, RecursionError, MemoryError):
         raise FormulaError("formula: too costly to build (time or memory limit)") from None

@@ -26,23 +26,30 @@ def _name(name: str) -> str:
     return name if len(name) == 1 else r"\mathit{%s}" % name
 
 
+def _scripted(full_name: str, indices: str | None = None) -> str:
+    """``name_sub^sup`` (``h^b_{t+1}``) with an Indexed's indices after the name's subscript."""
+    name, sups, subs = split_super_sub(full_name)
+    scripts = [r"\%s" % s if s in GREEK else s.strip("{}") for s in subs]
+    if indices is not None:
+        scripts.append(indices)
+    text = _name(name)
+    if scripts:
+        text += "_{%s}" % ",".join(scripts)
+    if sups:
+        text += "^{%s}" % ",".join(sups)
+    return text
+
+
 class ToolkitLatexPrinter(LatexPrinter):
     """LaTeX for the toolkit's expressions (amsmath only)."""
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
-        name, sups, subs = split_super_sub(expr.name)
-        text = _name(name)
-        if subs:
-            text += "_{%s}" % ",".join(r"\%s" % s if s in GREEK else s for s in subs)
-        if sups:
-            text += "^{%s}" % ",".join(sups)
-        return text
+        return _scripted(expr.name)
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
-        name, _, subs = split_super_sub(expr.base.label.name)
         indices = [self._print(i) for i in expr.indices]
         joined = "".join(indices) if all(len(i) == 1 for i in indices) else ",".join(indices)
-        return "%s_{%s}" % (_name(name), ",".join(subs + [joined]))
+        return _scripted(expr.base.label.name, joined)
 
     def _as_ordered_terms(self, expr, order=None):
         return ordered_terms(expr) if isinstance(expr, sp.Add) else super()._as_ordered_terms(expr, order)

@@ -6,9 +6,9 @@
 >>> from symbolic import sigmoid, typst
 >>> z, y = sp.symbols("z y", real=True)
 >>> typst(sigmoid(z) - y)
-'-y + sigma(z)'
+'sigma(z) - y'
 >>> typst(sp.Derivative(-y*sp.log(sigmoid(z)), z))
-'frac(dif, dif z) lr((-y log sigma(z)))'
+'frac(partial, partial z) lr((-y log sigma(z)))'
 
 Names follow SymPy's convention ``name_sub^sup``: ``W_hz`` prints as W with subscript hz,
 ``ghn_k`` as the one italic name ghn with subscript k (never the product g h n), Greek
@@ -17,6 +17,8 @@ fractions inside parentheses get tall parentheses (``lr`` where Typst would not 
 """
 
 from __future__ import annotations
+
+import re
 
 import sympy as sp
 from sympy.printing.conventions import split_super_sub
@@ -45,7 +47,11 @@ def _letters(name: str) -> str:
 
 
 def _subscript(text: str) -> str:
-    """A subscript of a name: Greek, digits, or letters set side by side (``hz`` as h z)."""
+    """A subscript of a name: Greek, digits, letters set side by side (``hz`` as h z), or a
+    small sum of single letters and digits written in braces (``{t+1}`` as t+1)."""
+    text = text.strip("{}")
+    if re.fullmatch(r"([A-Za-z]|[0-9]+)([+-]([A-Za-z]|[0-9]+))+", text):
+        return text
     if text in GREEK or text.isdigit() or len(text) == 1:
         return text
     if text.isalpha() and len(text) <= 3:
@@ -75,10 +81,19 @@ class TypstPrinter(Printer):
 
     # atoms --------------------------------------------------------------------------------
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        name, sups, subs = split_super_sub(expr.name)
+        return self._scripted(expr.name)
+
+    @staticmethod
+    def _scripted(full_name: str, indices: tuple[str, ...] = ()) -> str:
+        """``name_sub^sup`` with the indices of an Indexed appended to the subscript."""
+        name, sups, subs = split_super_sub(full_name)
         text = _letters(name)
-        if subs:
-            text += "_" + _group(", ".join(_subscript(s) for s in subs))
+        scripts = [_subscript(s) for s in subs]
+        if indices:
+            simple = all(len(i) == 1 for i in indices)
+            scripts.append(" ".join(indices) if simple else ", ".join(indices))
+        if scripts:
+            text += "_" + _group(", ".join(scripts))
         if sups:
             text += "^" + _group(" ".join(_letters(s) for s in sups))
         return text
@@ -89,14 +104,12 @@ class TypstPrinter(Printer):
         return self._print(expr.label)
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
-        base = self._print(expr.base)
-        indices = [self._print(i) for i in expr.indices]
-        simple = all(len(i) == 1 for i in indices)
-        joined = " ".join(indices) if simple else ", ".join(indices)
-        if "_" in base:  # W_(h z) indexed by k, q: the name's subscript, then the indices
-            name, sub = base.split("_", 1)
-            return f"{name}_({sub.strip('()')}, {joined})"
-        return f"{base}_{_group(joined)}"
+        """W_hz[k, q] as W with subscript (h z, k q): the name's subscript, then the indices."""
+        label = expr.base.label
+        indices = tuple(self._print(i) for i in expr.indices)
+        if isinstance(label, sp.Symbol):
+            return self._scripted(label.name, indices)
+        return f"{self._print(label)}_{_group(', '.join(indices))}"
 
     def _print_Integer(self, expr: sp.Integer) -> str:
         return str(expr.p)

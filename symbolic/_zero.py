@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,26 +40,37 @@ DEFAULT_SECONDS = 10.0
 
 
 class TimeLimitError(Exception):
-    """Raised inside :func:`time_limit` when the wall-clock budget runs out."""
+    """Raised inside :func:`time_limit` when the CPU-time budget runs out."""
+
+
+def _expire(signum, frame):
+    raise TimeLimitError
 
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the body after ``seconds`` (main thread only; elsewhere no limit)."""
+    """Interrupt the body with :class:`TimeLimitError` after ``seconds`` of this process's CPU time.
+
+    CPU time (``ITIMER_PROF``), not wall-clock time: a busy neighbour process slows the body
+    down but does not change what it decides within its budget, so the same input gives the
+    same verdict on a loaded machine.  Limits nest: an inner limit never outlives the one
+    around it, and the outer one resumes with what is left of it.  Main thread only; elsewhere
+    the body runs without a limit.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def _expire(signum, frame):
-        raise TimeLimitError
-
-    previous = signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    outer, _ = signal.getitimer(signal.ITIMER_PROF)
+    started = time.process_time()
+    previous = signal.signal(signal.SIGPROF, _expire)
+    signal.setitimer(signal.ITIMER_PROF, min(seconds, outer) if outer else seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_PROF, max(outer - (time.process_time() - started), 1e-6))
 
 
 _Exp = sp.Function("Exp")

@@ -28,6 +28,8 @@ def compiles(body: str, tmp_path) -> None:
     (sp.Symbol("p_w") * y, "p_w y"),
     (sp.IndexedBase("W_hz")[k, q], "W_(h z, k q)"),
     (X[i, k], "X_(i k)"),
+    (sp.IndexedBase("W^b_hz")[k, q], "W_(h z, k q)^b"),
+    (sp.IndexedBase("h^b_{t+1}")[k], "h_(t+1, k)^b"),
     (sp.KroneckerDelta(k, q), "delta_(k q)"),
     (sp.Sum(X[i, k], (i, 0, B - 1)) / B, "frac(1, B) sum_(i = 0)^(B - 1) X_(i k)"),
     (sp.Derivative(sigmoid(z), z), "frac(dif, dif z) sigma(z)"),
@@ -54,6 +56,8 @@ def test_every_construct_compiles(tmp_path):
 def test_latex_keeps_long_names_whole():
     assert latex(sp.Symbol("ghn_k")) == r"\mathit{ghn}_{k}"
     assert latex(sp.IndexedBase("W_hz")[k, q]) == "W_{hz,kq}"
+    assert latex(sp.IndexedBase("W^b_hz")[k, q]) == "W_{hz,kq}^{b}"  # the direction is kept
+    assert latex(sp.IndexedBase("h^b_{t+1}")[k]) == "h_{t+1,k}^{b}"
     assert latex(sigmoid(z) - y) == r"\sigma\left(z\right) - y"
 
 

@@ -1,0 +1,44 @@
+"""The time limits of the exact engine count CPU time, so a loaded machine decides the same."""
+
+import time
+
+import pytest
+
+from symbolic._zero import TimeLimitError, time_limit
+
+
+def _spin():
+    while True:
+        pass
+
+
+def test_waiting_costs_no_budget():
+    with time_limit(0.2):
+        time.sleep(0.4)  # wall-clock time passes, CPU time does not: no interruption
+
+
+def test_cpu_work_is_interrupted():
+    start = time.process_time()
+    with pytest.raises(TimeLimitError):
+        with time_limit(0.1):
+            _spin()
+    assert time.process_time() - start < 1.0
+
+
+def test_an_inner_limit_never_outlives_the_outer_one():
+    start = time.process_time()
+    with pytest.raises(TimeLimitError):
+        with time_limit(0.1):
+            with time_limit(30):
+                _spin()
+    assert time.process_time() - start < 1.0
+
+
+def test_the_outer_limit_resumes_after_an_inner_one():
+    start = time.process_time()
+    with pytest.raises(TimeLimitError):
+        with time_limit(0.3):
+            with time_limit(0.05):
+                pass
+            _spin()
+    assert 0.25 <= time.process_time() - start < 1.5
