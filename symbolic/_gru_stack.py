@@ -38,11 +38,25 @@ def _in_direction(expr: sp.Expr, d: str, state: sp.IndexedBase | None = None) ->
     return expr.xreplace(names)
 
 
+def _directed(name: str, d: str) -> sp.Symbol:
+    """The abbreviation ``r_k`` of direction d: ``r^d_k``."""
+    base, sub = name.split("_", 1)
+    return sp.Symbol(f"{base}^{d}_{sub}", real=True)
+
+
+def _abbreviations(derivation: Derivation, rename) -> tuple[tuple[sp.Expr, sp.Symbol], ...]:
+    """A cell derivation's gate abbreviations (r_k, u_k, n_k, ghn_k) for each direction that
+    ``rename(expr, d)`` makes: display only, so the long gates read as in the cell's pages."""
+    return tuple((rename(full, d), _directed(sym.name, d))
+                 for d in _DIRECTIONS for full, sym in derivation.abbreviations)
+
+
 def gru_layer_coupling() -> Derivation:
     upstream = {d: sp.IndexedBase(f"g^{d}", real=True) for d in _DIRECTIONS}
     both = sum(upstream[d][k] * _in_direction(h_next(k), d) for d in _DIRECTIONS)
     lhs = D_(sp.Sum(both, (k, 0, H - 1)), x[q])
-    jacobian = gru_cell_dx().result.rhs
+    cell = gru_cell_dx()
+    jacobian = cell.result.rhs
     rhs = sp.Sum(sum(upstream[d][k] * _in_direction(jacobian, d) for d in _DIRECTIONS), (k, 0, H - 1))
     steps = (Step(lhs, rhs, "both directions read x_t; gru_cell_dx in each, summed against g^d_k = dL/dh'^d_k"),)
     return Derivation(
@@ -51,16 +65,18 @@ def gru_layer_coupling() -> Derivation:
         "layer l-1's output [h^f_t; h^b_t] at t, so layer l-1's output gradient at t is the sum over "
         "both directions of [da_r, da_u, da_n] W_ih (entries q < H go to its forward direction, the "
         "rest to its backward one); with one direction, drop the b terms",
-        assumptions="the loss depends on x_t only through layer l's two cells at t", ranges=((q, 0, D - 1),))
+        assumptions="the loss depends on x_t only through layer l's two cells at t", ranges=((q, 0, D - 1),),
+        abbreviations=_abbreviations(cell, _in_direction))
 
 
 def gru_reverse_time() -> Derivation:
     later = sp.IndexedBase("h^b_{t+1}", real=True)
     carried = sp.IndexedBase("g^b_t", real=True)
-    bptt = gru_bptt_recurrence().result
+    recurrence = gru_bptt_recurrence()
+    bptt = recurrence.result
 
-    def backward(expr: sp.Expr) -> sp.Expr:
-        return _in_direction(expr, "b", later).xreplace({g: carried})
+    def backward(expr: sp.Expr, d: str = "b") -> sp.Expr:
+        return _in_direction(expr, d, later).xreplace({g: carried})
 
     lhs, rhs = backward(bptt.lhs), backward(bptt.rhs)
     steps = (Step(lhs, rhs, "h^b_t = cell(x_t, h^b_{t+1}); gru_bptt_recurrence with h_{t-1} := h^b_{t+1}"),)
@@ -72,7 +88,8 @@ def gru_reverse_time() -> Derivation:
         "(s = len-1-t) makes it a forward recurrence in s whose last step s = len-1 is t = 0, the state "
         "the head reads: numeric runs both directions with one code path",
         assumptions="h^b_{len} = 0; the loss depends on h^b_{t+1} only through h^b_t and the layer above",
-        ranges=((q, 0, H - 1),))
+        ranges=((q, 0, H - 1),),
+        abbreviations=tuple((backward(full), _directed(sym.name, "b")) for full, sym in recurrence.abbreviations))
 
 
 def gru_head_split() -> Derivation:
