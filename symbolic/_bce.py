@@ -38,7 +38,7 @@ def sigmoid_derivative() -> Derivation:
              "1 - sigma(z) = exp(-z)/(1 + exp(-z))"),
     )
     return Derivation("sigmoid_derivative", "Derivative of the sigmoid",
-                      sp.Eq(Derivative(s, z), s * (1 - s)), steps,
+                      sp.Eq(Derivative(s, z), s * (1 - s), evaluate=False), steps,
                       statement="sigma'(z) = sigma(z)(1 - sigma(z))")
 
 
@@ -46,7 +46,7 @@ def bce_dL_dp() -> Derivation:
     lhs = Derivative(bce_on_probability(p), p)
     mid = -y / p + (1 - y) / (1 - p)
     rhs = (p - y) / (p * (1 - p))
-    return Derivation("bce_dL_dp", "BCE on a probability: gradient in p", sp.Eq(lhs, rhs),
+    return Derivation("bce_dL_dp", "BCE on a probability: gradient in p", sp.Eq(lhs, rhs, evaluate=False),
                       (Step(lhs, mid, "derivative of log"), Step(mid, rhs, "common denominator")),
                       statement="dL/dp = (p - y) / (p (1 - p)), for 0 < p < 1")
 
@@ -62,7 +62,7 @@ def bce_logit_form() -> Derivation:
         Step(b, rhs, "log(1 + e^-z) + z = log(1 + e^z)"),
     )
     return Derivation("bce_logit_form", "BCE on a probability equals BCE on the logit",
-                      sp.Eq(lhs, rhs), steps,
+                      sp.Eq(lhs, rhs, evaluate=False), steps,
                       statement="-y log s - (1-y) log(1-s) = log(1 + e^z) - y z: the two forms agree")
 
 
@@ -78,7 +78,7 @@ def bce_dL_dz() -> Derivation:
         Step(lemma, cancelled, "cancel s and 1 - s"),
         Step(cancelled, s - y, "expand"),
     )
-    return Derivation("bce_dL_dz", "BCE gradient with respect to the logit", sp.Eq(lhs, s - y),
+    return Derivation("bce_dL_dz", "BCE gradient with respect to the logit", sp.Eq(lhs, s - y, evaluate=False),
                       steps, statement="dL/dz = sigma(z) - y: the residual r")
 
 
@@ -86,7 +86,7 @@ def bce_logit_dL_dz() -> Derivation:
     lhs = Derivative(bce_on_logit(z), z)
     mid = sp.exp(z) / (1 + sp.exp(z)) - y
     return Derivation("bce_logit_dL_dz", "Gradient of the logit form log(1 + e^z) - y z",
-                      sp.Eq(lhs, s - y),
+                      sp.Eq(lhs, s - y, evaluate=False),
                       (Step(lhs, mid, "derivative of log(1 + e^z)"),
                        Step(mid, s - y, "e^z / (1 + e^z) = sigma(z)")),
                       statement="the logit form gives the same dL/dz = sigma(z) - y")
@@ -94,7 +94,7 @@ def bce_logit_dL_dz() -> Derivation:
 
 def bce_d2L_dz2() -> Derivation:
     lhs = Derivative(s - y, z)
-    return Derivation("bce_d2L_dz2", "Curvature of BCE in the logit", sp.Eq(lhs, s * (1 - s)),
+    return Derivation("bce_d2L_dz2", "Curvature of BCE in the logit", sp.Eq(lhs, s * (1 - s), evaluate=False),
                       (Step(lhs, s * (1 - s), "sigmoid_derivative"),),
                       facts=(Fact(s * (1 - s), "sigma(z)(1 - sigma(z)) > 0: BCE is convex in z"),),
                       statement="d2L/dz2 = sigma(z)(1 - sigma(z)) > 0")
@@ -111,7 +111,7 @@ def pos_weight_dL_dz() -> Derivation:
         Step(chain, expanded, "cancel s and 1 - s"),
         Step(expanded, rhs, "collect sigma(z)"),
     )
-    return Derivation("pos_weight_dL_dz", "BCEWithLogitsLoss with pos_weight p_w", sp.Eq(lhs, rhs),
+    return Derivation("pos_weight_dL_dz", "BCEWithLogitsLoss with pos_weight p_w", sp.Eq(lhs, rhs, evaluate=False),
                       steps, statement="dL/dz = sigma(z)(p_w y + 1 - y) - p_w y")
 
 
@@ -120,7 +120,7 @@ def stable_residual() -> Derivation:
     mid = (1 - y) * s - pw * y * (1 - s)
     rhs = (1 - y) * s - pw * y * sigmoid(-z)
     return Derivation("stable_residual", "The residual in a form that never cancels near 1",
-                      sp.Eq(lhs, rhs),
+                      sp.Eq(lhs, rhs, evaluate=False),
                       (Step(lhs, mid, "collect p_w y"), Step(mid, rhs, "1 - sigma(z) = sigma(-z)")),
                       statement="sigma(z)(p_w y + 1 - y) - p_w y = (1 - y) sigma(z) - p_w y sigma(-z): "
                       "how numeric evaluates dL/dz, exact in relative terms for hard labels")
@@ -131,7 +131,7 @@ def mse_sigmoid_dL_dz() -> Derivation:
     chain = sp.Mul(s - y, Derivative(s, z), evaluate=False)
     rhs = (s - y) * s * (1 - s)
     return Derivation("mse_sigmoid_dL_dz", "Contrast: squared error on the sigmoid output",
-                      sp.Eq(lhs, rhs),
+                      sp.Eq(lhs, rhs, evaluate=False),
                       (Step(lhs, chain, "chain rule"), Step(chain, rhs, "sigmoid_derivative")),
                       statement="L = (s - y)^2 / 2 gives dL/dz = (s - y) s (1 - s): the factor "
                       "s (1 - s) vanishes when the sample is confidently wrong")
@@ -142,7 +142,7 @@ def residual_margin() -> Derivation:
     lhs = sp.Abs(s - y)
     return Derivation(
         "residual_margin", "The residual is a decreasing function of the signed margin",
-        sp.Eq(lhs, sigmoid(-margin)),
+        sp.Eq(lhs, sigmoid(-margin), evaluate=False),
         (Step(lhs, sigmoid(-margin), "case y = 1: 1 - sigma(z) = sigma(-z); case y = 0: sigma(z)"),),
         hypotheses=(HARD_LABELS,),
         facts=(
@@ -160,7 +160,7 @@ def residual_margin_slope() -> Derivation:
     lhs = Derivative(sigmoid(-m), m)
     rhs = -sigmoid(-m) * (1 - sigmoid(-m))
     return Derivation("residual_margin_slope", "Slope of |r| = sigma(-m) in the margin m",
-                      sp.Eq(lhs, rhs), (Step(lhs, rhs, "chain rule and sigmoid_derivative"),),
+                      sp.Eq(lhs, rhs, evaluate=False), (Step(lhs, rhs, "chain rule and sigmoid_derivative"),),
                       facts=(Fact(-rhs, "the slope is negative for every real m"),),
                       statement="d|r|/dm = -sigma(-m)(1 - sigma(-m)) < 0")
 
@@ -182,7 +182,7 @@ def softmax_ce_dL_dz() -> Derivation:
         Step(mid, rhs, "labels sum to 1", {label_sum: 1}),
     )
     return Derivation("softmax_ce_dL_dz", "Contrast: softmax cross-entropy over K classes",
-                      sp.Eq(lhs, rhs), steps,
+                      sp.Eq(lhs, rhs, evaluate=False), steps,
                       statement="L = -sum_c y_c log softmax_c(z), log softmax_c = z_c - log sum_m e^{z_m}: "
                       "dL/dz_j = softmax_j(z) - y_j; with K = 2 it is the BCE residual",
                       hypotheses=(labels_sum_to_one,), ranges=((j, 0, K - 1),))

@@ -76,7 +76,7 @@ _RULE = "chain rule through the gates; sigma' = sigma(1 - sigma), tanh' = 1 - ta
 def _cell(name: str, title: str, wrt: sp.Expr, rhs: sp.Expr, statement: str, ranges: tuple) -> Derivation:
     """dh'_k / d(wrt) for every hidden unit 0 <= k < H and the stated ranges of the other indices."""
     lhs = Derivative(h_next(k), wrt)
-    return Derivation(name, title, sp.Eq(lhs, rhs), (Step(lhs, rhs, _RULE),),
+    return Derivation(name, title, sp.Eq(lhs, rhs, evaluate=False), (Step(lhs, rhs, _RULE),),
                       statement=statement, abbreviations=_SHOWN, ranges=((k, 0, H - 1),) + ranges)
 
 
@@ -125,7 +125,8 @@ def gru_bptt_recurrence() -> Derivation:
         + da_n * r_(k) * W["hn"][k, q], (k, 0, H - 1))
     steps = (Step(lhs, rhs, "gru_cell_dh summed against g_k = dL/dh'_k"),)
     return Derivation(
-        "gru_bptt_recurrence", "Backprop through time: carrying dL/dh one step back", sp.Eq(lhs, rhs), steps,
+        "gru_bptt_recurrence", "Backprop through time: carrying dL/dh one step back",
+            sp.Eq(lhs, rhs, evaluate=False), steps,
         statement="dL/dh_{t-1} = g * u + [da_r, da_u, da_n * r] W_hh with g = dL/dh_t, "
         "da_n = g(1-u)(1-n^2), da_u = g(h_{t-1} - n)u(1-u), da_r = da_n ghn r(1-r): what "
         "numeric.gru_per_sample_grads runs for every sample at once",

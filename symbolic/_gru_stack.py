@@ -60,7 +60,8 @@ def gru_layer_coupling() -> Derivation:
     rhs = sp.Sum(sum(upstream[d][k] * _in_direction(jacobian, d) for d in _DIRECTIONS), (k, 0, H - 1))
     steps = (Step(lhs, rhs, "both directions read x_t; gru_cell_dx in each, summed against g^d_k = dL/dh'^d_k"),)
     return Derivation(
-        "gru_layer_coupling", "Stacked GRU: the gradient reaching the layer below", sp.Eq(lhs, rhs), steps,
+        "gru_layer_coupling", "Stacked GRU: the gradient reaching the layer below",
+            sp.Eq(lhs, rhs, evaluate=False), steps,
         statement="dL/dx_t[q] = sum_k g^f_k dh'^f_k/dx_q + g^b_k dh'^b_k/dx_q: layer l's input at t is "
         "layer l-1's output [h^f_t; h^b_t] at t, so layer l-1's output gradient at t is the sum over "
         "both directions of [da_r, da_u, da_n] W_ih (entries q < H go to its forward direction, the "
@@ -82,7 +83,7 @@ def gru_reverse_time() -> Derivation:
     steps = (Step(lhs, rhs, "h^b_t = cell(x_t, h^b_{t+1}); gru_bptt_recurrence with h_{t-1} := h^b_{t+1}"),)
     return Derivation(
         "gru_reverse_time", "Bidirectional GRU: backprop through the backward direction runs forward in time",
-        sp.Eq(lhs, rhs), steps,
+        sp.Eq(lhs, rhs, evaluate=False), steps,
         statement="dL/dh^b_{t+1} = g u + [da_r, da_u, da_n r] W^b_hh with g = dL/dh^b_t: the same step as "
         "gru_bptt_recurrence, carried from t to t+1. Reversing each sequence within its length "
         "(s = len-1-t) makes it a forward recurrence in s whose last step s = len-1 is t = 0, the state "
@@ -104,7 +105,7 @@ def gru_head_split() -> Derivation:
              Step(lemma, rhs, "only the backward half of the logit holds h^b_q"))
     return Derivation(
         "gru_head_split", "Bidirectional head: dL/dh splits into the two directions",
-        sp.Eq(lhs, rhs), steps,
+        sp.Eq(lhs, rhs, evaluate=False), steps,
         statement="z = v . [h^f; h^b] + c: dL/dh^b_q = (sigma(z) - y) v_{H+q} and, the same way, dL/dh^f_q = "
         "(sigma(z) - y) v_q; h^f is the forward state at len-1, h^b the backward state at step 0 "
         "(h_n[-2], h_n[-1])", ranges=((q, 0, H - 1),), abbreviations=((logit, z),))
@@ -119,7 +120,8 @@ def gru_embedding_row() -> Derivation:
     rhs = sp.Sum(upstream[t, q] * onehot[t, token], (t, 0, steps_ - 1))
     steps = (Step(lhs, rhs, "x_t[j] = sum_w onehot[t, w] E[w, j]; only E[v, q] itself depends on E[v, q]"),)
     return Derivation(
-        "gru_embedding_row", "Embedding: a row's gradient sums the steps that hold its token", sp.Eq(lhs, rhs), steps,
+        "gru_embedding_row", "Embedding: a row's gradient sums the steps that hold its token",
+        sp.Eq(lhs, rhs, evaluate=False), steps,
         statement="dL/dE[v, q] = sum_t [tok_t = v] dL/dx_t[q], with g[t, q] = dL/dx_t[q] the gradient reaching "
         "layer 0's input (zero at padding steps) and onehot[t, v] = [tok_t = v], so x_t = E[tok_t]; torch "
         "keeps the padding_idx row at zero",
@@ -138,7 +140,7 @@ def sigmoid_bceloss_dL_dz() -> Derivation:
              Step(unclamped, s - y, "cancel p (1 - p) > 0 (0 < p < 1)"))
     return Derivation(
         "sigmoid_bceloss_dL_dz", "nn.Sigmoid + nn.BCELoss: dL/dz is again sigmoid(z) - y away from the clamp",
-        sp.Eq(lhs, s - y), steps,
+        sp.Eq(lhs, s - y, evaluate=False), steps,
         statement="With p = sigmoid(z), BCELoss's backward gives dL/dp = (p - y) / m, m = max(p(1-p), epsilon), "
         "epsilon = 1e-12, "
         "and Sigmoid's multiplies by p(1-p): where p(1-p) >= epsilon, m = p(1-p) and this is sigmoid(z) - y "

@@ -37,7 +37,7 @@ def _gradient_of_linear_logit(name: str, title: str, wrt: sp.Expr, logit: sp.Exp
         Step(chain, lemma, "bce_logit_dL_dz"),
         Step(lemma, rhs, "derivative of the linear logit"),
     )
-    return Derivation(name, title, sp.Eq(lhs, rhs), steps, statement=statement,
+    return Derivation(name, title, sp.Eq(lhs, rhs, evaluate=False), steps, statement=statement,
                       abbreviations=((logit, z),), ranges=((k, 0, n - 1),) if wrt.has(k) else ())
 
 
@@ -91,7 +91,7 @@ def _batch_gradient(name: str, title: str, scale: sp.Expr, sample_weight: sp.Exp
         Step(lhs, linear, "linearity of the derivative over a finite sum"),
         Step(linear, rhs, "logreg_dL_dw for each sample i"),
     )
-    return Derivation(name, title, sp.Eq(lhs, rhs), steps, statement=statement,
+    return Derivation(name, title, sp.Eq(lhs, rhs, evaluate=False), steps, statement=statement,
                       assumptions="soft labels y_i in [0, 1] allowed",
                       abbreviations=_SAMPLE_LOGIT, ranges=((k, 0, n - 1),))
 
@@ -129,7 +129,7 @@ def logreg_hessian() -> Derivation:
         Step(linear, rhs, "sigmoid_derivative and derivative of the linear logit"),
     )
     return Derivation(
-        "logreg_hessian", "Hessian of the mean BCE of logistic regression", sp.Eq(lhs, rhs), steps,
+        "logreg_hessian", "Hessian of the mean BCE of logistic regression", sp.Eq(lhs, rhs, evaluate=False), steps,
         statement="H_kl = (1/B) sum_i s_i (1 - s_i) X_ik X_il, i.e. H = (1/B) X^T diag(s(1-s)) X",
         abbreviations=_SAMPLE_LOGIT, ranges=((k, 0, n - 1), (l, 0, n - 1)))
 
@@ -149,7 +149,7 @@ def logreg_hessian_psd() -> Derivation:
     )
     return Derivation(
         "logreg_hessian_psd", "The BCE Hessian is positive semidefinite (convexity in w)",
-        sp.Eq(lhs, rhs), steps,
+        sp.Eq(lhs, rhs, evaluate=False), steps,
         facts=(Fact(sigmoid(c) * (1 - sigmoid(c)), "s (1 - s) > 0 for every real logit"),),
         statement="u^T H u = (1/B) sum_i s_i (1 - s_i) (u . x_i)^2 >= 0 for every u: a sum of "
         "positive weights times squares, so the mean BCE is convex in w",

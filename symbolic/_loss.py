@@ -115,7 +115,7 @@ class Loss:
         rhs = self.grad.subs(z, logit) * x[k]
         step = Step(lhs, rhs, "chain rule: dz/dw_k = x_k, and the proved dL/dz")
         return Derivation(f"{_key(self.name)}_dL_dw", f"{self.title}: per-sample gradient of logistic "
-                          "regression", sp.Eq(lhs, rhs), (step,), statement="dL/dw_k = (dL/dz) x_k",
+                          "regression", sp.Eq(lhs, rhs, evaluate=False), (step,), statement="dL/dw_k = (dL/dz) x_k",
                           ranges=((k, 0, n - 1),), abbreviations=((logit, z),))
 
     def _margin_derivation(self, verdict: MarginVerdict) -> Derivation:
