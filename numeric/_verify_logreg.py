@@ -122,12 +122,14 @@ def _bceloss_clamp_check(data, closed, device, dtype, tol) -> CheckResult:
     departure = (clamped[1] - closed[1]).abs()
     agrees_elsewhere = bool(within_tolerance(clamped[1][~saturated], closed[1][~saturated], **tol).all())
     size = float(departure.max())
+    size_w = float((clamped[0] - closed[0]).abs().max())
     worst = float(data[0][:, 0][departure.argmax()])
     result = compare("BCELoss(sigmoid) autograd for |z| up to 1e4 (clamped at -100)", closed,
                      clamped, device=device, dtype=dtype, **tol)
     note = (f"expected departure: p(1 - p) < 1e-12 at {int(saturated.sum())} of {len(p)} logits; "
-            f"there BCELoss's dL/dz is off by up to {size:.3g} (at z = {worst:g}: a confidently "
-            f"wrong sample loses its gradient); BCEWithLogitsLoss does not")
+            f"there BCELoss's dL/dz (= dL/db) is off by up to {size:.3g} (at z = {worst:g}: a confidently "
+            f"wrong sample loses its gradient), and dL/dw = dL/dz x by up to {size_w:.3g} (|x| is large "
+            f"there); BCEWithLogitsLoss does not")
     return replace(result, passed=agrees_elsewhere and bool(saturated.any()), note=note,
                    expected_difference=True)
 
