@@ -116,9 +116,12 @@ _FAMILIES = [
 ]
 
 
-@settings(max_examples=18, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_VARIABLE, st.sampled_from(_FAMILIES), st.integers(0, 8))
+@settings(max_examples=18, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(_VARIABLE, st.sampled_from(_FAMILIES), st.integers(1, 8))
 def test_reference_plus_a_part_undefined_somewhere_is_never_proved(variable, family, step):
+    """c = the lower end of y's range is left out: ((y - 0)**(1/2))**2 - y is defined on all
+    of [0, 1], so it would rightly be proved; every other c makes each family undefined on part
+    of the variable's range."""
     name, low, high = variable
     c = sp.Rational(low) + sp.Rational(high - low, 8) * step
     junk = family.format(v=name, c=c)
