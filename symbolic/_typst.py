@@ -121,9 +121,6 @@ class TypstPrinter(Printer):
     def _print_Float(self, expr: sp.Float) -> str:
         return sp.sstr(expr, full_prec=False)
 
-    def _print_Half(self, expr) -> str:
-        return "frac(1, 2)"
-
     def _print_Exp1(self, expr) -> str:
         return "e"
 
@@ -138,15 +135,6 @@ class TypstPrinter(Printer):
 
     def _print_ImaginaryUnit(self, expr) -> str:
         return "i"
-
-    def _print_Zero(self, expr) -> str:
-        return "0"
-
-    def _print_One(self, expr) -> str:
-        return "1"
-
-    def _print_NegativeOne(self, expr) -> str:
-        return "-1"
 
     # arithmetic ---------------------------------------------------------------------------
     def _print_Add(self, expr: sp.Add, order=None) -> str:
