@@ -24,10 +24,12 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from symbolic import InputError
 
-from ._gru_bptt import backward_layer, forward_layer, to_frames, to_original_time
+from ._gru_bptt import backward_layer, forward_layer, layer_weights, to_frames, to_original_time
 from ._gru_inputs import SequenceBatch, check_labels, sequence_batch
 from ._gru_model import GRUModel
+from ._large import large_empty
 from ._logreg import logit_residual
+from ._shares import run_in_shares, sample_shares
 
 __all__ = ["GRUClassifier", "gru_per_sample_grads", "gru_residuals", "head_dL_dz", "BCELOSS_EPSILON"]
 
@@ -110,11 +112,13 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     **Arguments**: ``model`` an ``nn.Module`` of the shape :class:`GRUModel` recognises (or a
     GRUModel); ``X`` a padded batch (layout as the model's nn.GRU says; token ids when it starts
     with nn.Embedding) or a ``PackedSequence``; ``y`` [B] labels in [0, 1]; ``lengths`` [B];
-    ``threads`` the intra-op threads for the sequential per-step work (default: one while the
-    per-step matrices are small, where waking threads costs more than the step; else torch's).
+    ``threads`` the CPU threads to use (default: torch's intra-op threads): the batch is split
+    into that many shares of at least 32 samples, each run in its own thread with one intra-op
+    thread (see :mod:`._shares`).  With one share, the per-step work runs on one intra-op thread
+    while its matrices are small and the rest on torch's.
 
     **Returns** a dict keyed like ``model.named_parameters()``, each ``[B, *param.shape]``:
-    one backward pass over time for the whole batch, no loop over samples.
+    one backward pass over time per share of the batch, no loop over samples.
 
     **Raises** :class:`InputError` for an unrecognised model, a forward that computes something
     else than the recognised composition, or bad inputs.
@@ -122,69 +126,88 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     parts = GRUModel.from_module(model)
     batch = sequence_batch(parts, X, lengths)
     check_labels(y, batch, parts.gru.weight_ih_l0.dtype)
-    tapes, h_last, z = _forward(parts, batch, threads)
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise InputError(f"threads: expected a positive integer or None, got {threads!r}")
+    named = list(parts.named_parameters())
+    owned = _owned_parameters(parts)
+    for name, p in named:
+        if id(p) not in owned:
+            raise InputError(f"model: parameter {name} belongs to none of the recognised parts")
+    grads = {id(p): large_empty(batch.size, *p.shape, like=p) for _, p in named}
+    shares = sample_shares(batch.size, threads, batch.inputs.device)
+    one_share = threads if len(shares) == 1 else 1
+
+    def share_grads(rows: slice) -> torch.Tensor:
+        return _share_grads(parts, batch, y, rows, {key: g[rows] for key, g in grads.items()}, one_share)
+
+    z = torch.cat(run_in_shares(share_grads, shares))
     if parts.module is not None:
         _check_forward(parts, X, lengths, batch, z)
-    dL_dz = head_dL_dz(z, y, after_sigmoid=parts.sigmoid)
-    grads = {id(parts.head.weight): (dL_dz[:, None] * h_last)[:, None, :]}
+    return {name: grads[id(p)] for name, p in named}
+
+
+def _owned_parameters(parts: GRUModel) -> set[int]:
+    """ids of the parameters per-sample BPTT computes: the GRU's, the head's and the embedding's."""
+    modules = [parts.gru, parts.head] + ([parts.embedding] if parts.embedding is not None else [])
+    return {id(p) for module in modules for p in module.parameters()}
+
+
+def _share_grads(parts: GRUModel, batch: SequenceBatch, y: torch.Tensor, rows: slice, out: dict,
+                 threads: int | None) -> torch.Tensor:
+    """Per-sample gradients of the samples ``rows``, written into ``out`` (keyed by parameter id,
+    each [len(rows), *shape]); **returns** their logits z."""
+    share = SequenceBatch(batch.inputs[:, rows], batch.lengths[rows], batch.packed)
+    tapes, h_last, z = _forward(parts, share, threads)
+    dL_dz = head_dL_dz(z, y[rows], after_sigmoid=parts.sigmoid)
+    torch.mul(dL_dz[:, None], h_last, out=out[id(parts.head.weight)][:, 0])
     if parts.head.bias is not None:
-        grads[id(parts.head.bias)] = dL_dz[:, None]
-    grads.update(_backward(parts, batch, tapes, dL_dz[:, None] * parts.head.weight[0], threads))
-    return {name: _owned(grads, name, p, batch.size) for name, p in parts.named_parameters()}
-
-
-def _owned(grads: dict, name: str, p: torch.Tensor, B: int) -> torch.Tensor:
-    if id(p) not in grads:
-        raise InputError(f"model: parameter {name} belongs to none of the recognised parts")
-    return grads[id(p)]
+        out[id(parts.head.bias)][:, 0] = dL_dz
+    _backward(parts, share, tapes, dL_dz[:, None] * parts.head.weight[0], out, threads)
+    return z
 
 
 def _forward(parts: GRUModel, batch: SequenceBatch, threads: int | None = None):
     """Every layer's tape, the head's input h [B, K H] and the logits z [B]."""
-    lengths, gru = batch.lengths, parts.gru
-    x = batch.inputs[:int(lengths.max())]
+    lengths, gru, B = batch.lengths, parts.gru, batch.size
+    x = batch.inputs[:int(lengths.max())].transpose(0, 1)
     if parts.embedding is not None:
         x = nn.functional.embedding(x, parts.embedding.weight)
     tapes = []
     for layer in range(gru.num_layers):
         tape, x = forward_layer(gru, layer, x, lengths, threads)
         tapes.append(tape)
-    h_last = tapes[-1].states[lengths - 1, :, torch.arange(batch.size, device=x.device)].reshape(batch.size, -1)
+    h_last = tapes[-1].states[:, torch.arange(B, device=x.device), lengths].transpose(0, 1).reshape(B, -1)
     z = nn.functional.linear(h_last, parts.head.weight, parts.head.bias).squeeze(-1)
     return tapes, h_last, z
 
 
-def _backward(parts: GRUModel, batch: SequenceBatch, tapes, dL_dh: torch.Tensor,
-              threads: int | None = None) -> dict:
-    """Per-sample gradients of every GRU (and embedding) parameter, from dL/dh of the head's input."""
+def _backward(parts: GRUModel, batch: SequenceBatch, tapes, dL_dh: torch.Tensor, out: dict,
+              threads: int | None = None) -> None:
+    """Per-sample gradients of every GRU (and embedding) parameter, from dL/dh of the head's
+    input, written into ``out`` (keyed by parameter id)."""
     gru, lengths, K, B = parts.gru, batch.lengths, parts.directions, batch.size
-    T = tapes[0].states.shape[0]
-    reaching = dL_dh.new_zeros(T, K, B, gru.hidden_size)
-    reaching[lengths - 1, :, torch.arange(B, device=dL_dh.device)] = dL_dh.view(B, K, -1)
-    grads = {}
+    T = tapes[0].u.shape[0]
+    reaching = dL_dh.new_zeros(K, B, T, gru.hidden_size)
+    reaching[:, torch.arange(B, device=dL_dh.device), lengths - 1] = dL_dh.view(B, K, -1).transpose(0, 1)
     for layer in range(gru.num_layers - 1, -1, -1):
-        per_direction, d_frames = backward_layer(gru, layer, tapes[layer], reaching, threads)
-        for k, values in enumerate(per_direction):
-            suffix = f"_l{layer}" + ("_reverse" if k else "")
-            names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if gru.bias else ())
-            grads.update({id(getattr(gru, n + suffix)): v for n, v in zip(names, values)})
+        targets = [[out[id(p)] for p in layer_weights(gru, layer, k)] for k in range(K)]
+        d_frames = backward_layer(gru, layer, tapes[layer], reaching, targets, threads)
         d_input = to_original_time(d_frames, lengths)
         if layer > 0:
             reaching = to_frames(d_input, lengths, K)
     if parts.embedding is not None:
-        grads[id(parts.embedding.weight)] = _embedding_rows(parts.embedding, batch.inputs[:T], d_input)
-    return grads
+        _embedding_rows(parts.embedding, batch.inputs[:T].T, d_input, out[id(parts.embedding.weight)])
 
 
-def _embedding_rows(embedding: nn.Embedding, ids: torch.Tensor, d_x: torch.Tensor) -> torch.Tensor:
-    """dL/dE[v] per sample = sum of dL/dx_t over the steps t with token v (none for padding_idx)."""
-    T, B = ids.shape
+def _embedding_rows(embedding: nn.Embedding, ids: torch.Tensor, d_x: torch.Tensor, out: torch.Tensor) -> None:
+    """Writes into ``out`` [B, V, E]: dL/dE[v] per sample = sum of dL/dx_t over the steps t
+    with token v (none for padding_idx); ``ids`` [B, T], ``d_x`` [B, T, E]."""
+    B, T = ids.shape
     V, E = embedding.weight.shape
-    rows = (torch.arange(B, device=ids.device)[None, :] * V + ids).reshape(-1)
-    out = d_x.new_zeros(B * V, E).index_add_(0, rows, d_x.reshape(-1, E)).view(B, V, E)
+    rows = (torch.arange(B, device=ids.device)[:, None] * V + ids).reshape(-1)
+    out.view(B * V, E).zero_().index_add_(0, rows, d_x.reshape(-1, E))
     if embedding.padding_idx is not None:
         out[:, embedding.padding_idx] = 0
-    return out
 
 
 def _check_forward(parts: GRUModel, X, lengths, batch: SequenceBatch, z: torch.Tensor) -> None:

@@ -9,9 +9,10 @@ PyTorch's cell (gate blocks stacked r, z, n in the weights; torch's z gate is ca
 
 **Frames.**  A backward direction is a forward recurrence over the sequence reversed within
 its own length (``reverse_within``), so both directions run the same code in their own time
-frame, stacked on one axis k; in its frame, each direction's last valid step is len - 1
-(derivation ``gru_reverse_time``).  Steps at or beyond len only follow the valid ones and
-receive no gradient.
+frame, stacked on a leading axis k: tensors are [K, B, T, ...], sample-major, so that each
+sample's sum over time is one matrix product.  In its frame each direction's last valid step
+is len - 1 (derivation ``gru_reverse_time``).  Steps at or beyond len only follow the valid
+ones and receive no gradient.
 
 **One layer back** (derivations ``gru_cell_*``, ``gru_bptt_recurrence``): with g_t = dL/dh_t
 (the carry from step t+1 plus what reaches h_t from above), gh_n = W_hn h_{t-1} + b_hn and
@@ -19,11 +20,12 @@ receive no gradient.
     da_n = g (1 - u)(1 - n^2)     da_u = g (h_{t-1} - n) u (1 - u)     da_r = da_n gh_n r (1 - r)
     dL/dh_{t-1} = g u + [da_r, da_u, da_n r] W_hh
 
-the coefficients of g are computed for every step at once after the forward pass, so the
-sequential loop is one broadcast product and one matrix product per step.  Weight gradients
-are per-sample sums over time of outer products (batched matrix products); the gradient
-reaching the layer's input is [da_r, da_u, da_n] W_ih, which, split by columns and summed over
-both directions, is what reaches layer l - 1's outputs (derivation ``gru_layer_coupling``).
+The forward loop computes each step's coefficients of g while the gates are at hand, so the
+backward loop is one broadcast product and one matrix product per step.  Per-sample weight
+gradients are sums over time of outer products: one batched matrix product per direction,
+[3H, T] x [T, D] for each sample.  The gradient reaching the layer's input is
+[da_r, da_u, da_n] W_ih, which, brought to original time and summed over both directions, is
+what reaches layer l - 1's outputs (derivation ``gru_layer_coupling``).
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-__all__ = ["reverse_within", "LayerTape", "cell_coefficients", "cell_step_back", "forward_layer", "backward_layer",
-           "step_threads", "layer_weights", "to_original_time", "to_frames"]
+from ._large import large_empty
+
+__all__ = ["reverse_within", "LayerTape", "cell_step", "cell_coefficients", "cell_step_back", "forward_layer",
+           "backward_layer", "step_threads", "layer_weights", "to_original_time", "to_frames"]
 
 # Per-step matrices below this many multiply-adds run on one intra-op thread: the work of one
 # step is then smaller than the cost of waking and joining threads, and a busy neighbour
@@ -44,11 +48,13 @@ SMALL_STEP_WORK = 1 << 23
 
 
 def reverse_within(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """x [T, B, ...] with each sequence's first len_b steps reversed; steps >= len_b stay. An involution."""
-    T, B = x.shape[:2]
-    t = torch.arange(T, device=x.device)[:, None]
-    index = torch.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)
-    return x[index, torch.arange(B, device=x.device)[None, :]]
+    """x [B, T, ...] with each sequence's first len_b steps reversed; steps >= len_b stay. An involution."""
+    B, T = x.shape[:2]
+    if bool((lengths == T).all()):
+        return x.flip(1)
+    t = torch.arange(T, device=x.device)[None, :]
+    index = torch.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)
+    return x[torch.arange(B, device=x.device)[:, None], index]
 
 
 @contextlib.contextmanager
@@ -75,19 +81,18 @@ def layer_weights(gru: nn.GRU, layer: int, direction: int) -> list[torch.Tensor]
 
 @dataclass(frozen=True)
 class LayerTape:
-    """What one layer's backward pass needs, time-major over frames: [T, K, B, ...].
-
-    ``inputs`` x_t, ``h_prev`` h_{t-1}, ``u`` the update gate, ``coef_h`` the coefficients of g
-    in dL/d(W_hh h + b_hh) (blocks [r, z, n]: da_r/g, da_u/g, r da_n/g), ``coef_n`` da_n/g,
-    ``states`` h_t.
+    """What one layer's backward pass needs.  Sample-major over frames, [K, B, T, ...]:
+    ``inputs`` x_t and ``states`` [K, B, T + 1, H] with h_0 = 0 first (``states[:, :, t]`` is
+    h_{t-1}).  Time-major, [T, K, B, ...]: ``u`` the update gate, ``coef_h`` [T, K, B, 3, H] the
+    coefficients of g in dL/d(W_hh h + b_hh) (blocks [r, z, n]: da_r/g, da_u/g, r da_n/g) and
+    ``coef_n`` da_n/g.
     """
 
     inputs: torch.Tensor
-    h_prev: torch.Tensor
+    states: torch.Tensor
     u: torch.Tensor
     coef_h: torch.Tensor
     coef_n: torch.Tensor
-    states: torch.Tensor
 
 
 def _stacked(gru: nn.GRU, layer: int, directions: int, which: int) -> torch.Tensor | None:
@@ -96,19 +101,35 @@ def _stacked(gru: nn.GRU, layer: int, directions: int, which: int) -> torch.Tens
     return torch.stack([layer_weights(gru, layer, k)[which] for k in range(directions)])
 
 
-def cell_coefficients(gi: torch.Tensor, gh: torch.Tensor, h_prev: torch.Tensor):
-    """The gates from gi = W_ih x + b_ih and gh = W_hh h_{t-1} + b_hh ([..., 3H]), and the
-    coefficients of g = dL/dh_t in the cell's backward step (derivation ``gru_bptt_recurrence``).
-
-    **Returns** (u, coef_h [..., 3, H] = [da_r, da_u, r da_n] / g, coef_n = da_n / g).
-    """
+def cell_step(gi: torch.Tensor, gh: torch.Tensor, h_prev: torch.Tensor, rz: torch.Tensor, n: torch.Tensor,
+              h: torch.Tensor) -> None:
+    """One cell step forward from gi = W_ih x + b_ih and gh = W_hh h_{t-1} + b_hh ([..., 3H]):
+    writes the gates [r, u] into ``rz`` [..., 2H], n into ``n`` and h_t = n + u (h_{t-1} - n)
+    into ``h``."""
     H = h_prev.shape[-1]
-    r, u = torch.sigmoid(gi[..., :2 * H] + gh[..., :2 * H]).split(H, dim=-1)
-    gh_n = gh[..., 2 * H:]
-    n = torch.tanh(gi[..., 2 * H:] + r * gh_n)
-    coef_n = (1 - u) * (1 - n * n)
-    coef_h = torch.stack([coef_n * gh_n * r * (1 - r), (h_prev - n) * u * (1 - u), coef_n * r], dim=-2)
-    return u, coef_h, coef_n
+    torch.sigmoid(torch.add(gi[..., :2 * H], gh[..., :2 * H]), out=rz)
+    torch.addcmul(gi[..., 2 * H:], rz[..., :H], gh[..., 2 * H:], out=n).tanh_()
+    torch.lerp(n, h_prev, rz[..., H:], out=h)
+
+
+def cell_coefficients(rz: torch.Tensor, n: torch.Tensor, gh_n: torch.Tensor, h_prev: torch.Tensor):
+    """The coefficients of g = dL/dh_t in the cell's backward step (derivation
+    ``gru_bptt_recurrence``), from the gates, gh_n = W_hn h_{t-1} + b_hn and h_{t-1}:
+
+        coef_n = (1 - u)(1 - n^2),  coef_h = [coef_n gh_n r (1 - r), (h_{t-1} - n) u (1 - u), coef_n r]
+
+    **Returns** (coef_h [..., 3, H] = [da_r, da_u, r da_n] / g, coef_n = da_n / g).
+    """
+    H = n.shape[-1]
+    r, u = rz[..., :H], rz[..., H:]
+    slopes = torch.addcmul(rz, rz, rz, value=-1, out=large_empty(*rz.shape, like=rz))  # [r (1 - r), u (1 - u)]
+    coef_n = torch.addcmul(n.new_ones(()), n, n, value=-1, out=large_empty(*n.shape, like=n))  # 1 - n^2
+    coef_n.addcmul_(u, coef_n, value=-1)                                                       # (1 - u)(1 - n^2)
+    coef_h = large_empty(*n.shape[:-1], 3, H, like=n)
+    torch.mul(torch.mul(coef_n, gh_n, out=coef_h[..., 0, :]), slopes[..., :H], out=coef_h[..., 0, :])
+    torch.mul(torch.sub(h_prev, n, out=coef_h[..., 1, :]), slopes[..., H:], out=coef_h[..., 1, :])
+    torch.mul(coef_n, r, out=coef_h[..., 2, :])
+    return coef_h, coef_n
 
 
 def cell_step_back(g: torch.Tensor, u: torch.Tensor, coef_h: torch.Tensor, W_hh: torch.Tensor,
@@ -122,62 +143,75 @@ def cell_step_back(g: torch.Tensor, u: torch.Tensor, coef_h: torch.Tensor, W_hh:
 
 def forward_layer(gru: nn.GRU, layer: int, x: torch.Tensor, lengths: torch.Tensor,
                   threads: int | None = None) -> tuple[LayerTape, torch.Tensor]:
-    """Run one layer (both directions) on x [T, B, D_in] in original time.
+    """Run one layer (both directions) on x [B, T, D_in] in original time.
 
-    **Returns** the tape and the layer's output [T, B, K H] in original time.
+    **Returns** the tape and the layer's output [B, T, K H] in original time.
     """
     K, H = (2 if gru.bidirectional else 1), gru.hidden_size
-    T, B = x.shape[:2]
-    frames = torch.stack([x, reverse_within(x, lengths)][:K], dim=1)
-    h0 = x.new_zeros(1, B, H)
-    with step_threads(K * B * 3 * H * H, threads):
-        states = torch.stack([torch.gru(frames[:, k], h0, layer_weights(gru, layer, k), gru.bias, 1, 0.0,
-                                        False, False, False)[0] for k in range(K)], dim=1)
-    h_prev = torch.cat([states.new_zeros(1, K, B, H), states[:-1]])
-    gi = torch.einsum("tkbd,kgd->tkbg", frames, _stacked(gru, layer, K, 0))
-    gh = torch.einsum("tkbh,kgh->tkbg", h_prev, _stacked(gru, layer, K, 1))
+    B, T, D = x.shape
+    frames = torch.stack([x, reverse_within(x, lengths)][:K], out=large_empty(K, B, T, D, like=x))
+    gi = torch.bmm(frames.view(K, B * T, D), _stacked(gru, layer, K, 0).transpose(1, 2),
+                   out=large_empty(K, B * T, 3 * H, like=x))
     if gru.bias:
-        gi, gh = gi + _stacked(gru, layer, K, 2)[:, None], gh + _stacked(gru, layer, K, 3)[:, None]
-    u, coef_h, coef_n = cell_coefficients(gi, gh, h_prev)
-    output = states[:, 0] if K == 1 else torch.cat([states[:, 0], reverse_within(states[:, 1], lengths)], -1)
-    return LayerTape(frames, h_prev, u.contiguous(), coef_h, coef_n, states), output
+        gi += _stacked(gru, layer, K, 2)[:, None]
+    gi = gi.view(K, B, T, 3 * H)
+    W_hh_T, b_hh = _stacked(gru, layer, K, 1).transpose(1, 2), _stacked(gru, layer, K, 3)
+    b_hh = x.new_zeros(K, 1, 3 * H) if b_hh is None else b_hh[:, None]
+    states = large_empty(K, B, T + 1, H, like=x)
+    states[:, :, 0] = 0
+    gh, rz, n = (large_empty(T, K, B, size * H, like=x) for size in (3, 2, 1))
+    with step_threads(K * B * 3 * H * H, threads):
+        for t in range(T):
+            h_prev = states[:, :, t]
+            torch.baddbmm(b_hh, h_prev, W_hh_T, out=gh[t])
+            cell_step(gi[:, :, t], gh[t], h_prev, rz[t], n[t], states[:, :, t + 1])
+    coef_h, coef_n = cell_coefficients(rz, n, gh[..., 2 * H:], states[:, :, :T].permute(2, 0, 1, 3))
+    output = states[0, :, 1:] if K == 1 else torch.cat([states[0, :, 1:], reverse_within(states[1, :, 1:], lengths)],
+                                                       -1, out=large_empty(B, T, K * H, like=x))
+    return LayerTape(frames, states, rz[..., H:], coef_h, coef_n), output
 
 
-def backward_layer(gru: nn.GRU, layer: int, tape: LayerTape, reaching: torch.Tensor, threads: int | None = None):
-    """BPTT through one layer, given ``reaching`` [T, K, B, H]: dL/dh_t from outside the recurrence.
+def backward_layer(gru: nn.GRU, layer: int, tape: LayerTape, reaching: torch.Tensor, out: list[list[torch.Tensor]],
+                   threads: int | None = None) -> torch.Tensor:
+    """BPTT through one layer, given ``reaching`` [K, B, T, H]: dL/dh_t from outside the recurrence.
 
-    **Returns** (per-sample gradients [W_ih, W_hh(, b_ih, b_hh)] per direction, each
-    [B, *shape]; dL/dx [T, K, B, D_in] in each direction's frame).
+    Writes the per-sample gradients of direction k's [W_ih, W_hh(, b_ih, b_hh)] into
+    ``out[k]`` (each [B, *shape]) and **returns** dL/dx [K, B, T, D_in] in each direction's frame.
     """
     T, K, B, H = tape.u.shape
     W_hh = _stacked(gru, layer, K, 1)
-    g_all = torch.empty_like(reaching)
+    d_gh, d_gi = large_empty(K, B, T, 3, H, like=reaching), large_empty(K, B, T, 3, H, like=reaching)
+    g_all = large_empty(T, K, B, H, like=reaching)
     carry = reaching.new_zeros(K, B, H)
-    step = reaching.new_empty(K, B, 3, H)
     with step_threads(K * B * 3 * H * H, threads):
         for t in range(T - 1, -1, -1):
-            g = torch.add(carry, reaching[t], out=g_all[t])
-            carry = cell_step_back(g, tape.u[t], tape.coef_h[t], W_hh, step)
-    d_gh = (g_all[..., None, :] * tape.coef_h).view(T, K, B, 3 * H)
-    d_gi = d_gh.clone()
-    d_gi[..., 2 * H:] = g_all * tape.coef_n
-    grads = [torch.einsum("tkbg,tkbd->kbgd", d_gi, tape.inputs), torch.einsum("tkbg,tkbh->kbgh", d_gh, tape.h_prev)]
-    if gru.bias:
-        grads += [d_gi.sum(0), d_gh.sum(0)]
-    per_direction = [[grad[k] for grad in grads] for k in range(K)]
-    return per_direction, torch.einsum("tkbg,kgd->tkbd", d_gi, _stacked(gru, layer, K, 0))
+            g = torch.add(carry, reaching[:, :, t], out=g_all[t])
+            carry = cell_step_back(g, tape.u[t], tape.coef_h[t], W_hh, d_gh[:, :, t])
+    d_gi[:, :, :, :2] = d_gh[:, :, :, :2]
+    torch.mul(g_all, tape.coef_n, out=d_gi[:, :, :, 2].permute(2, 0, 1, 3))
+    d_gh, d_gi = d_gh.view(K, B, T, 3 * H), d_gi.view(K, B, T, 3 * H)
+    for k in range(K):
+        torch.bmm(d_gi[k].transpose(1, 2), tape.inputs[k], out=out[k][0])
+        torch.bmm(d_gh[k].transpose(1, 2), tape.states[k, :, :T], out=out[k][1])
+        if gru.bias:  # d_gi and d_gh share their r and z blocks: one sum over time serves both
+            torch.sum(d_gh[k], 1, out=out[k][3])
+            out[k][2][:, :2 * H] = out[k][3][:, :2 * H]
+            torch.sum(d_gi[k, :, :, 2 * H:], 1, out=out[k][2][:, 2 * H:])
+    W_ih = _stacked(gru, layer, K, 0)
+    d_frames = torch.bmm(d_gi.view(K, B * T, 3 * H), W_ih, out=large_empty(K, B * T, W_ih.shape[-1], like=d_gi))
+    return d_frames.view(K, B, T, -1)
 
 
 def to_original_time(d_frames: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """Sum over directions of a frame-wise gradient [T, K, B, D], brought to original time: [T, B, D]."""
-    if d_frames.shape[1] == 1:
-        return d_frames[:, 0]
-    return d_frames[:, 0] + reverse_within(d_frames[:, 1], lengths)
+    """Sum over directions of a frame-wise gradient [K, B, T, D], brought to original time: [B, T, D]."""
+    if d_frames.shape[0] == 1:
+        return d_frames[0]
+    return d_frames[0] + reverse_within(d_frames[1], lengths)
 
 
 def to_frames(d_output: torch.Tensor, lengths: torch.Tensor, directions: int) -> torch.Tensor:
-    """dL/d(layer output) [T, B, K H] in original time, split into each direction's frame: [T, K, B, H]."""
+    """dL/d(layer output) [B, T, K H] in original time, split into each direction's frame: [K, B, T, H]."""
     parts = d_output.chunk(directions, dim=-1)
     if directions == 1:
-        return parts[0][:, None]
-    return torch.stack([parts[0], reverse_within(parts[1], lengths)], dim=1)
+        return parts[0][None]
+    return torch.stack([parts[0], reverse_within(parts[1], lengths)])

@@ -10,7 +10,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from ._compare import CheckResult, compare
 from ._gru import GRUClassifier, gru_per_sample_grads
-from ._gru_bptt import cell_coefficients, cell_step_back
+from ._gru_bptt import cell_coefficients, cell_step, cell_step_back
 from ._gru_model import GRUModel
 from ._tolerances import tolerance
 
@@ -104,18 +104,23 @@ def _cell_check(seed, device, dtype, tol) -> CheckResult:
     h = torch.randn(BATCH, HIDDEN, generator=gen, dtype=torch.float64).to(device, dtype).requires_grad_(True)
     x = torch.randn(BATCH, INPUTS, generator=gen, dtype=torch.float64).to(device, dtype).requires_grad_(True)
     upstream = torch.randn(BATCH, HIDDEN, generator=gen, dtype=torch.float64).to(device, dtype)
-    (cell(x, h) * upstream).sum().backward()
+    h_next = cell(x, h)
+    (h_next * upstream).sum().backward()
     with torch.no_grad():
         gi = nn.functional.linear(x, cell.weight_ih, cell.bias_ih)
         gh = nn.functional.linear(h, cell.weight_hh, cell.bias_hh)
-        u, coef_h, coef_n = cell_coefficients(gi, gh, h)
+        rz, n, h_t = gh.new_empty(BATCH, 2 * HIDDEN), gh.new_empty(BATCH, HIDDEN), gh.new_empty(BATCH, HIDDEN)
+        cell_step(gi, gh, h, rz, n, h_t)
+        coef_h, coef_n = cell_coefficients(rz, n, gh[:, 2 * HIDDEN:], h)
+        u = rz[:, HIDDEN:]
         d_gh = gh.new_empty(1, BATCH, 3, HIDDEN)
         dh = cell_step_back(upstream[None], u[None], coef_h[None], cell.weight_hh[None], d_gh)[0]
         d_gh = d_gh[0].reshape(BATCH, -1)
         d_gi = torch.cat([d_gh[:, :2 * HIDDEN], upstream * coef_n], dim=1)
-        got = [dh, d_gi @ cell.weight_ih, d_gi.T @ x, d_gh.T @ h, d_gi.sum(0), d_gh.sum(0)]
-    want = [h.grad, x.grad, cell.weight_ih.grad, cell.weight_hh.grad, cell.bias_ih.grad, cell.bias_hh.grad]
-    return compare("one cell step backward (dh, dx, weights, biases) = autograd of nn.GRUCell",
+        got = [h_t, dh, d_gi @ cell.weight_ih, d_gi.T @ x, d_gh.T @ h, d_gi.sum(0), d_gh.sum(0)]
+    want = [h_next.detach(), h.grad, x.grad, cell.weight_ih.grad, cell.weight_hh.grad, cell.bias_ih.grad,
+            cell.bias_hh.grad]
+    return compare("one cell step (h_t; backward: dh, dx, weights, biases) = nn.GRUCell and its autograd",
                    got, want, device=device, dtype=dtype, **tol)
 
 
