@@ -38,7 +38,7 @@ from torch import nn
 
 from ._large import large_empty
 
-__all__ = ["reverse_within", "LayerTape", "cell_step", "cell_coefficients", "cell_step_back", "forward_layer",
+__all__ = ["reverse_within", "LayerTape", "cell_step", "cell_step_back", "forward_layer",
            "backward_layer", "step_threads", "layer_weights", "to_original_time", "to_frames"]
 
 # Per-step matrices below this many multiply-adds run on one intra-op thread: the work of one
@@ -101,35 +101,28 @@ def _stacked(gru: nn.GRU, layer: int, directions: int, which: int) -> torch.Tens
     return torch.stack([layer_weights(gru, layer, k)[which] for k in range(directions)])
 
 
-def cell_step(gi: torch.Tensor, gh: torch.Tensor, h_prev: torch.Tensor, rz: torch.Tensor, n: torch.Tensor,
-              h: torch.Tensor) -> None:
-    """One cell step forward from gi = W_ih x + b_ih and gh = W_hh h_{t-1} + b_hh ([..., 3H]):
-    writes the gates [r, u] into ``rz`` [..., 2H], n into ``n`` and h_t = n + u (h_{t-1} - n)
-    into ``h``."""
-    H = h_prev.shape[-1]
-    torch.sigmoid(torch.add(gi[..., :2 * H], gh[..., :2 * H]), out=rz)
-    torch.addcmul(gi[..., 2 * H:], rz[..., :H], gh[..., 2 * H:], out=n).tanh_()
-    torch.lerp(n, h_prev, rz[..., H:], out=h)
+def cell_step(gi: torch.Tensor, gh: torch.Tensor, h_prev: torch.Tensor, h: torch.Tensor, rz: torch.Tensor,
+              coef_h: torch.Tensor, coef_n: torch.Tensor) -> None:
+    """One cell step forward from gi = W_ih x + b_ih and gh = W_hh h_{t-1} + b_hh ([..., 3H]).
 
+    Writes h_t = n + u (h_{t-1} - n) into ``h``, the gates [r, u] into ``rz`` and the
+    coefficients of g = dL/dh_t in the cell's backward step (derivation ``gru_bptt_recurrence``)
+    while the gates are at hand:
 
-def cell_coefficients(rz: torch.Tensor, n: torch.Tensor, gh_n: torch.Tensor, h_prev: torch.Tensor):
-    """The coefficients of g = dL/dh_t in the cell's backward step (derivation
-    ``gru_bptt_recurrence``), from the gates, gh_n = W_hn h_{t-1} + b_hn and h_{t-1}:
-
-        coef_n = (1 - u)(1 - n^2),  coef_h = [coef_n gh_n r (1 - r), (h_{t-1} - n) u (1 - u), coef_n r]
-
-    **Returns** (coef_h [..., 3, H] = [da_r, da_u, r da_n] / g, coef_n = da_n / g).
+        coef_n = da_n / g = (1 - u)(1 - n^2)
+        coef_h = [da_r, da_u, r da_n] / g = [coef_n gh_n r (1 - r), (h_{t-1} - n) u (1 - u), coef_n r]
     """
-    H = n.shape[-1]
-    r, u = rz[..., :H], rz[..., H:]
-    slopes = torch.addcmul(rz, rz, rz, value=-1, out=large_empty(*rz.shape, like=rz))  # [r (1 - r), u (1 - u)]
-    coef_n = torch.addcmul(n.new_ones(()), n, n, value=-1, out=large_empty(*n.shape, like=n))  # 1 - n^2
-    coef_n.addcmul_(u, coef_n, value=-1)                                                       # (1 - u)(1 - n^2)
-    coef_h = large_empty(*n.shape[:-1], 3, H, like=n)
-    torch.mul(torch.mul(coef_n, gh_n, out=coef_h[..., 0, :]), slopes[..., :H], out=coef_h[..., 0, :])
-    torch.mul(torch.sub(h_prev, n, out=coef_h[..., 1, :]), slopes[..., H:], out=coef_h[..., 1, :])
+    H = h_prev.shape[-1]
+    torch.sigmoid(gi[..., :2 * H] + gh[..., :2 * H], out=rz)
+    r, u, gh_n = rz[..., :H], rz[..., H:], gh[..., 2 * H:]
+    n = torch.addcmul(gi[..., 2 * H:], r, gh_n).tanh_()
+    torch.lerp(n, h_prev, u, out=h)
+    slopes = torch.addcmul(rz, rz, rz, value=-1)                       # [r (1 - r), u (1 - u)]
+    torch.addcmul(coef_n.new_ones(()), n, n, value=-1, out=coef_n)     # 1 - n^2
+    coef_n.addcmul_(u, coef_n, value=-1)                               # (1 - u)(1 - n^2)
+    torch.mul(coef_n, gh_n, out=coef_h[..., 0, :]).mul_(slopes[..., :H])
+    torch.sub(h_prev, n, out=coef_h[..., 1, :]).mul_(slopes[..., H:])
     torch.mul(coef_n, r, out=coef_h[..., 2, :])
-    return coef_h, coef_n
 
 
 def cell_step_back(g: torch.Tensor, u: torch.Tensor, coef_h: torch.Tensor, W_hh: torch.Tensor,
@@ -159,13 +152,13 @@ def forward_layer(gru: nn.GRU, layer: int, x: torch.Tensor, lengths: torch.Tenso
     b_hh = x.new_zeros(K, 1, 3 * H) if b_hh is None else b_hh[:, None]
     states = large_empty(K, B, T + 1, H, like=x)
     states[:, :, 0] = 0
-    gh, rz, n = (large_empty(T, K, B, size * H, like=x) for size in (3, 2, 1))
+    rz, coef_n, coef_h = large_empty(T, K, B, 2 * H, like=x), large_empty(T, K, B, H, like=x), \
+        large_empty(T, K, B, 3, H, like=x)
     with step_threads(K * B * 3 * H * H, threads):
         for t in range(T):
             h_prev = states[:, :, t]
-            torch.baddbmm(b_hh, h_prev, W_hh_T, out=gh[t])
-            cell_step(gi[:, :, t], gh[t], h_prev, rz[t], n[t], states[:, :, t + 1])
-    coef_h, coef_n = cell_coefficients(rz, n, gh[..., 2 * H:], states[:, :, :T].permute(2, 0, 1, 3))
+            gh = torch.baddbmm(b_hh, h_prev, W_hh_T)
+            cell_step(gi[:, :, t], gh, h_prev, states[:, :, t + 1], rz[t], coef_h[t], coef_n[t])
     output = states[0, :, 1:] if K == 1 else torch.cat([states[0, :, 1:], reverse_within(states[1, :, 1:], lengths)],
                                                        -1, out=large_empty(B, T, K * H, like=x))
     return LayerTape(frames, states, rz[..., H:], coef_h, coef_n), output
@@ -177,28 +170,32 @@ def backward_layer(gru: nn.GRU, layer: int, tape: LayerTape, reaching: torch.Ten
 
     Writes the per-sample gradients of direction k's [W_ih, W_hh(, b_ih, b_hh)] into
     ``out[k]`` (each [B, *shape]) and **returns** dL/dx [K, B, T, D_in] in each direction's frame.
+    dL/d(W_ih x + b_ih) = [da_r, da_u, da_n] shares its r and z blocks with dL/d(W_hh h + b_hh)
+    = [da_r, da_u, r da_n], so only da_n is kept besides the latter.
     """
     T, K, B, H = tape.u.shape
-    W_hh = _stacked(gru, layer, K, 1)
-    d_gh, d_gi = large_empty(K, B, T, 3, H, like=reaching), large_empty(K, B, T, 3, H, like=reaching)
-    g_all = large_empty(T, K, B, H, like=reaching)
+    W_hh, W_ih = _stacked(gru, layer, K, 1), _stacked(gru, layer, K, 0)
+    d_gh, g_all = large_empty(K, B, T, 3, H, like=reaching), large_empty(T, K, B, H, like=reaching)
     carry = reaching.new_zeros(K, B, H)
     with step_threads(K * B * 3 * H * H, threads):
         for t in range(T - 1, -1, -1):
             g = torch.add(carry, reaching[:, :, t], out=g_all[t])
             carry = cell_step_back(g, tape.u[t], tape.coef_h[t], W_hh, d_gh[:, :, t])
-    d_gi[:, :, :, :2] = d_gh[:, :, :, :2]
-    torch.mul(g_all, tape.coef_n, out=d_gi[:, :, :, 2].permute(2, 0, 1, 3))
-    d_gh, d_gi = d_gh.view(K, B, T, 3 * H), d_gi.view(K, B, T, 3 * H)
+    da_n = large_empty(K, B, T, H, like=reaching)
+    torch.mul(g_all, tape.coef_n, out=da_n.permute(2, 0, 1, 3))
+    d_gh = d_gh.view(K, B, T, 3 * H)
+    d_rz = d_gh[..., :2 * H]
     for k in range(K):
-        torch.bmm(d_gi[k].transpose(1, 2), tape.inputs[k], out=out[k][0])
+        torch.bmm(d_rz[k].transpose(1, 2), tape.inputs[k], out=out[k][0][:, :2 * H])
+        torch.bmm(da_n[k].transpose(1, 2), tape.inputs[k], out=out[k][0][:, 2 * H:])
         torch.bmm(d_gh[k].transpose(1, 2), tape.states[k, :, :T], out=out[k][1])
-        if gru.bias:  # d_gi and d_gh share their r and z blocks: one sum over time serves both
+        if gru.bias:
             torch.sum(d_gh[k], 1, out=out[k][3])
             out[k][2][:, :2 * H] = out[k][3][:, :2 * H]
-            torch.sum(d_gi[k, :, :, 2 * H:], 1, out=out[k][2][:, 2 * H:])
-    W_ih = _stacked(gru, layer, K, 0)
-    d_frames = torch.bmm(d_gi.view(K, B * T, 3 * H), W_ih, out=large_empty(K, B * T, W_ih.shape[-1], like=d_gi))
+            torch.sum(da_n[k], 1, out=out[k][2][:, 2 * H:])
+    d_frames = torch.bmm(da_n.view(K, B * T, H), W_ih[:, 2 * H:],
+                         out=large_empty(K, B * T, W_ih.shape[-1], like=reaching))
+    d_frames.baddbmm_(d_rz.reshape(K, B * T, 2 * H), W_ih[:, :2 * H])
     return d_frames.view(K, B, T, -1)
 
 

@@ -10,7 +10,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from ._compare import CheckResult, compare
 from ._gru import GRUClassifier, gru_per_sample_grads
-from ._gru_bptt import cell_coefficients, cell_step, cell_step_back
+from ._gru_bptt import cell_step, cell_step_back
 from ._gru_model import GRUModel
 from ._tolerances import tolerance
 
@@ -109,9 +109,9 @@ def _cell_check(seed, device, dtype, tol) -> CheckResult:
     with torch.no_grad():
         gi = nn.functional.linear(x, cell.weight_ih, cell.bias_ih)
         gh = nn.functional.linear(h, cell.weight_hh, cell.bias_hh)
-        rz, n, h_t = gh.new_empty(BATCH, 2 * HIDDEN), gh.new_empty(BATCH, HIDDEN), gh.new_empty(BATCH, HIDDEN)
-        cell_step(gi, gh, h, rz, n, h_t)
-        coef_h, coef_n = cell_coefficients(rz, n, gh[:, 2 * HIDDEN:], h)
+        h_t, coef_n = gh.new_empty(BATCH, HIDDEN), gh.new_empty(BATCH, HIDDEN)
+        rz, coef_h = gh.new_empty(BATCH, 2 * HIDDEN), gh.new_empty(BATCH, 3, HIDDEN)
+        cell_step(gi, gh, h, h_t, rz, coef_h, coef_n)
         u = rz[:, HIDDEN:]
         d_gh = gh.new_empty(1, BATCH, 3, HIDDEN)
         dh = cell_step_back(upstream[None], u[None], coef_h[None], cell.weight_hh[None], d_gh)[0]
