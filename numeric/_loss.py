@@ -8,7 +8,12 @@
 * ``1 - sigmoid(u) -> sigmoid(-u)`` (derivation ``stable_residual``): no cancellation near 1;
 * ``log(sigmoid(u)) -> logsigmoid(u)`` (``torch.nn.functional.logsigmoid``): log(sigmoid(-1e4))
   rounds to log(0) = -inf, logsigmoid gives -1e4, and 0 * logsigmoid stays 0 instead of nan;
-* ``log(1 + exp(u)) -> softplus(u)``: exp(1e4) overflows, softplus(1e4) = 1e4.
+* ``log(1 + exp(u)) -> softplus(u)``: exp(1e4) overflows, softplus(1e4) = 1e4;
+* log-space products (:mod:`._log_space`): a product holding a non-integer or negative power of a
+  positive factor, such as focal loss's (1 - p_t)**(gamma - 1) sigmoid(-z) sigmoid(z) for
+  0 < gamma < 1, becomes exp(sum a_i log f_i), with log sigmoid(u) = logsigmoid(u) and
+  log(A + B sigmoid(u)) = logaddexp(log A + logsigmoid(-u), log(A + B) + logsigmoid(u)):
+  where 1 - p_t underflows to 0 the naive product is inf * 0 = nan, the log-space one exp(-5e3) = 0.
 
 :func:`stable_rewrites` says which of these a given expression needed.
 """
@@ -25,18 +30,29 @@ from torch.nn import functional
 
 import symbolic
 
+from ._log_space import LOG_SPACE_RULE, log_space, logsigmoid
+
 __all__ = ["torch_function", "loss_grad", "stable_form", "stable_rewrites", "as_loss", "Z", "Y"]
 
 _z, _y = sp.symbols("z y", real=True)
 Z, Y = _z, _y
-_logsigmoid = sp.Function("logsigmoid")
+_logsigmoid = logsigmoid
 _softplus = sp.Function("softplus")
+
+
+def _log(value):
+    """torch.log of a tensor, math.log of a constant such as log(2) in generated code."""
+    return torch.log(value) if isinstance(value, torch.Tensor) else math.log(value)
+
+
 _MODULES = [{"sigmoid": torch.sigmoid, "logsigmoid": functional.logsigmoid, "softplus": functional.softplus,
-             "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "tanh": torch.tanh, "E": math.e, "pi": math.pi}]
+             "logaddexp": torch.logaddexp, "exp": torch.exp, "log": _log, "sqrt": torch.sqrt, "tanh": torch.tanh,
+             "E": math.e, "pi": math.pi}]
 RULES = {
     **symbolic.SIGMOID_FORM_RULES,
     "logsigmoid": "log(sigmoid(u)) -> logsigmoid(u)",
     "softplus": "log(1 + exp(u)) -> softplus(u)",
+    "log_space": LOG_SPACE_RULE,
 }
 
 
@@ -50,11 +66,15 @@ def _rewrite(expr: sp.Expr) -> tuple[sp.Expr, list[str]]:
         used.append("logsigmoid")
     if softs:
         used.append("softplus")
-    return step.xreplace({**logs, **softs}), used
+    step = step.xreplace({**logs, **softs})
+    logged = log_space(step)
+    if logged != step:
+        used.append("log_space")
+    return logged, used
 
 
 def stable_form(expr: sp.Expr) -> sp.Expr:
-    """``expr`` after the exact rewrites above, with logsigmoid/softplus as named functions."""
+    """``expr`` after the exact rewrites above, with logsigmoid/softplus/logaddexp as named functions."""
     return _rewrite(expr)[0]
 
 
