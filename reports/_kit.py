@@ -2,10 +2,17 @@
 (``figures/F1.tex``: a ``figure`` environment with the caption in LaTeX maths and a label), and
 for each derivation its LaTeX (``derivations/NAME.tex``, an amsmath ``align*``) and its Typst
 (``derivations/NAME.typ``).  The figure files carry no "Figure N." of their own: the number
-belongs to the document that cites them."""
+belongs to the document that cites them.
+
+A loss asked for with ``report --loss`` puts its derivations in a folder of their own,
+``derivations/KEY/NAME.tex`` and ``.typ``, KEY being the loss as written in its canonical form
+(:func:`loss_key`): ``focal:gamma=2`` and ``focal:gamma=1/2`` share derivation names
+(``focal_dL_dz``, ...) but not a folder.  Each file starts with the loss L(z, y) it derives from."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,7 +21,10 @@ import symbolic
 from . import _caption
 from ._experiments import FigureData
 
-__all__ = ["figure_latex", "derivation_latex", "derivation_typst", "write_kit"]
+__all__ = ["figure_latex", "derivation_latex", "derivation_typst", "write_kit", "loss_key", "write_loss_kit"]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
+_SAFE_NAMED = str.maketrans({":": "-", ",": "-", "/": "_"})
 
 
 def figure_latex(data: FigureData, number: int) -> str:
@@ -60,4 +70,41 @@ def write_kit(folder: Path, figures: Sequence[FigureData], checks) -> dict[str, 
         d = check.derivation
         (folder / "derivations" / f"{d.name}.tex").write_text(derivation_latex(d))
         (folder / "derivations" / f"{d.name}.typ").write_text(derivation_typst(d))
+    return files
+
+
+def loss_key(loss: symbolic.Loss) -> str:
+    """A file name for ``loss``, one per loss: a named loss's canonical spec with ':' and ','
+    as '-' and '/' as '_' (``focal-gamma=2-alpha=1_4``; parameter values are rationals, so this
+    is one to one), a formula as 'user-', its first characters made safe and 10 hex digits of
+    its SHA-256."""
+    if loss.name.split(":")[0] in symbolic.LOSSES:
+        return loss.name.translate(_SAFE_NAMED)
+    digest = hashlib.sha256(loss.name.encode()).hexdigest()[:10]
+    return f"user-{_UNSAFE.sub('-', loss.name).strip('-.')[:40]}-{digest}"
+
+
+def _loss_headers(loss: symbolic.Loss) -> tuple[str, str]:
+    latex = (f"% From the loss {loss.name} ({loss.title}):\n"
+             f"% L(z, y) = {symbolic.latex(loss.expression)}\n")
+    typst = (f"// From the loss {loss.name} ({loss.title})\n\n"
+             f"Loss `{loss.name}`: $L(z, y) = {symbolic.typst(loss.expression)}$\n\n")
+    return latex, typst
+
+
+def write_loss_kit(folder: Path, loss_checks) -> dict[str, list[str]]:
+    """Write each loss's derivations under ``folder/derivations/KEY/``; return, per loss name,
+    the files written (relative paths)."""
+    files = {}
+    for loss, checks in loss_checks:
+        key = loss_key(loss)
+        (folder / "derivations" / key).mkdir(parents=True, exist_ok=True)
+        latex, typst = _loss_headers(loss)
+        files[loss.name] = []
+        for check in checks:
+            d = check.derivation
+            stem = f"derivations/{key}/{d.name}"
+            (folder / f"{stem}.tex").write_text(latex + derivation_latex(d))
+            (folder / f"{stem}.typ").write_text(typst + derivation_typst(d))
+            files[loss.name] += [f"{stem}.tex", f"{stem}.typ"]
     return files

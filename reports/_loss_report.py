@@ -23,8 +23,13 @@ MARGINS = torch.linspace(-8, 8, 161, dtype=torch.float64)  # step 0.1: index 20 
 
 
 def parse_losses(texts: Sequence[str]) -> list[symbolic.Loss]:
-    """Each ``--loss`` text as a Loss (InputError for a bad one, before any work is done)."""
-    return [symbolic.loss(text) for text in texts]
+    """Each ``--loss`` text as a Loss (InputError for a bad one, before any work is done), a loss
+    given twice (``focal`` and ``focal:gamma=2``) once."""
+    losses = {}
+    for text in texts:
+        loss = symbolic.loss(text)
+        losses.setdefault(loss.name, loss)
+    return list(losses.values())
 
 
 def with_contrasts(losses: Sequence[symbolic.Loss]) -> list[symbolic.Loss]:

@@ -30,7 +30,7 @@ from . import _loss_report
 from ._caption import plain as _caption_plain
 from ._experiments import FigureData, LogregData, Setting, run_experiments
 from ._figures import draw
-from ._kit import write_kit
+from ._kit import write_kit, write_loss_kit
 from ._output import staged_output
 from ._pages import check_derivations, document
 from ._progress import Progress
@@ -171,6 +171,7 @@ def _write_products(stage: Path, seed: int, device: torch.device, logreg: Logreg
     _typeset(stage, source)
     progress.stage("writing the course kit (LaTeX and Typst snippets)")
     kit = write_kit(stage, figures, checks)
+    loss_kit = write_loss_kit(stage, loss_checks)
     manifest = {
         "stamp": stamp,
         "figures": [{"number": i, "name": f.name, "title": f.title, "caption": _caption_plain(f.caption),
@@ -180,5 +181,7 @@ def _write_products(stage: Path, seed: int, device: torch.device, logreg: Logreg
         "derivations_verified": {c.derivation.name: c.verified for c in checks} | _loss_report.verified(loss_checks),
         "verification": [r.as_dict() for r in results],
     }
+    if loss_kit:
+        manifest["loss_derivation_files"] = loss_kit
     (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     progress.stage("done")

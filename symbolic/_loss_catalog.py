@@ -17,7 +17,7 @@ exponential               exp(-(2y - 1) z)                               Freund 
 
 Focal loss follows torchvision's ``sigmoid_focal_loss`` for soft labels: p_t = s y + (1 - s)(1 - y),
 alpha_t = alpha y + (1 - alpha)(1 - y).  Parameter values are read as exact rationals
-(``0.25`` is 1/4), never evaluated as Python.
+(``0.25`` is 1/4, and ``1/4`` too, as a loss's canonical name writes it), never evaluated as Python.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ __all__ = ["LossSpec", "Param", "LOSSES", "split_loss_text", "cross_entropy"]
 
 s = sigmoid(z)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")
+_FRACTION = re.compile(r"^[+-]?\d+/0*[1-9]\d*$")  # p/q, as a loss's canonical name writes 0.25
 _NAMED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(:.*)?$", re.DOTALL)
 
 
@@ -98,8 +99,8 @@ def _value(name: str, text: str) -> sp.Rational:
     text = text.strip()
     if not text:
         raise InputError(f"loss parameter {name}: no value given")
-    if not _NUMBER.match(text):
-        raise InputError(f"loss parameter {name}: {text!r} is not a number")
+    if not (_NUMBER.match(text) or _FRACTION.match(text)):
+        raise InputError(f"loss parameter {name}: {text!r} is not a number (a decimal or p/q)")
     return sp.Rational(text)
 
 

@@ -9,11 +9,13 @@ import torch
 from pypdf import PdfReader
 
 import symbolic
+from reports._kit import derivation_latex, derivation_typst
+from reports._output import MARKER
 from reports._report import build_report
 from reports.cli import main
 
-LOSSES = ("focal:gamma=2", "label_smoothing:eps=0.1")
-FOCAL, SMOOTH = "focal:gamma=2,alpha=1/4", "label_smoothing:eps=1/10"
+LOSSES = ("focal:gamma=2", "label_smoothing:eps=0.1", "focal:gamma=0.5,alpha=0.25")
+FOCAL, SMOOTH, FOCAL_HALF = "focal:gamma=2,alpha=1/4", "label_smoothing:eps=1/10", "focal:gamma=1/2,alpha=1/4"
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +80,25 @@ def test_a_bad_loss_exits_2_with_one_line_before_anything_is_written(bad, tmp_pa
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_each_loss_writes_its_derivations_to_the_course_kit_in_a_folder_of_its_own(report):
+    out, _, manifest = report
+    listed = manifest["loss_derivation_files"]
+    marker = json.loads((out / MARKER).read_text())["files"]
+    folders = {"focal-gamma=2-alpha=1_4": FOCAL, "focal-gamma=1_2-alpha=1_4": FOCAL_HALF,
+               "label_smoothing-eps=1_10": SMOOTH}
+    assert sorted(p.name for p in (out / "derivations").iterdir() if p.is_dir()) == sorted(folders)
+    contents = {}
+    for folder, name in folders.items():
+        loss = symbolic.loss(name)
+        expected = [f"derivations/{folder}/{d.name}.{ext}" for d in loss.derivations for ext in ("tex", "typ")]
+        assert listed[name] == expected and all(path in marker for path in expected)
+        for d in loss.derivations:
+            tex = (out / f"derivations/{folder}/{d.name}.tex").read_text()
+            typ = (out / f"derivations/{folder}/{d.name}.typ").read_text()
+            assert tex.endswith(derivation_latex(d)) and typ.endswith(derivation_typst(d))
+            assert f"% From the loss {name} " in tex and f"Loss `{name}`: $L(z, y) = " in typ
+            contents[folder, d.name] = tex
+    assert contents["focal-gamma=2-alpha=1_4", "focal_dL_dz"] != contents["focal-gamma=1_2-alpha=1_4", "focal_dL_dz"]
+    assert r"\sqrt" in contents["focal-gamma=1_2-alpha=1_4", "focal_dL_dz"]

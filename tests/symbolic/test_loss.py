@@ -126,6 +126,8 @@ def test_user_formula_softplus_of_negative_margin_is_bce_for_hard_labels():
 def test_keyword_parameters_and_canonical_name():
     assert symbolic.loss("focal", gamma=2).name == "focal:gamma=2,alpha=1/4"
     assert symbolic.loss("focal:gamma=1", alpha=0.5).name == "focal:gamma=1,alpha=1/2"
+    for name in ("focal:gamma=2,alpha=1/4", "label_smoothing:eps=1/10", "focal:gamma=3/2,alpha=0"):
+        assert symbolic.loss(name).name == name  # the canonical name reads back as the same loss
 
 
 @pytest.mark.parametrize("text, params, named", [
@@ -133,6 +135,7 @@ def test_keyword_parameters_and_canonical_name():
     ("label_smoothing:eps=1", {}, "eps"), ("label_smoothing", {}, "eps"), ("bce_pos_weight", {}, "pos_weight"),
     ("bce_pos_weight:pos_weight=0", {}, "pos_weight"), ("focal:beta=2", {}, "beta"),
     ("focal:gamma=", {}, "gamma"), ("focal:gamma=abc", {}, "gamma"), ("nosuch", {}, "nosuch"),
+    ("focal:gamma=1/0", {}, "gamma"), ("focal:gamma=1/2/3", {}, "gamma"),
     ("y**2 + 1", {}, "does not depend on the logit z"), ("log(z) - y", {}, "not defined"),
     ("(z**2)**(1/2)", {}, "not differentiable"), ("y*z + __import__('os')", {}, "formula"),
     ("z*y", {"gamma": 1}, "takes no parameters"),
