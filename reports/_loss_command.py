@@ -18,10 +18,13 @@ def _derivation_report(derivation) -> dict:
 
 
 def run_loss(args) -> int:
+    import sympy as sp
+
     import numeric
     import symbolic
 
     from . import _tables
+    from ._kit import derivation_latex
 
     loss = symbolic.loss(args.loss)
     derivations = loss.derivations
@@ -34,9 +37,11 @@ def run_loss(args) -> int:
         print(json.dumps({**loss.as_dict(), "derivations": verdicts, "stable_rewrites": rewrites,
                           "verification": [r.as_dict() for r in results]}, indent=2))
     else:
-        print(f"{loss.name}: {loss.title}\n  source: {loss.source}\n")
+        formula = (f"\\[ L(z, y) = {symbolic.latex(loss.expression)} \\]" if args.latex
+                   else f"L(z, y) = {sp.sstr(loss.expression)}")
+        print(f"{loss.name}: {loss.title}\n  source: {loss.source}\n\n{formula}\n")
         for d, v in zip(derivations, verdicts):
-            print(d.latex() if args.latex else d.text())
+            print(derivation_latex(d) if args.latex else d.text())
             bad = [i + 1 for i, status in enumerate(v["steps"]) if status != "proved"]
             print("  verified: yes, every step re-checked by SymPy\n" if v["verified"] else
                   f"  verified: undecided (steps {bad} or a fact not confirmed)\n")

@@ -117,7 +117,7 @@ def loss_sections(checked: Sequence[tuple[symbolic.Loss, list[DerivationCheck]]]
     sections = []
     for loss, checks in checked:
         intro = (f"= Loss {esc(loss.name)}\n{symbolic.typst_text(loss.title)}; source: {esc(loss.source)}. "
-                 "Each step was re-checked by SymPy in this run.")
+                 f"Each step was re-checked by SymPy in this run.\n$ L(z, y) = {symbolic.typst(loss.expression)} $")
         previous = [None] + [c.derivation for c in checks[:-1]]
         blocks = [derivation_block(c, p) for c, p in zip(checks, previous)]
         sections.append("#pagebreak()\n" + "\n\n".join([intro] + blocks))

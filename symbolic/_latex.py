@@ -51,6 +51,14 @@ class ToolkitLatexPrinter(LatexPrinter):
         joined = "".join(indices) if all(len(i) == 1 for i in indices) else ",".join(indices)
         return _scripted(expr.base.label.name, joined)
 
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        """d/dz of a product in parentheses: SymPy's ``\\frac{d}{dz} f g`` reads as (df/dz) g."""
+        text = super()._print_Derivative(expr)
+        body = self._print(expr.expr)
+        if isinstance(expr.expr, sp.Mul) and text.endswith(" " + body):
+            return text[: -len(body)] + r"\left(%s\right)" % body
+        return text
+
     def _as_ordered_terms(self, expr, order=None):
         return ordered_terms(expr) if isinstance(expr, sp.Add) else super()._as_ordered_terms(expr, order)
 

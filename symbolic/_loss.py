@@ -103,7 +103,7 @@ class Loss:
         self._dz, self.grad = _chain(
             f"{key}_dL_dz", f"{title}: gradient in the logit", sp.Derivative(expression, z),
             sp.diff(expression, z), "chain rule and sigmoid_derivative",
-            f"L = {sp.sstr(expression)}", self.undecided)
+            "", self.undecided)  # L(z, y) itself is its first line, typeset by whoever shows it
         self._d2z, self.hessian = _chain(
             f"{key}_d2L_dz2", f"{title}: curvature in the logit", sp.Derivative(self.grad, z),
             sp.diff(self.grad, z), "differentiate dL/dz", "d2L/dz2 from the proved dL/dz", self.undecided)

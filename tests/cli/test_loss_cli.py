@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import symbolic
 from reports.cli import main
 
 
@@ -21,8 +22,17 @@ def test_loss_json_and_latex(capsys):
     assert report["dL_dz"] == "-y + sigmoid(z)"
     assert report["margin"][0]["monotone"] == "decreasing (proved)"
     assert all(d["verified"] for d in report["derivations"])
-    assert main(["loss", "label_smoothing:eps=0.1", "--latex"]) == 0
-    assert "\\begin{aligned}" in capsys.readouterr().out
+    assert main(["loss", "focal:gamma=0.5", "--latex"]) == 0
+    out = capsys.readouterr().out
+    loss = symbolic.loss("focal:gamma=0.5")
+    assert f"\\[ L(z, y) = {symbolic.latex(loss.expression)} \\]" in out  # the loss typeset, not SymPy text
+    assert "L(z, y) = (3/4" not in out and "\\begin{align*}" in out
+    assert "\\frac{\\partial}{\\partial z} \\left(\\left(\\frac{3}{4}" in out  # d/dz of the whole product
+
+
+def test_loss_text_output_starts_with_the_loss(capsys):
+    assert main(["loss", "bce"]) == 0
+    assert "\nL(z, y) = -y*log(sigmoid(z)) - (1 - y)*log(1 - sigmoid(z))\n" in capsys.readouterr().out
 
 
 def test_loss_user_formula(capsys):

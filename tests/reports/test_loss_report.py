@@ -74,6 +74,15 @@ def test_each_loss_has_a_section_of_derivations_verified_in_this_run(report):
     assert flat.count("verified in this run") >= len(symbolic.catalog()) + 10
 
 
+def test_each_loss_section_typesets_the_loss_itself(report):
+    out, flat, _ = report
+    source = (out / "report.typ").read_text()
+    for text in LOSSES:
+        loss = symbolic.loss(text)
+        assert f"$ L(z, y) = {symbolic.typst(loss.expression)} $" in source
+    assert "L = (3/4" not in flat and "*log(" not in flat  # no SymPy text on the page
+
+
 @pytest.mark.parametrize("bad", ["focal:gamma=-1", "label_smoothing:eps=1", "no_such_loss"])
 def test_a_bad_loss_exits_2_with_one_line_before_anything_is_written(bad, tmp_path, capsys):
     assert main(["report", "--out", str(tmp_path / "r"), "--loss", "bce", "--loss", bad]) == 2
