@@ -6,13 +6,13 @@
    not a dependency); for a formula, the loss itself generated from the user's expression;
 2. float64 central differences of that torch loss;
 3. at extreme logits (|z| up to 1e4) in float32: the generated dL/dz is finite wherever the loss is,
-   and agrees with an mpmath evaluation of the SymPy result as derived (before the stable rewrites,
-   at 40 + |z|/ln 10 digits, so 1 - sigmoid(1e4) does not cancel); its note names the rewrites.
+   and agrees with a 50-digit mpmath evaluation of the SymPy result at the exact label, with
+   1 - sigmoid(u) as sigmoid(-u) and log sigmoid(u) as -log1p(exp(-u)) but not through the log-space
+   rewrite of the generated code; its note names the rewrites that made the code stable.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import mpmath
@@ -81,19 +81,27 @@ def _central_differences(written, z, y) -> torch.Tensor:
     return (written(z + FD_STEP, y) - written(z - FD_STEP, y)) / (2 * FD_STEP)
 
 
-_MPMATH = [{"sigmoid": lambda u: 1 / (1 + mpmath.exp(-u))}, "mpmath"]
-DIGITS = 30
+_MPMATH = [{"sigmoid": lambda u: 1 / (1 + mpmath.exp(-u)), "logsigmoid": lambda u: -mpmath.log1p(mpmath.exp(-u))},
+           "mpmath"]
+_LOGSIGMOID = sp.Function("logsigmoid")
+
+
+def _at_label(expr: sp.Expr, label: float):
+    """expr at the exact label (0.3 is 3/10), 1 - sigmoid(u) written sigmoid(-u) (derivation
+    ``stable_residual``) and log(sigmoid(u)) as -log1p(exp(-u)), as an mpmath function of z: at
+    y = 1 the factor y + (1 - 2y) sigmoid(z) of focal loss is sigmoid(-z), exact at any |z|."""
+    exact = symbolic.sigmoid_forms(expr.subs(Y, sp.Rational(str(label))))[0]
+    exact = exact.replace(lambda e: isinstance(e, sp.log) and isinstance(e.args[0], symbolic.sigmoid),
+                          lambda e: _LOGSIGMOID(e.args[0].args[0]))
+    return sp.lambdify(Z, exact, _MPMATH)
 
 
 def _exact(expr: sp.Expr, z: torch.Tensor, y: torch.Tensor) -> np.ndarray:
-    """expr at each (z, y) in mpmath, as derived (not through the stable rewrites it checks), with
-    DIGITS + |z| / ln 10 digits: enough that 1 - sigmoid(z) = 1 - (1 - e^-|z|) keeps DIGITS digits."""
-    evaluate = sp.lambdify((Z, Y), expr, _MPMATH)
-    values = []
-    for a, b in zip(z.tolist(), y.tolist()):
-        with mpmath.workdps(DIGITS + int(abs(a) / math.log(10)) + 10):
-            values.append(float(evaluate(mpmath.mpf(a), mpmath.mpf(b))))
-    return np.array(values)
+    """expr at each (z, y) in 50-digit mpmath, as derived (not through the log-space rewrite it
+    checks), at the exact label."""
+    evaluate = {label: _at_label(expr, label) for label in set(y.tolist())}
+    with mpmath.workdps(50):
+        return np.array([float(evaluate[b](mpmath.mpf(a))) for a, b in zip(z.tolist(), y.tolist())])
 
 
 def _extreme_check(loss, generated, written, device) -> CheckResult:
