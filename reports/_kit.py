@@ -15,11 +15,14 @@ import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import symbolic
 
 from . import _caption
-from ._experiments import FigureData
+
+if TYPE_CHECKING:  # not imported at run time: derivation_latex serves gradproof loss, which imports no torch
+    from ._experiments import FigureData
 
 __all__ = ["figure_latex", "derivation_latex", "derivation_typst", "write_kit", "loss_key", "write_loss_kit"]
 

@@ -4,6 +4,7 @@ the torch code generated from the proof against three witnesses."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 __all__ = ["run_loss"]
 
@@ -17,25 +18,38 @@ def _derivation_report(derivation) -> dict:
             "facts": ["proved" if ok else "undecided" for ok in facts]}
 
 
+def _import_numeric() -> None:
+    import numeric  # noqa: F401 - torch, the slow import, done while SymPy derives
+
+
+def _numeric_part(loss) -> tuple[list[dict], list[str]]:
+    """The checks as plain dicts: a CheckResult would import numeric, and torch, to be unpickled."""
+    import numeric
+
+    return [r.as_dict() for r in numeric.loss_checks(loss)], numeric.stable_rewrites(loss.grad)
+
+
 def run_loss(args) -> int:
     import sympy as sp
 
-    import numeric
     import symbolic
 
     from . import _tables
+    from ._ahead import Ahead
     from ._kit import derivation_latex
 
-    loss = symbolic.loss(args.loss)
-    derivations = loss.derivations
-    verdicts = [_derivation_report(d) for d in derivations]
-    results = numeric.loss_checks(loss)
-    rewrites = numeric.stable_rewrites(loss.grad)
+    with Ahead(_import_numeric, _numeric_part) as numeric_part:  # torch imports in a child meanwhile
+        loss = symbolic.loss(args.loss)
+        numeric_part.submit(loss)
+        derivations = loss.derivations
+        verdicts = [_derivation_report(d) for d in derivations]
+        checks, rewrites = numeric_part.result()
+    results = [SimpleNamespace(**check) for check in checks]
     failed = not all(r.passed for r in results)
     undecided = loss.undecided or not all(v["verified"] for v in verdicts)
     if args.json:
         print(json.dumps({**loss.as_dict(), "derivations": verdicts, "stable_rewrites": rewrites,
-                          "verification": [r.as_dict() for r in results]}, indent=2))
+                          "verification": checks}, indent=2))
     else:
         formula = (f"\\[ L(z, y) = {symbolic.latex(loss.expression)} \\]" if args.latex
                    else f"L(z, y) = {sp.sstr(loss.expression)}")

@@ -51,20 +51,30 @@ def _tidy_node(e: sp.Expr) -> sp.Expr:
     return min(candidates, key=sp.count_ops)
 
 
-def tidy(expr: sp.Expr) -> sp.Expr | None:
-    """The shortest exact rewrite of ``expr`` found from the leaves up; None on time-out."""
+def tidy(expr: sp.Expr, memo: dict | None = None) -> sp.Expr | None:
+    """The shortest exact rewrite of ``expr`` found from the leaves up; None on time-out.
+
+    ``memo`` keeps each sum's rewrite for the next call: one loss meets the same sums again in
+    d2L/dz2 and its margin pulls."""
+    memo = {} if memo is None else memo
+
+    def node(e: sp.Expr) -> sp.Expr:
+        if e.is_Add and e not in memo:
+            memo[e] = _tidy_node(e)
+        return memo[e] if e.is_Add else e
+
     try:
         with time_limit(TIDY_SECONDS):
-            return sp.bottom_up(expr, lambda e: _tidy_node(e) if e.is_Add else e)
+            return sp.bottom_up(expr, node)
     except (TimeLimitError, RecursionError, sp.PolynomialError, MemoryError):
         return None
 
 
 def _chain(name: str, title: str, lhs: sp.Expr, raw: sp.Expr, rule: str, statement: str,
-           undecided: list[str], **extra) -> tuple[Derivation, sp.Expr]:
+           undecided: list[str], memo: dict, **extra) -> tuple[Derivation, sp.Expr]:
     """lhs = raw [rule] = tidy(raw) [simplify]; the result is tidy(raw), or raw if it timed out."""
     steps = [Step(lhs, raw, rule)]
-    tidied = tidy(raw)
+    tidied = tidy(raw, memo)
     if tidied is None:
         undecided.append(f"{name}: no simpler form within {TIDY_SECONDS:g} s (undecided); "
                          "the result is the unsimplified derivative")
@@ -99,14 +109,16 @@ class Loss:
         self.name, self.title, self.source = name, title, source
         self.expression, self.params = expression, dict(params)
         self.undecided: list[str] = []
+        self._memo: dict = {}  # tidy's rewrites of the sums met so far
         key = _key(name)
         self._dz, self.grad = _chain(
             f"{key}_dL_dz", f"{title}: gradient in the logit", sp.Derivative(expression, z),
             sp.diff(expression, z), "chain rule and sigmoid_derivative",
-            "", self.undecided)  # L(z, y) itself is its first line, typeset by whoever shows it
+            "", self.undecided, self._memo)  # L(z, y) itself is its first line, typeset by whoever shows it
         self._d2z, self.hessian = _chain(
             f"{key}_d2L_dz2", f"{title}: curvature in the logit", sp.Derivative(self.grad, z),
-            sp.diff(self.grad, z), "differentiate dL/dz", "d2L/dz2 from the proved dL/dz", self.undecided)
+            sp.diff(self.grad, z), "differentiate dL/dz", "d2L/dz2 from the proved dL/dz", self.undecided,
+            self._memo)
         self.grad_w = self.grad * feature
 
     def _dw(self) -> Derivation:
@@ -137,7 +149,7 @@ class Loss:
         verdicts = []
         for label in (1, 0):
             verdict = margin_verdict(self.grad, z, y, label)
-            tidied = tidy(verdict.pull)
+            tidied = tidy(verdict.pull, self._memo)
             tidied = None if tidied is None else sigmoid_forms(tidied)[0]
             verdicts.append(verdict if tidied is None else
                             MarginVerdict(label, tidied, *list(vars(verdict).values())[2:]))
