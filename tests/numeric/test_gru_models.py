@@ -194,6 +194,13 @@ def test_bad_inputs_are_refused(bad, message):
         numeric.gru_per_sample_grads(model, *bad(ids, y, lengths))
 
 
+@pytest.mark.parametrize("threads", [0, -2, 1.5, True, "2"])
+def test_bad_thread_counts_are_refused(threads):
+    model, ids, y, lengths = user_problem()
+    with pytest.raises(numeric.InputError, match="threads: expected a positive integer"):
+        numeric.gru_per_sample_grads(model, ids, y, lengths, threads=threads)
+
+
 def test_adapter_finds_the_parts():
     parts = numeric.GRUModel.from_module(UserClassifier())
     assert (parts.gru.num_layers, parts.directions, parts.sigmoid) == (2, 2, True)
