@@ -91,7 +91,7 @@ def _loss_headers(loss: symbolic.Loss) -> tuple[str, str]:
     latex = (f"% From the loss {loss.name} ({loss.title}):\n"
              f"% L(z, y) = {symbolic.latex(loss.expression)}\n")
     typst = (f"// From the loss {loss.name} ({loss.title})\n\n"
-             f"Loss `{loss.name}`: $L(z, y) = {symbolic.typst(loss.expression)}$\n\n")
+             f"Loss `{loss.name}`:\n\n$ L(z, y) = {symbolic.typst(loss.expression)} $\n\n")
     return latex, typst
 
 

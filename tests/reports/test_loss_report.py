@@ -107,7 +107,8 @@ def test_each_loss_writes_its_derivations_to_the_course_kit_in_a_folder_of_its_o
             tex = (out / f"derivations/{folder}/{d.name}.tex").read_text()
             typ = (out / f"derivations/{folder}/{d.name}.typ").read_text()
             assert tex.endswith(derivation_latex(d)) and typ.endswith(derivation_typst(d))
-            assert f"% From the loss {name} " in tex and f"Loss `{name}`: $L(z, y) = " in typ
+            assert f"% From the loss {name} " in tex
+            assert f"Loss `{name}`:\n\n$ L(z, y) = {symbolic.typst(loss.expression)} $" in typ
             contents[folder, d.name] = tex
     assert contents["focal-gamma=2-alpha=1_4", "focal_dL_dz"] != contents["focal-gamma=1_2-alpha=1_4", "focal_dL_dz"]
     assert r"\sqrt" in contents["focal-gamma=1_2-alpha=1_4", "focal_dL_dz"]
