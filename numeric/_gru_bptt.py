@@ -32,14 +32,16 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
 from ._large import large_empty
 
-__all__ = ["reverse_within", "LayerTape", "cell_step", "cell_step_back", "forward_layer",
-           "backward_layer", "step_threads", "layer_weights", "to_original_time", "to_frames"]
+__all__ = ["reverse_within", "LayerTape", "CellStep", "CellScratch", "BackStep", "cell_steps", "cell_scratch",
+           "cell_step", "back_steps", "cell_step_back", "forward_layer", "backward_layer", "step_threads",
+           "layer_weights", "to_original_time", "to_frames"]
 
 # Per-step matrices below this many multiply-adds run on one intra-op thread: the work of one
 # step is then smaller than the cost of waking and joining threads, and a busy neighbour
@@ -101,37 +103,104 @@ def _stacked(gru: nn.GRU, layer: int, directions: int, which: int) -> torch.Tens
     return torch.stack([layer_weights(gru, layer, k)[which] for k in range(directions)])
 
 
-def cell_step(gi: torch.Tensor, gh: torch.Tensor, h_prev: torch.Tensor, h: torch.Tensor, rz: torch.Tensor,
-              coef_h: torch.Tensor, coef_n: torch.Tensor) -> None:
-    """One cell step forward from gi = W_ih x + b_ih and gh = W_hh h_{t-1} + b_hh ([..., 3H]).
+class CellStep(NamedTuple):
+    """One step's views into a layer's buffers, each [K, B, ...]: made once per layer by
+    :func:`cell_steps`, so that the sequential loop makes no views of its own (every view is
+    a Python call holding the GIL, which the shares of :mod:`._shares` contend for)."""
 
-    Writes h_t = n + u (h_{t-1} - n) into ``h``, the gates [r, u] into ``rz`` and the
-    coefficients of g = dL/dh_t in the cell's backward step (derivation ``gru_bptt_recurrence``)
-    while the gates are at hand:
+    gi_rz: torch.Tensor     # [W_ir x + b_ir, W_iz x + b_iz] at t
+    gi_n: torch.Tensor      # W_in x + b_in
+    h_prev: torch.Tensor    # h_{t-1}
+    h: torch.Tensor         # h_t, written
+    rz: torch.Tensor        # the gates [r, u], written
+    r: torch.Tensor
+    u: torch.Tensor
+    coef_r: torch.Tensor    # da_r / g, written
+    coef_u: torch.Tensor    # da_u / g, written
+    coef_rn: torch.Tensor   # r da_n / g, written
+    coef_n: torch.Tensor    # da_n / g, written
+
+
+class CellScratch(NamedTuple):
+    """Per-step scratch shared by every step of a layer: gh = W_hh h_{t-1} + b_hh, n and the
+    gates' slopes [r (1 - r), u (1 - u)], with their blocks as views."""
+
+    gh: torch.Tensor
+    gh_rz: torch.Tensor
+    gh_n: torch.Tensor
+    n: torch.Tensor
+    slopes: torch.Tensor
+    slopes_r: torch.Tensor
+    slopes_u: torch.Tensor
+    one: torch.Tensor
+
+
+def cell_steps(gi: torch.Tensor, states: torch.Tensor, rz: torch.Tensor, coef_h: torch.Tensor,
+               coef_n: torch.Tensor) -> list[CellStep]:
+    """The steps of a layer: gi [K, B, T, 3H], states [K, B, T + 1, H], rz [T, K, B, 2H],
+    coef_h [T, K, B, 3, H], coef_n [T, K, B, H]."""
+    H = coef_n.shape[-1]
+    return [CellStep(*views) for views in zip(
+        gi[..., :2 * H].unbind(2), gi[..., 2 * H:].unbind(2), states[:, :, :-1].unbind(2), states[:, :, 1:].unbind(2),
+        rz.unbind(0), rz[..., :H].unbind(0), rz[..., H:].unbind(0),
+        coef_h[..., 0, :].unbind(0), coef_h[..., 1, :].unbind(0), coef_h[..., 2, :].unbind(0), coef_n.unbind(0))]
+
+
+def cell_scratch(like: torch.Tensor) -> CellScratch:
+    """Scratch for steps of shape ``like`` [K, B, H]."""
+    K, B, H = like.shape
+    gh, slopes = like.new_empty(K, B, 3 * H), like.new_empty(K, B, 2 * H)
+    return CellScratch(gh, gh[..., :2 * H], gh[..., 2 * H:], like.new_empty(K, B, H), slopes, slopes[..., :H],
+                       slopes[..., H:], like.new_ones(()))
+
+
+def cell_step(step: CellStep, W_hh_T: torch.Tensor, b_hh: torch.Tensor, scratch: CellScratch) -> None:
+    """One cell step forward, for [K, B, .] directions-by-samples (W_hh_T [K, H, 3H], b_hh [K, 1, 3H]).
+
+    Writes h_t = n + u (h_{t-1} - n), the gates [r, u] and the coefficients of g = dL/dh_t in
+    the cell's backward step (derivation ``gru_bptt_recurrence``) while the gates are at hand:
 
         coef_n = da_n / g = (1 - u)(1 - n^2)
-        coef_h = [da_r, da_u, r da_n] / g = [coef_n gh_n r (1 - r), (h_{t-1} - n) u (1 - u), coef_n r]
+        [coef_r, coef_u, coef_rn] = [da_r, da_u, r da_n] / g
+                                  = [coef_n gh_n r (1 - r), (h_{t-1} - n) u (1 - u), coef_n r]
     """
-    H = h_prev.shape[-1]
-    torch.sigmoid(gi[..., :2 * H] + gh[..., :2 * H], out=rz)
-    r, u, gh_n = rz[..., :H], rz[..., H:], gh[..., 2 * H:]
-    n = torch.addcmul(gi[..., 2 * H:], r, gh_n).tanh_()
-    torch.lerp(n, h_prev, u, out=h)
-    slopes = torch.addcmul(rz, rz, rz, value=-1)                       # [r (1 - r), u (1 - u)]
-    torch.addcmul(coef_n.new_ones(()), n, n, value=-1, out=coef_n)     # 1 - n^2
-    coef_n.addcmul_(u, coef_n, value=-1)                               # (1 - u)(1 - n^2)
-    torch.mul(coef_n, gh_n, out=coef_h[..., 0, :]).mul_(slopes[..., :H])
-    torch.sub(h_prev, n, out=coef_h[..., 1, :]).mul_(slopes[..., H:])
-    torch.mul(coef_n, r, out=coef_h[..., 2, :])
+    s = scratch
+    torch.baddbmm(b_hh, step.h_prev, W_hh_T, out=s.gh)
+    torch.add(step.gi_rz, s.gh_rz, out=step.rz).sigmoid_()
+    torch.addcmul(step.gi_n, step.r, s.gh_n, out=s.n).tanh_()
+    torch.lerp(s.n, step.h_prev, step.u, out=step.h)
+    torch.addcmul(step.rz, step.rz, step.rz, value=-1, out=s.slopes)
+    torch.addcmul(s.one, s.n, s.n, value=-1, out=step.coef_n).addcmul_(step.u, step.coef_n, value=-1)
+    torch.mul(step.coef_n, s.gh_n, out=step.coef_r).mul_(s.slopes_r)
+    torch.sub(step.h_prev, s.n, out=step.coef_u).mul_(s.slopes_u)
+    torch.mul(step.coef_n, step.r, out=step.coef_rn)
 
 
-def cell_step_back(g: torch.Tensor, u: torch.Tensor, coef_h: torch.Tensor, W_hh: torch.Tensor,
-                   out: torch.Tensor) -> torch.Tensor:
-    """One step back, for [K, B, H] directions-by-samples: writes dL/d(W_hh h + b_hh) =
-    g * coef_h into ``out`` [K, B, 3, H] and returns dL/dh_{t-1} = g u + out W_hh."""
-    torch.mul(g[..., None, :], coef_h, out=out)
-    K, B, _, H = out.shape
-    return torch.baddbmm(g * u, out.view(K, B, 3 * H), W_hh)
+class BackStep(NamedTuple):
+    """One step's views for the backward loop, each [K, B, ...] (see :func:`back_steps`)."""
+
+    reaching: torch.Tensor  # dL/dh_t from outside the recurrence
+    g: torch.Tensor         # dL/dh_t, written
+    u: torch.Tensor
+    coef_h: torch.Tensor    # [K, B, 3, H]
+    d_gh: torch.Tensor      # dL/d(W_hh h + b_hh) [K, B, 3, H], written
+    d_gh_flat: torch.Tensor  # the same, [K, B, 3H]
+
+
+def back_steps(reaching: torch.Tensor, g_all: torch.Tensor, tape: LayerTape, d_gh: torch.Tensor) -> list[BackStep]:
+    """The steps of a layer's backward loop: reaching [K, B, T, H], g_all [T, K, B, H], d_gh [K, B, T, 3, H]."""
+    K, B, T, _, H = d_gh.shape
+    return [BackStep(*views) for views in zip(reaching.unbind(2), g_all.unbind(0), tape.u.unbind(0),
+                                               tape.coef_h.unbind(0), d_gh.unbind(2),
+                                               d_gh.view(K, B, T, 3 * H).unbind(2))]
+
+
+def cell_step_back(step: BackStep, carry: torch.Tensor, W_hh: torch.Tensor) -> torch.Tensor:
+    """One step back: g = carry + reaching; dL/d(W_hh h + b_hh) = g * coef_h; **returns**
+    dL/dh_{t-1} = g u + dL/d(W_hh h + b_hh) W_hh, written over ``carry``."""
+    g = torch.add(carry, step.reaching, out=step.g)
+    torch.mul(g.unsqueeze(-2), step.coef_h, out=step.d_gh)
+    return torch.mul(g, step.u, out=carry).baddbmm_(step.d_gh_flat, W_hh)
 
 
 def forward_layer(gru: nn.GRU, layer: int, x: torch.Tensor, lengths: torch.Tensor,
@@ -147,18 +216,16 @@ def forward_layer(gru: nn.GRU, layer: int, x: torch.Tensor, lengths: torch.Tenso
                    out=large_empty(K, B * T, 3 * H, like=x))
     if gru.bias:
         gi += _stacked(gru, layer, K, 2)[:, None]
-    gi = gi.view(K, B, T, 3 * H)
     W_hh_T, b_hh = _stacked(gru, layer, K, 1).transpose(1, 2), _stacked(gru, layer, K, 3)
     b_hh = x.new_zeros(K, 1, 3 * H) if b_hh is None else b_hh[:, None]
     states = large_empty(K, B, T + 1, H, like=x)
     states[:, :, 0] = 0
     rz, coef_n, coef_h = large_empty(T, K, B, 2 * H, like=x), large_empty(T, K, B, H, like=x), \
         large_empty(T, K, B, 3, H, like=x)
+    scratch = cell_scratch(coef_n[0])
     with step_threads(K * B * 3 * H * H, threads):
-        for t in range(T):
-            h_prev = states[:, :, t]
-            gh = torch.baddbmm(b_hh, h_prev, W_hh_T)
-            cell_step(gi[:, :, t], gh, h_prev, states[:, :, t + 1], rz[t], coef_h[t], coef_n[t])
+        for step in cell_steps(gi.view(K, B, T, 3 * H), states, rz, coef_h, coef_n):
+            cell_step(step, W_hh_T, b_hh, scratch)
     output = states[0, :, 1:] if K == 1 else torch.cat([states[0, :, 1:], reverse_within(states[1, :, 1:], lengths)],
                                                        -1, out=large_empty(B, T, K * H, like=x))
     return LayerTape(frames, states, rz[..., H:], coef_h, coef_n), output
@@ -178,9 +245,8 @@ def backward_layer(gru: nn.GRU, layer: int, tape: LayerTape, reaching: torch.Ten
     d_gh, g_all = large_empty(K, B, T, 3, H, like=reaching), large_empty(T, K, B, H, like=reaching)
     carry = reaching.new_zeros(K, B, H)
     with step_threads(K * B * 3 * H * H, threads):
-        for t in range(T - 1, -1, -1):
-            g = torch.add(carry, reaching[:, :, t], out=g_all[t])
-            carry = cell_step_back(g, tape.u[t], tape.coef_h[t], W_hh, d_gh[:, :, t])
+        for step in reversed(back_steps(reaching, g_all, tape, d_gh)):
+            carry = cell_step_back(step, carry, W_hh)
     da_n = large_empty(K, B, T, H, like=reaching)
     torch.mul(g_all, tape.coef_n, out=da_n.permute(2, 0, 1, 3))
     d_gh = d_gh.view(K, B, T, 3 * H)

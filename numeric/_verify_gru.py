@@ -10,7 +10,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from ._compare import CheckResult, compare
 from ._gru import GRUClassifier, gru_per_sample_grads
-from ._gru_bptt import cell_step, cell_step_back
+from ._gru_bptt import LayerTape, back_steps, cell_scratch, cell_step, cell_step_back, cell_steps
 from ._gru_model import GRUModel
 from ._tolerances import tolerance
 
@@ -107,16 +107,20 @@ def _cell_check(seed, device, dtype, tol) -> CheckResult:
     h_next = cell(x, h)
     (h_next * upstream).sum().backward()
     with torch.no_grad():
-        gi = nn.functional.linear(x, cell.weight_ih, cell.bias_ih)
-        gh = nn.functional.linear(h, cell.weight_hh, cell.bias_hh)
-        h_t, coef_n = gh.new_empty(BATCH, HIDDEN), gh.new_empty(BATCH, HIDDEN)
-        rz, coef_h = gh.new_empty(BATCH, 2 * HIDDEN), gh.new_empty(BATCH, 3, HIDDEN)
-        cell_step(gi, gh, h, h_t, rz, coef_h, coef_n)
-        u = rz[:, HIDDEN:]
-        d_gh = gh.new_empty(1, BATCH, 3, HIDDEN)
-        dh = cell_step_back(upstream[None], u[None], coef_h[None], cell.weight_hh[None], d_gh)[0]
-        d_gh = d_gh[0].reshape(BATCH, -1)
-        d_gi = torch.cat([d_gh[:, :2 * HIDDEN], upstream * coef_n], dim=1)
+        gi = nn.functional.linear(x, cell.weight_ih, cell.bias_ih).view(1, BATCH, 1, 3 * HIDDEN)
+        states = h.new_empty(1, BATCH, 2, HIDDEN)
+        states[0, :, 0] = h
+        rz, coef_h = h.new_empty(1, 1, BATCH, 2 * HIDDEN), h.new_empty(1, 1, BATCH, 3, HIDDEN)
+        coef_n = h.new_empty(1, 1, BATCH, HIDDEN)
+        step = cell_steps(gi, states, rz, coef_h, coef_n)[0]
+        cell_step(step, cell.weight_hh.T[None], cell.bias_hh[None, None], cell_scratch(coef_n[0]))
+        h_t = states[0, :, 1]
+        tape = LayerTape(x[None, :, None], states, rz[..., HIDDEN:], coef_h, coef_n)
+        d_gh, g = h.new_empty(1, BATCH, 1, 3, HIDDEN), h.new_empty(1, 1, BATCH, HIDDEN)
+        back = back_steps(upstream.view(1, BATCH, 1, HIDDEN), g, tape, d_gh)[0]
+        dh = cell_step_back(back, h.new_zeros(1, BATCH, HIDDEN), cell.weight_hh[None])[0]
+        d_gh = d_gh.view(BATCH, 3 * HIDDEN)
+        d_gi = torch.cat([d_gh[:, :2 * HIDDEN], upstream * coef_n[0, 0]], dim=1)
         got = [h_t, dh, d_gi @ cell.weight_ih, d_gi.T @ x, d_gh.T @ h, d_gi.sum(0), d_gh.sum(0)]
     want = [h_next.detach(), h.grad, x.grad, cell.weight_ih.grad, cell.weight_hh.grad, cell.bias_ih.grad,
             cell.bias_hh.grad]
