@@ -16,25 +16,33 @@ import subprocess
 import tempfile
 import time
 
+# (name, arguments, budget in seconds, the exit code the command must give: a run that exits
+# otherwise, say with an import error, is reported as failed instead of timed)
 CASES = [
-    ("gradproof derive --all", ["derive", "--all"], 5.0),
-    ("gradproof check (proved)", ["check", "logreg.dL_dw", "x/(1 + exp(-z)) - x*y"], 2.0),
-    ("gradproof check (refuted)", ["check", "logreg.dL_dw", "(y - sigmoid(z))*x"], 2.0),
-    ("gradproof check (hostile 10**10**10)", ["check", "logreg.dL_dw", "10**10**10"], 2.0),
-    ("gradproof check (tiny difference, refuted)", ["check", "logreg.dL_dw", "x*(sigmoid(z) - y) + 10**(-40)*x"], 2.0),
+    ("gradproof derive --all", ["derive", "--all"], 5.0, 0),
+    ("gradproof check (proved)", ["check", "logreg.dL_dw", "x/(1 + exp(-z)) - x*y"], 2.0, 0),
+    ("gradproof check (refuted)", ["check", "logreg.dL_dw", "(y - sigmoid(z))*x"], 2.0, 1),
+    ("gradproof check (hostile 10**10**10)", ["check", "logreg.dL_dw", "10**10**10"], 2.0, 2),
+    ("gradproof check (tiny difference, refuted)", ["check", "logreg.dL_dw", "x*(sigmoid(z) - y) + 10**(-40)*x"],
+     2.0, 1),
     ("gradproof check (proved-except)",
-     ["check", "logreg.dL_dz", "(sigmoid(z) - y)*(exp(2*z)-1)/((exp(z)-1)*(exp(z)+1))"], 2.0),
+     ["check", "logreg.dL_dz", "(sigmoid(z) - y)*(exp(2*z)-1)/((exp(z)-1)*(exp(z)+1))"], 2.0, 5),
     ("gradproof check (undefined everywhere)",
-     ["check", "logreg.dL_dz", "sigmoid(z) - y + 0/(tanh(z) - 1 + 2/(exp(2*z)+1))"], 2.0),
-    ("gradproof check (undecided)", ["check", "logreg.dL_dw", "x*(sigmoid(z) - y)*(1 + exp(-exp(10)))"], 10.0),
-    ("gradproof loss focal", ["loss", "focal"], 3.0),
+     ["check", "logreg.dL_dz", "sigmoid(z) - y + 0/(tanh(z) - 1 + 2/(exp(2*z)+1))"], 2.0, 1),
+    ("gradproof check (undecided)", ["check", "logreg.dL_dw", "x*(sigmoid(z) - y)*(1 + exp(-exp(10)))"], 10.0, 3),
+    ("gradproof loss focal", ["loss", "focal"], 3.0, 0),
 ]
 
 
-def wall(args: list[str]) -> float:
+def wall(args: list[str], expected: int) -> float:
+    """Seconds one cold run of ``gradproof ARGS`` takes; RuntimeError if it exits otherwise than ``expected``."""
     start = time.perf_counter()
-    subprocess.run(["gradproof", *args], capture_output=True, check=False)
-    return time.perf_counter() - start
+    done = subprocess.run(["gradproof", *args], capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != expected:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"exit {done.returncode}, expected {expected}: {last}")
+    return elapsed
 
 
 def main() -> None:
@@ -43,10 +51,14 @@ def main() -> None:
     parser.add_argument("--only", default="", help="run only the cases whose name holds this text")
     args = parser.parse_args()
     out = tempfile.mkdtemp()
-    cases = CASES + [("gradproof report (default)", ["report", "--out", out, "--quiet"], 20.0)]
+    cases = CASES + [("gradproof report (default)", ["report", "--out", out, "--quiet"], 20.0, 0)]
     print(f"{'command':<40}{'median s':>10}{'budget s':>10}{'median / budget':>17}")
-    for name, argv, budget in [case for case in cases if args.only in case[0]]:
-        times = [wall(argv) for _ in range(args.runs)]
+    for name, argv, budget, expected in [case for case in cases if args.only in case[0]]:
+        try:
+            times = [wall(argv, expected) for _ in range(args.runs)]
+        except RuntimeError as failure:
+            print(f"{name:<40}  FAILED: {failure}")
+            continue
         median = statistics.median(times)
         print(f"{name:<40}{median:>10.2f}{budget:>10.1f}{median / budget:>16.2f}x")
     shutil.rmtree(out, ignore_errors=True)
