@@ -191,7 +191,7 @@ def _backward(parts: GRUModel, batch: SequenceBatch, tapes, dL_dh: torch.Tensor,
     reaching[:, torch.arange(B, device=dL_dh.device), lengths - 1] = dL_dh.view(B, K, -1).transpose(0, 1)
     for layer in range(gru.num_layers - 1, -1, -1):
         targets = [[out[id(p)] for p in layer_weights(gru, layer, k)] for k in range(K)]
-        d_frames = backward_layer(gru, layer, tapes[layer], reaching, targets, threads)
+        d_frames = backward_layer(gru, layer, tapes.pop(), reaching, targets, threads)  # the tape is freed after
         d_input = to_original_time(d_frames, lengths)
         if layer > 0:
             reaching = to_frames(d_input, lengths, K)
