@@ -13,12 +13,13 @@ end on these expressions.  Instead the steps are targeted:
 2. finite sums with equal limits are merged and a sum whose
    summand is identically zero is replaced by 0 (sound: f == 0 implies sum f == 0);
 3. remaining sums and indexed symbols become opaque real symbols;
-4. with every sigmoid/tanh/exp/log application an opaque symbol, ``cancel`` may
-   already reach 0 (sound: an identity in free symbols holds for any values);
+4. with every sigmoid/tanh/exp/log application an opaque symbol, the numerator over a
+   common denominator may already expand to 0 (sound: an identity in free symbols holds
+   for any values);
 5. otherwise sigmoid and tanh are rewritten through exp, every real symbol a inside
    an exponent is written log(t_a) with t_a > 0, logs are expanded only where SymPy
-   knows the factors are positive, and ``cancel(together(.))`` decides zero for the
-   resulting rational function.
+   knows the factors are positive, and the expanded numerator over a common denominator
+   decides zero for the resulting rational function.
 """
 
 from __future__ import annotations
@@ -152,9 +153,17 @@ def _functions_opaque(expr: sp.Expr) -> sp.Expr:
 
 def _rational_zero(expr: sp.Expr) -> bool:
     """Zero as a rational function of opaque function values, or after rewriting through exp."""
-    if sp.cancel(sp.together(sp.expand(_functions_opaque(expr)))) == 0:
-        return True
-    return sp.cancel(sp.together(sp.expand(_exp_free(expr)))) == 0
+    return _zero_fraction(_functions_opaque(expr)) or _zero_fraction(_exp_free(expr))
+
+
+def _zero_fraction(expr: sp.Expr) -> bool:
+    """A rational function is zero where defined exactly when the expansion of its numerator
+    over one common denominator is 0.  Deciding that needs no polynomial gcd: ``cancel``'s
+    heuristic gcd evaluates at ever larger integers, and with a constant such as 1 + 10^-30 in
+    a polynomial of a dozen symbols one of its big-integer powers ran for minutes inside C,
+    where no time limit can interrupt it."""
+    numerator, _ = sp.fraction(sp.together(sp.expand(expr)))
+    return sp.expand(numerator) == 0
 
 
 def is_positive(expr: sp.Expr, seconds: float = DEFAULT_SECONDS) -> bool | None:
