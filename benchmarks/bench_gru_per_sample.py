@@ -1,6 +1,7 @@
 """Per-sample gradients of GRU binary classifiers: gradproof's closed-form BPTT against peers.
 
-Three parts, every method in its own fresh process (time: median of repeated runs; peak: the
+Three parts, every method in its own fresh process, the methods taking turns for three rounds
+(time: the median over rounds of each process's median of repeated runs; peak: the largest
 resident-set growth during them, see ``_harness``):
 
 1. The issue's classifier, written as a plain nn.Module: token ids [B=256, T=50] ->
@@ -25,6 +26,7 @@ the quiet reference of part 3).
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -191,8 +193,27 @@ METHODS = {f"stacked/{k}": v for k, v in STACKED.items()} | {f"single/{k}": v fo
     | {f"neighbour/{k}": v for k, v in NEIGHBOURED.items()}
 
 
-def run_part(part: str, methods: dict) -> dict:
-    return {name: run_method_in_child(__file__, f"{part}/{name}", []) for name in methods}
+ROUNDS = 3
+
+
+def run_part(part: str, methods: dict, rounds: int = ROUNDS) -> dict:
+    """Every method in its own child process, ``rounds`` times in turn (A B C A B C ...): this
+    machine's speed drifts by tens of percent within a minute, and taking turns exposes every
+    method to the same drift.  Per method: the median over rounds of each child's median, the
+    largest peak, and the fastest child's minimum."""
+    runs: dict[str, list[dict]] = {name: [] for name in methods}
+    for _ in range(rounds):
+        for name in methods:
+            runs[name].append(run_method_in_child(__file__, f"{part}/{name}", []))
+    return {name: _combined(results) for name, results in runs.items()}
+
+
+def _combined(results: list[dict]) -> dict:
+    failed = [r for r in results if "error" in r]
+    if failed:
+        return failed[0]
+    return {"median_s": statistics.median(r["median_s"] for r in results),
+            "min_s": min(r["min_s"] for r in results), "peak_mb": max(r["peak_mb"] for r in results)}
 
 
 def ratio(results: dict, slow: str, fast: str) -> float:
