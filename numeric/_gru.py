@@ -129,10 +129,7 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise InputError(f"threads: expected a positive integer or None, got {threads!r}")
     named = list(parts.named_parameters())
-    owned = _owned_parameters(parts)
-    for name, p in named:
-        if id(p) not in owned:
-            raise InputError(f"model: parameter {name} belongs to none of the recognised parts")
+    _check_parameters(parts, named)
     grads = {id(p): large_empty(batch.size, *p.shape, like=p) for _, p in named}
     shares = sample_shares(batch.size, threads, batch.inputs.device)
     one_share = threads if len(shares) == 1 else 1
@@ -141,15 +138,29 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
         return _share_grads(parts, batch, y, rows, {key: g[rows] for key, g in grads.items()}, one_share)
 
     z = torch.cat(run_in_shares(share_grads, shares))
+    result = {name: grads[id(p)] for name, p in named}
     if parts.module is not None:
-        _check_forward(parts, X, lengths, batch, z)
-    return {name: grads[id(p)] for name, p in named}
+        _check_module(parts, X, lengths, batch, y, z, result)
+    return result
 
 
-def _owned_parameters(parts: GRUModel) -> set[int]:
-    """ids of the parameters per-sample BPTT computes: the GRU's, the head's and the embedding's."""
+def _check_parameters(parts: GRUModel, named: list) -> None:
+    """Every parameter belongs to a recognised part, and every weight BPTT writes is one of them
+    (not a tensor computed from parameters, as old-style weight_norm and spectral_norm make)."""
     modules = [parts.gru, parts.head] + ([parts.embedding] if parts.embedding is not None else [])
-    return {id(p) for module in modules for p in module.parameters()}
+    owned = {id(p) for module in modules for p in module.parameters()}
+    for name, p in named:
+        if id(p) not in owned:
+            raise InputError(f"model: parameter {name} belongs to none of the recognised parts")
+    registered = {id(p) for _, p in named}
+    weights = {f"gru.{n}": getattr(parts.gru, n) for n in parts.gru._flat_weights_names}
+    weights |= {"head.weight": parts.head.weight, "head.bias": parts.head.bias}
+    if parts.embedding is not None:
+        weights["embedding.weight"] = parts.embedding.weight
+    for name, tensor in weights.items():
+        if tensor is not None and id(tensor) not in registered:
+            raise InputError(f"model: {name} is not a parameter of the module but a tensor computed from "
+                             f"parameters (weight_norm or spectral_norm?); per-sample gradients need plain parameters")
 
 
 def _share_grads(parts: GRUModel, batch: SequenceBatch, y: torch.Tensor, rows: slice, out: dict,
@@ -171,7 +182,7 @@ def _forward(parts: GRUModel, batch: SequenceBatch, threads: int | None = None):
     lengths, gru, B = batch.lengths, parts.gru, batch.size
     x = batch.inputs[:int(lengths.max())].transpose(0, 1)
     if parts.embedding is not None:
-        x = nn.functional.embedding(x, parts.embedding.weight)
+        x = nn.functional.embedding(x.long(), parts.embedding.weight)
     tapes = []
     for layer in range(gru.num_layers):
         tape, x = forward_layer(gru, layer, x, lengths, threads)
@@ -204,15 +215,21 @@ def _embedding_rows(embedding: nn.Embedding, ids: torch.Tensor, d_x: torch.Tenso
     with token v (none for padding_idx); ``ids`` [B, T], ``d_x`` [B, T, E]."""
     B, T = ids.shape
     V, E = embedding.weight.shape
-    rows = (torch.arange(B, device=ids.device)[:, None] * V + ids).reshape(-1)
+    rows = (torch.arange(B, device=ids.device)[:, None] * V + ids.long()).reshape(-1)
     out.view(B * V, E).zero_().index_add_(0, rows, d_x.reshape(-1, E))
     if embedding.padding_idx is not None:
         out[:, embedding.padding_idx] = 0
 
 
-def _check_forward(parts: GRUModel, X, lengths, batch: SequenceBatch, z: torch.Tensor) -> None:
-    """Run the module's own forward on its shortest and longest sequence and require the
-    recognised composition's output: a module that pools or reads another step is refused."""
+def _check_module(parts: GRUModel, X, lengths, batch: SequenceBatch, y: torch.Tensor, z: torch.Tensor,
+                  grads: dict[str, torch.Tensor]) -> None:
+    """Run the module's own forward and backward on its shortest and longest sequence.
+
+    Its outputs must be the recognised composition's, and autograd of its own loss on those two
+    samples must equal the sum of their closed-form per-sample gradients (relative difference in
+    norm below 1e-8 in float64, 1e-4 in float32, per parameter): a module that pools, reads
+    another step or rescales its logit is refused, however small its head's weights make the
+    difference in the output."""
     index = torch.unique(torch.stack([batch.lengths.argmin(), batch.lengths.argmax()]))
     if isinstance(X, PackedSequence):
         args, call = (pack_padded_sequence(batch.inputs[:, index], batch.lengths[index].cpu(),
@@ -220,21 +237,53 @@ def _check_forward(parts: GRUModel, X, lengths, batch: SequenceBatch, z: torch.T
     else:
         args = (X.index_select(0 if parts.gru.batch_first else 1, index),)
         args, call = (args, "model(X)") if lengths is None else (args + (lengths[index],), "model(X, lengths)")
-    try:
-        out = parts.module(*args)
-    except Exception as error:
-        raise InputError(f"model: calling its forward as {call} on two of the samples failed "
-                         f"({type(error).__name__}: {error})") from error
-    want = torch.sigmoid(z[index]) if parts.sigmoid else z[index]
+    with torch.enable_grad():
+        try:
+            out = parts.module(*args)
+        except Exception as error:
+            raise InputError(f"model: calling its forward as {call} on two of the samples failed "
+                             f"({type(error).__name__}: {error})") from error
+        _check_output(parts, out, z[index], index)
+        _check_gradients(parts, out, y[index], {name: g[index].sum(0) for name, g in grads.items()}, index)
+
+
+def _composition(parts: GRUModel) -> str:
+    return (f"{'sigmoid(head(h))' if parts.sigmoid else 'head(h)'} with h the last valid step"
+            f"{' (forward at len - 1, backward at 0)' if parts.directions == 2 else ''}")
+
+
+def _check_output(parts: GRUModel, out, z: torch.Tensor, index: torch.Tensor) -> None:
+    want = torch.sigmoid(z) if parts.sigmoid else z
     if not isinstance(out, torch.Tensor) or out.numel() != len(index):
         raise InputError(f"model: its forward returned {type(out).__name__}"
                          f"{tuple(out.shape) if isinstance(out, torch.Tensor) else ''}; expected one "
                          f"{'probability' if parts.sigmoid else 'logit'} per sample")
     rtol = 1e-3 if out.dtype != torch.float64 else 1e-8
-    if not torch.allclose(out.reshape(-1).to(want.dtype), want, rtol=rtol, atol=rtol):
+    if not torch.allclose(out.detach().reshape(-1).to(want.dtype), want, rtol=rtol, atol=rtol):
         raise InputError(
             f"model: its forward returned {out.reshape(-1).tolist()} on samples {index.tolist()}, but "
-            f"the recognised composition {'sigmoid(head(h))' if parts.sigmoid else 'head(h)'} with h the "
-            f"last valid step{' (forward at len - 1, backward at 0)' if parts.directions == 2 else ''} gives "
-            f"{want.tolist()}; pack variable lengths (pack_padded_sequence) and read h_n, and use an "
-            f"nn.Sigmoid module (not torch.sigmoid) when the loss is nn.BCELoss")
+            f"the recognised composition {_composition(parts)} gives {want.tolist()}; pack variable lengths "
+            f"(pack_padded_sequence) and read h_n, and use an nn.Sigmoid module (not torch.sigmoid) when the "
+            f"loss is nn.BCELoss")
+
+
+def _check_gradients(parts: GRUModel, out: torch.Tensor, y: torch.Tensor, closed: dict[str, torch.Tensor],
+                     index: torch.Tensor) -> None:
+    named = [(name, p) for name, p in parts.named_parameters() if p.requires_grad]
+    if not named or not out.requires_grad:
+        return
+    loss_of = nn.functional.binary_cross_entropy if parts.sigmoid else nn.functional.binary_cross_entropy_with_logits
+    loss = loss_of(out.reshape(-1), y.to(out.dtype), reduction="sum")
+    wanted = torch.autograd.grad(loss, [p for _, p in named], allow_unused=True)
+    bound = 1e-8 if out.dtype == torch.float64 else 1e-4
+    for (name, p), want in zip(named, wanted):
+        got = closed[name]
+        want = torch.zeros_like(p) if want is None else want
+        scale = max(float(want.norm()), float(got.norm()))
+        difference = float((got - want).norm())
+        if difference > bound * scale:
+            raise InputError(
+                f"model: autograd of its own forward on samples {index.tolist()} gives gradients that differ "
+                f"from those of the recognised composition {_composition(parts)} (parameter {name}: relative "
+                f"difference {difference / scale:.2g}); the forward computes something else (pooling over "
+                f"steps, another step, a rescaled logit?)")

@@ -11,11 +11,16 @@ benchmarks/bench_gru_per_sample.py, part 3).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import torch
+
+# torch.set_num_threads in a share's thread also sets the default that threads started meanwhile
+# take up; one run at a time means a second caller reads and restores the true setting
+_ONE_RUN_AT_A_TIME = threading.Lock()
 
 __all__ = ["sample_shares", "run_in_shares", "MIN_SHARE"]
 
@@ -28,7 +33,9 @@ def sample_shares(size: int, threads: int | None, device: torch.device) -> list[
     """Contiguous slices covering range(size): ``threads`` of them (default torch's intra-op
     threads) on the CPU, at most one per MIN_SHARE samples; one slice on other devices."""
     wanted = torch.get_num_threads() if threads is None else threads
-    count = 1 if device.type != "cpu" else max(1, min(wanted, size // MIN_SHARE))
+    # autocast is per thread and changes what is computed: keep its computation in the caller's thread
+    alone = device.type != "cpu" or torch.is_autocast_enabled("cpu")
+    count = 1 if alone else max(1, min(wanted, size // MIN_SHARE))
     bounds = [size * i // count for i in range(count + 1)]
     return [slice(start, stop) for start, stop in zip(bounds, bounds[1:])]
 
@@ -39,15 +46,17 @@ def run_in_shares(work: Callable[[slice], Result], shares: list[slice]) -> list[
     restored after)."""
     if len(shares) == 1:
         return [work(shares[0])]
-    before, grad_mode = torch.get_num_threads(), torch.is_grad_enabled()
+    with _ONE_RUN_AT_A_TIME:
+        before, grad_mode = torch.get_num_threads(), torch.is_grad_enabled()
+        inference = torch.is_inference_mode_enabled()
 
-    def one_thread(share: slice) -> Result:  # grad mode is per thread: carry the caller's over
-        torch.set_num_threads(1)
-        with torch.set_grad_enabled(grad_mode):
-            return work(share)
+        def one_thread(share: slice) -> Result:  # grad and inference modes are per thread: carry the caller's
+            torch.set_num_threads(1)
+            with torch.inference_mode(inference), torch.set_grad_enabled(grad_mode):
+                return work(share)
 
-    try:
-        with ThreadPoolExecutor(len(shares), thread_name_prefix="gradproof-share") as pool:
-            return list(pool.map(one_thread, shares))
-    finally:
-        torch.set_num_threads(before)
+        try:
+            with ThreadPoolExecutor(len(shares), thread_name_prefix="gradproof-share") as pool:
+                return list(pool.map(one_thread, shares))
+        finally:
+            torch.set_num_threads(before)

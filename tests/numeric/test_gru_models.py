@@ -205,3 +205,69 @@ def test_adapter_finds_the_parts():
     parts = numeric.GRUModel.from_module(UserClassifier())
     assert (parts.gru.num_layers, parts.directions, parts.sigmoid) == (2, 2, True)
     assert parts.embedding.padding_idx == 0 and parts.head.in_features == 2 * H
+
+
+class SmallHeadMeanPool(nn.Module):
+    """Mean pooling over steps with a head so small that the logits barely tell it apart."""
+
+    def __init__(self, scale):
+        super().__init__()
+        self.gru = nn.GRU(D, 6, batch_first=True)
+        self.fc = nn.Linear(6, 1)
+        with torch.no_grad():
+            self.fc.weight.mul_(scale)
+
+    def forward(self, X):
+        return self.fc(self.gru(X)[0].mean(1)).squeeze(1)
+
+
+class Rescaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru, self.fc = nn.GRU(D, 6, batch_first=True), nn.Linear(6, 1)
+
+    def forward(self, X):
+        return self.fc(self.gru(X)[1][-1]).squeeze(1) / 1.0008
+
+
+@pytest.mark.parametrize("make, dtype", [(lambda: SmallHeadMeanPool(1e-3), torch.float32),
+                                         (lambda: SmallHeadMeanPool(0.0), torch.float64),
+                                         (Rescaled, torch.float32)])
+def test_a_forward_whose_logits_barely_differ_is_refused_by_its_gradients(make, dtype):
+    torch.manual_seed(0)
+    model = make().to(dtype).eval()
+    with pytest.raises(numeric.InputError, match="autograd of its own forward"):
+        numeric.gru_per_sample_grads(model, torch.randn(8, T, D, dtype=dtype), torch.rand(8, dtype=dtype))
+
+
+def test_inference_mode_gives_the_same_gradients_in_shares():
+    torch.manual_seed(2)
+    model = numeric.GRUClassifier(D, H).double().eval()
+    X, y = torch.randn(70, T, D, dtype=torch.float64), torch.rand(70, dtype=torch.float64)
+    want = numeric.gru_per_sample_grads(model, X, y, threads=1)
+    with torch.inference_mode():
+        got = numeric.gru_per_sample_grads(model, X, y, threads=2)
+    for name in want:
+        torch.testing.assert_close(got[name], want[name], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.filterwarnings("ignore:.*weight_norm.*:FutureWarning")
+def test_weight_normalised_parts_are_refused():
+    torch.manual_seed(0)
+    model = numeric.GRUClassifier(D, H).double().eval()
+    model.head = nn.utils.weight_norm(model.head)
+    with pytest.raises(numeric.InputError, match="head.weight is not a parameter"):
+        numeric.gru_per_sample_grads(model, torch.randn(4, T, D, dtype=torch.float64),
+                                     torch.rand(4, dtype=torch.float64))
+
+
+def test_small_integer_token_ids_are_read_as_indices():
+    torch.manual_seed(1)
+    model = numeric.GRUClassifier(D, H, vocab_size=V).double().eval()
+    ids, y = torch.randint(0, V, (4, T)), torch.rand(4, dtype=torch.float64)
+    want = numeric.gru_per_sample_grads(model, ids, y)
+    got = numeric.gru_per_sample_grads(model, ids.to(torch.int32), y)
+    for name in want:
+        torch.testing.assert_close(got[name], want[name], rtol=0, atol=0)
+    with pytest.raises(numeric.InputError, match="calling its forward"):  # nn.Embedding itself refuses uint8
+        numeric.gru_per_sample_grads(model, ids.to(torch.uint8), y)
