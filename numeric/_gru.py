@@ -134,13 +134,13 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     shares = sample_shares(batch.size, threads, batch.inputs.device)
     one_share = threads if len(shares) == 1 else 1
 
-    def share_grads(rows: slice) -> torch.Tensor:
+    def share_grads(rows: slice) -> tuple[torch.Tensor, torch.Tensor]:
         return _share_grads(parts, batch, y, rows, {key: g[rows] for key, g in grads.items()}, one_share)
 
-    z = torch.cat(run_in_shares(share_grads, shares))
+    z, h_last = (torch.cat(parts_) for parts_ in zip(*run_in_shares(share_grads, shares)))
     result = {name: grads[id(p)] for name, p in named}
     if parts.module is not None:
-        _check_module(parts, X, lengths, batch, y, z, result)
+        _check_module(parts, X, lengths, batch, z, h_last)
     return result
 
 
@@ -164,9 +164,9 @@ def _check_parameters(parts: GRUModel, named: list) -> None:
 
 
 def _share_grads(parts: GRUModel, batch: SequenceBatch, y: torch.Tensor, rows: slice, out: dict,
-                 threads: int | None) -> torch.Tensor:
+                 threads: int | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-sample gradients of the samples ``rows``, written into ``out`` (keyed by parameter id,
-    each [len(rows), *shape]); **returns** their logits z."""
+    each [len(rows), *shape]); **returns** their logits z and the head's inputs h."""
     share = SequenceBatch(batch.inputs[:, rows], batch.lengths[rows], batch.packed)
     tapes, h_last, z = _forward(parts, share, threads)
     dL_dz = head_dL_dz(z, y[rows], after_sigmoid=parts.sigmoid)
@@ -174,7 +174,7 @@ def _share_grads(parts: GRUModel, batch: SequenceBatch, y: torch.Tensor, rows: s
     if parts.head.bias is not None:
         out[id(parts.head.bias)][:, 0] = dL_dz
     _backward(parts, share, tapes, dL_dz[:, None] * parts.head.weight[0], out, threads)
-    return z
+    return z, h_last
 
 
 def _forward(parts: GRUModel, batch: SequenceBatch, threads: int | None = None):
@@ -221,15 +221,15 @@ def _embedding_rows(embedding: nn.Embedding, ids: torch.Tensor, d_x: torch.Tenso
         out[:, embedding.padding_idx] = 0
 
 
-def _check_module(parts: GRUModel, X, lengths, batch: SequenceBatch, y: torch.Tensor, z: torch.Tensor,
-                  grads: dict[str, torch.Tensor]) -> None:
-    """Run the module's own forward and backward on its shortest and longest sequence.
+def _check_module(parts: GRUModel, X, lengths, batch: SequenceBatch, z: torch.Tensor, h_last: torch.Tensor) -> None:
+    """Run the module's own forward on its shortest and longest sequence, watching its head.
 
-    Its outputs must be the recognised composition's, and autograd of its own loss on those two
-    samples must equal the sum of their closed-form per-sample gradients (relative difference in
-    norm below 1e-8 in float64, 1e-4 in float32, per parameter): a module that pools, reads
+    The head must be called once, on the last valid step h (the tensor this module computed,
+    within 1e-4 in norm in float32, 1e-8 in float64), and the module must return what the head
+    returned, through its nn.Sigmoid when it has one.  So a module that pools over steps, reads
     another step or rescales its logit is refused, however small its head's weights make the
-    difference in the output."""
+    difference in the output.  A change that leaves every value alone and alters only gradients
+    (a detach, a hook) is not seen."""
     index = torch.unique(torch.stack([batch.lengths.argmin(), batch.lengths.argmax()]))
     if isinstance(X, PackedSequence):
         args, call = (pack_padded_sequence(batch.inputs[:, index], batch.lengths[index].cpu(),
@@ -237,14 +237,17 @@ def _check_module(parts: GRUModel, X, lengths, batch: SequenceBatch, y: torch.Te
     else:
         args = (X.index_select(0 if parts.gru.batch_first else 1, index),)
         args, call = (args, "model(X)") if lengths is None else (args + (lengths[index],), "model(X, lengths)")
-    with torch.enable_grad():
-        try:
-            out = parts.module(*args)
-        except Exception as error:
-            raise InputError(f"model: calling its forward as {call} on two of the samples failed "
-                             f"({type(error).__name__}: {error})") from error
-        _check_output(parts, out, z[index], index)
-        _check_gradients(parts, out, y[index], {name: g[index].sum(0) for name, g in grads.items()}, index)
+    calls: list[tuple] = []
+    hook = parts.head.register_forward_hook(lambda _, inputs, output: calls.append((inputs[0], output)))
+    try:
+        out = parts.module(*args)
+    except Exception as error:
+        raise InputError(f"model: calling its forward as {call} on two of the samples failed "
+                         f"({type(error).__name__}: {error})") from error
+    finally:
+        hook.remove()
+    _check_output(parts, out, z[index], index)
+    _check_head_calls(parts, calls, out, h_last[index], index)
 
 
 def _composition(parts: GRUModel) -> str:
@@ -259,7 +262,7 @@ def _check_output(parts: GRUModel, out, z: torch.Tensor, index: torch.Tensor) ->
                          f"{tuple(out.shape) if isinstance(out, torch.Tensor) else ''}; expected one "
                          f"{'probability' if parts.sigmoid else 'logit'} per sample")
     rtol = 1e-3 if out.dtype != torch.float64 else 1e-8
-    if not torch.allclose(out.detach().reshape(-1).to(want.dtype), want, rtol=rtol, atol=rtol):
+    if not torch.allclose(out.reshape(-1).to(want.dtype), want, rtol=rtol, atol=rtol):
         raise InputError(
             f"model: its forward returned {out.reshape(-1).tolist()} on samples {index.tolist()}, but "
             f"the recognised composition {_composition(parts)} gives {want.tolist()}; pack variable lengths "
@@ -267,23 +270,22 @@ def _check_output(parts: GRUModel, out, z: torch.Tensor, index: torch.Tensor) ->
             f"loss is nn.BCELoss")
 
 
-def _check_gradients(parts: GRUModel, out: torch.Tensor, y: torch.Tensor, closed: dict[str, torch.Tensor],
-                     index: torch.Tensor) -> None:
-    named = [(name, p) for name, p in parts.named_parameters() if p.requires_grad]
-    if not named or not out.requires_grad:
-        return
-    loss_of = nn.functional.binary_cross_entropy if parts.sigmoid else nn.functional.binary_cross_entropy_with_logits
-    loss = loss_of(out.reshape(-1), y.to(out.dtype), reduction="sum")
-    wanted = torch.autograd.grad(loss, [p for _, p in named], allow_unused=True)
-    bound = 1e-8 if out.dtype == torch.float64 else 1e-4
-    for (name, p), want in zip(named, wanted):
-        got = closed[name]
-        want = torch.zeros_like(p) if want is None else want
-        scale = max(float(want.norm()), float(got.norm()))
-        difference = float((got - want).norm())
-        if difference > bound * scale:
-            raise InputError(
-                f"model: autograd of its own forward on samples {index.tolist()} gives gradients that differ "
-                f"from those of the recognised composition {_composition(parts)} (parameter {name}: relative "
-                f"difference {difference / scale:.2g}); the forward computes something else (pooling over "
-                f"steps, another step, a rescaled logit?)")
+def _check_head_calls(parts: GRUModel, calls: list, out: torch.Tensor, h_last: torch.Tensor,
+                      index: torch.Tensor) -> None:
+    if len(calls) != 1 or tuple(calls[0][0].shape) != tuple(h_last.shape):
+        shapes = [tuple(h.shape) for h, _ in calls]
+        raise InputError(f"model: its forward called the head {len(calls)} times, on inputs of shapes {shapes}; "
+                         f"the recognised composition {_composition(parts)} calls it once, on h of shape "
+                         f"{tuple(h_last.shape)}")
+    h, logit = calls[0]
+    bound = 1e-8 if h.dtype == torch.float64 else 1e-4
+    difference, scale = float((h.to(h_last.dtype) - h_last).norm()), float(h_last.norm())
+    if difference > bound * max(scale, 1e-30):
+        raise InputError(f"model: its head's input on samples {index.tolist()} is not the last valid step "
+                         f"(relative difference {difference / scale:.2g}); the recognised composition is "
+                         f"{_composition(parts)} (pooling over steps or another step is not)")
+    want = torch.sigmoid(logit) if parts.sigmoid else logit
+    if not torch.equal(out.reshape(-1), want.reshape(-1)):
+        raise InputError(f"model: its forward returned {out.reshape(-1).tolist()} where its head gave "
+                         f"{logit.reshape(-1).tolist()}; the recognised composition is {_composition(parts)}, "
+                         f"with nothing between the head and the output{' but nn.Sigmoid' if parts.sigmoid else ''}")

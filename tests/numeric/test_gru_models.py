@@ -233,10 +233,10 @@ class Rescaled(nn.Module):
 @pytest.mark.parametrize("make, dtype", [(lambda: SmallHeadMeanPool(1e-3), torch.float32),
                                          (lambda: SmallHeadMeanPool(0.0), torch.float64),
                                          (Rescaled, torch.float32)])
-def test_a_forward_whose_logits_barely_differ_is_refused_by_its_gradients(make, dtype):
+def test_a_forward_whose_logits_barely_differ_is_refused_by_its_head(make, dtype):
     torch.manual_seed(0)
     model = make().to(dtype).eval()
-    with pytest.raises(numeric.InputError, match="autograd of its own forward"):
+    with pytest.raises(numeric.InputError, match="not the last valid step|nothing between the head and the output"):
         numeric.gru_per_sample_grads(model, torch.randn(8, T, D, dtype=dtype), torch.rand(8, dtype=dtype))
 
 
