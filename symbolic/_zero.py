@@ -48,15 +48,23 @@ def _expire(signum, frame):
     raise TimeLimitError
 
 
+REPEAT_SECONDS = 0.1
+"""CPU seconds between repeats of an expiry.  A signal's exception raised while the interpreter
+runs a finaliser (``__del__``, a weakref callback) is printed and dropped, so an expiry that
+fired once could be lost, and the body then ran unbounded (a CI run spent 14 minutes in one
+SymPy expansion); the timer therefore fires again until the limit is left."""
+
+
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Interrupt the body with :class:`TimeLimitError` after ``seconds`` of this process's CPU time.
 
     CPU time (``ITIMER_PROF``), not wall-clock time: a busy neighbour process slows the body
     down but does not change what it decides within its budget, so the same input gives the
-    same verdict on a loaded machine.  Limits nest: an inner limit never outlives the one
-    around it, and the outer one resumes with what is left of it.  Main thread only; elsewhere
-    the body runs without a limit.
+    same verdict on a loaded machine.  Once expired, it repeats every ``REPEAT_SECONDS`` of CPU
+    time until the body is left.  Limits nest: an inner limit never outlives the one around it,
+    and the outer one resumes with what is left of it.  Main thread only; elsewhere the body
+    runs without a limit.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -64,14 +72,24 @@ def time_limit(seconds: float) -> Iterator[None]:
     outer, _ = signal.getitimer(signal.ITIMER_PROF)
     started = time.process_time()
     previous = signal.signal(signal.SIGPROF, _expire)
-    signal.setitimer(signal.ITIMER_PROF, min(seconds, outer) if outer else seconds)
+    signal.setitimer(signal.ITIMER_PROF, min(seconds, outer) if outer else seconds, REPEAT_SECONDS)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
+        _disarm()
         signal.signal(signal.SIGPROF, previous)
         if outer:
-            signal.setitimer(signal.ITIMER_PROF, max(outer - (time.process_time() - started), 1e-6))
+            signal.setitimer(signal.ITIMER_PROF, max(outer - (time.process_time() - started), 1e-6), REPEAT_SECONDS)
+
+
+def _disarm() -> None:
+    """Stop the timer, even when a repeat of the expiry arrives while stopping it."""
+    while True:
+        try:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            return
+        except TimeLimitError:
+            continue
 
 
 _Exp = sp.Function("Exp")

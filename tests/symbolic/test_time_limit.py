@@ -42,3 +42,30 @@ def test_the_outer_limit_resumes_after_an_inner_one():
                 pass
             _spin()
     assert 0.25 <= time.process_time() - start < 1.5
+
+
+def _spin_for(cpu_seconds):
+    end = time.process_time() + cpu_seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_an_expiry_that_is_swallowed_fires_again():
+    """A finaliser drops an exception raised while it runs; the limit must not be lost with it."""
+    start = time.process_time()
+    with pytest.raises(TimeLimitError):
+        with time_limit(0.1):
+            try:
+                _spin()
+            except TimeLimitError:
+                pass  # swallowed, as the interpreter does inside __del__
+            _spin_for(3.0)
+    assert time.process_time() - start < 1.5
+
+
+def test_no_expiry_escapes_the_limit():
+    for _ in range(20):
+        with pytest.raises(TimeLimitError):
+            with time_limit(0.01):
+                _spin()
+    _spin_for(0.5)  # a repeat still armed would interrupt this
