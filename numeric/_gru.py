@@ -24,7 +24,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from symbolic import InputError
 
-from ._gru_bptt import backward_layer, forward_layer, layer_weights, to_frames, to_original_time
+from ._gru_bptt import backward_layer, forward_layer, layer_weight_names, layer_weights, to_frames, to_original_time
 from ._gru_inputs import SequenceBatch, check_labels, sequence_batch
 from ._gru_model import GRUModel
 from ._large import large_empty
@@ -153,7 +153,9 @@ def _check_parameters(parts: GRUModel, named: list) -> None:
         if id(p) not in owned:
             raise InputError(f"model: parameter {name} belongs to none of the recognised parts")
     registered = {id(p) for _, p in named}
-    weights = {f"gru.{n}": getattr(parts.gru, n) for n in parts.gru._flat_weights_names}
+    gru = parts.gru
+    weights = {f"gru.{name}": getattr(gru, name) for layer in range(gru.num_layers)
+               for direction in range(parts.directions) for name in layer_weight_names(gru, layer, direction)}
     weights |= {"head.weight": parts.head.weight, "head.bias": parts.head.bias}
     if parts.embedding is not None:
         weights["embedding.weight"] = parts.embedding.weight

@@ -41,7 +41,7 @@ from ._large import large_empty
 
 __all__ = ["reverse_within", "LayerTape", "CellStep", "CellScratch", "BackStep", "cell_steps", "cell_scratch",
            "cell_step", "back_steps", "cell_step_back", "forward_layer", "backward_layer", "step_threads",
-           "layer_weights", "to_original_time", "to_frames"]
+           "layer_weight_names", "layer_weights", "to_original_time", "to_frames"]
 
 # Per-step matrices below this many multiply-adds run on one intra-op thread: the work of one
 # step is then smaller than the cost of waking and joining threads, and a busy neighbour
@@ -74,11 +74,16 @@ def step_threads(work: int, threads: int | None = None):
             torch.set_num_threads(before)
 
 
-def layer_weights(gru: nn.GRU, layer: int, direction: int) -> list[torch.Tensor]:
-    """[W_ih, W_hh, b_ih, b_hh] of one layer and direction (without the biases when bias=False)."""
+def layer_weight_names(gru: nn.GRU, layer: int, direction: int) -> list[str]:
+    """The attribute names of :func:`layer_weights`, e.g. weight_hh_l1_reverse."""
     suffix = f"_l{layer}" + ("_reverse" if direction else "")
     names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if gru.bias else ())
-    return [getattr(gru, name + suffix) for name in names]
+    return [name + suffix for name in names]
+
+
+def layer_weights(gru: nn.GRU, layer: int, direction: int) -> list[torch.Tensor]:
+    """[W_ih, W_hh, b_ih, b_hh] of one layer and direction (without the biases when bias=False)."""
+    return [getattr(gru, name) for name in layer_weight_names(gru, layer, direction)]
 
 
 @dataclass(frozen=True)
