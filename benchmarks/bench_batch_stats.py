@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _harness import run_benchmark  # noqa: E402
 
-import numeric  # noqa: E402
+from gradproof import numeric  # noqa: E402
 
 B, D = 65536, 1024
 

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _harness import measure, print_table, run_method_in_child  # noqa: E402
 
-import numeric  # noqa: E402
+from gradproof import numeric  # noqa: E402
 
 B, T, D, H = 256, 50, 16, 64
 VOCABULARY, EMBEDDING, LAYERS = 1000, 32, 2

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import torch
 
-from symbolic import InputError
+from gradproof.symbolic import InputError
 
 from ._validation import check_logreg_inputs
 
@@ -31,6 +31,7 @@ __all__ = [
     "residual_formula",
     "stable_residual",
     "mse_sigmoid_logit_grad",
+    "misclassified",
     "logreg_per_sample_grads",
     "logreg_grad",
     "REDUCTIONS",
@@ -76,6 +77,11 @@ def stable_residual(z: torch.Tensor, of_sigmoid: torch.Tensor, of_sigmoid_neg: t
     """:func:`residual_formula` with ``torch.sigmoid``, written into ``out`` when it is given."""
     r = residual_formula(torch.sigmoid, z, of_sigmoid, of_sigmoid_neg)
     return r if out is None else out.copy_(r)
+
+
+def misclassified(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Misclassified at threshold 1/2: the signed margin (2y - 1) z is not positive (the one rule)."""
+    return (2 * y - 1) * z <= 0
 
 
 def mse_sigmoid_logit_grad(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

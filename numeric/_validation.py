@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from symbolic import InputError
+from gradproof.symbolic import InputError
 
 __all__ = ["check_seed", "SEED_MAX", "check_logreg_inputs", "check_float_tensor", "check_labels", "check_finite_rows"]
 

@@ -1,7 +1,7 @@
 """One hop from a proof to its code and its figures.
 
 ``FIGURE_DERIVATIONS`` (data, in figure order) names the derivations each figure of the report
-illustrates; ``numeric.IMPLEMENTED_BY`` names the functions that compute each result, and each
+illustrates; ``numeric.implementations.IMPLEMENTED_BY`` names the functions that compute each result, and each
 checker target names its derivation (``symbolic.targets()[...].derivation``).
 :func:`derivation_links` puts the three together for ``gradproof derive NAME``, and
 :func:`caption_note` is the sentence a figure's caption ends with.
@@ -9,8 +9,8 @@ checker target names its derivation (``symbolic.targets()[...].derivation``).
 
 from __future__ import annotations
 
-import numeric
-import symbolic
+from gradproof import symbolic
+from gradproof.numeric import implementations
 
 __all__ = ["FIGURE_DERIVATIONS", "figures_showing", "caption_note", "derivation_links"]
 
@@ -39,7 +39,8 @@ def caption_note(figure: str) -> str:
 
 def derivation_links(name: str) -> list[str]:
     """Where derivation ``name`` is computed, shown and checked, one line each."""
-    computed = ", ".join(numeric.implemented_by(name)) or f"no numeric function ({numeric.PROOF_ONLY[name]})"
+    computed = (", ".join(implementations.implemented_by(name))
+                or f"no numeric function ({implementations.PROOF_ONLY[name]})")
     targets = [t.name for t in symbolic.targets().values() if t.derivation == name]
     return [f"computed by: {computed}",
             f"shown in: {', '.join(figures_showing(name)) or 'no figure of the report'}",

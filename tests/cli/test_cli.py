@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from reports.cli import main
+from gradproof.reports import main
 
 SUBCOMMANDS = ["derive", "check", "verify", "report", "stats"]
 
@@ -46,7 +46,7 @@ def test_derive_latex_prints_pure_latex_and_its_status_on_stderr(capsys, tmp_pat
     assert body[0] == "\\begin{align*}" and body[-1] == "\\end{align*}"
     assert "verified" not in captured.out and "bce_dL_dz: verified" in captured.err
     assert main(["derive", "--all", "--latex", "--out", str(tmp_path / "kit")]) == 0
-    import symbolic
+    from gradproof import symbolic
 
     for name in symbolic.catalog():
         assert (tmp_path / "kit" / f"{name}.tex").read_text().count("\\begin{align*}") == 1
@@ -54,7 +54,7 @@ def test_derive_latex_prints_pure_latex_and_its_status_on_stderr(capsys, tmp_pat
 
 
 def test_derive_all_verifies_everything(capsys):
-    import symbolic
+    from gradproof import symbolic
 
     assert main(["derive", "--all"]) == 0
     out = capsys.readouterr().out
@@ -65,7 +65,7 @@ def test_derive_all_verifies_everything(capsys):
 def test_derive_reports_a_failed_step_with_exit_1(monkeypatch, capsys):
     from dataclasses import replace
 
-    import symbolic
+    from gradproof import symbolic
 
     original = symbolic.catalog()
     d = original["bce_dL_dz"]
@@ -80,7 +80,7 @@ def test_derive_shows_a_soundness_fault_loudly(monkeypatch, capsys):
     printed as a soundness fault with its step and point, and exits 1."""
     from dataclasses import replace
 
-    import symbolic
+    from gradproof import symbolic
 
     original = symbolic.catalog()
     d = original["bce_dL_dz"]
@@ -161,7 +161,7 @@ def test_verify_table_and_json(capsys):
 def test_verify_exit_1_when_a_check_fails(monkeypatch, capsys):
     from dataclasses import replace
 
-    import numeric
+    from gradproof import numeric
 
     real_verify = numeric.verify
 

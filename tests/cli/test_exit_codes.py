@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reports.cli import main
+from gradproof.reports import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,7 +49,7 @@ def test_write_errors_are_one_line_with_their_own_exit_code(tmp_path, monkeypatc
         (stage / "report.pdf").write_text("partial")
         raise error
 
-    monkeypatch.setattr("reports._report._write_products", fail)
+    monkeypatch.setattr("gradproof.reports._build._report._write_products", fail)
     old = tmp_path / "out"
     assert main(["report", "--out", str(old), "--quiet"]) == code
     one_line_error(capsys, fragment)
@@ -65,14 +65,14 @@ def _unshare_works() -> bool:
 FULL_THEN_READ_ONLY = """
 import subprocess, sys
 from pathlib import Path
-import reports._report
-from reports._output import staged_output
-from reports.cli import main
+from gradproof.reports._build import _report
+from gradproof.reports._build._output import staged_output
+from gradproof.reports import main
 
 out = Path(sys.argv[1])
 with staged_output(out) as stage:
     (stage / "report.pdf").write_text("the old report")
-reports._report._write_products = lambda stage, *args: (stage / "report.pdf").write_bytes(bytes(2_000_000))
+_report._write_products = lambda stage, *args: (stage / "report.pdf").write_bytes(bytes(2_000_000))
 print(main(["report", "--quiet", "--out", str(out)]), flush=True)
 subprocess.run(["mount", "-o", "remount,ro", str(out.parent)], check=True)
 print(main(["report", "--quiet", "--out", str(out)]), flush=True)
@@ -111,7 +111,7 @@ def test_debug_anywhere_never_turns_a_usage_error_into_a_traceback(capsys, tmp_p
 
 
 def test_an_internal_error_is_shown_as_a_bug(monkeypatch, capsys):
-    import symbolic
+    from gradproof import symbolic
 
     def broken(*args, **kwargs):
         raise ValueError("shapes differ: (3,) against (4,)")
@@ -194,7 +194,7 @@ def test_the_environment_is_not_echoed(capsys):
 def test_the_readme_lists_every_exit_code_the_cli_can_give():
     import signal
 
-    import reports.cli as cli
+    from gradproof.reports._cli import _main as cli
 
     section = (ROOT / "README.md").read_text().split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     listed = {int(code) for row in re.findall(r"^\| ([\d, ]+) \|", section, re.M) for code in row.split(",")}

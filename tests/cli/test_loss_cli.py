@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-import symbolic
-from reports.cli import main
+from gradproof import symbolic
+from gradproof.reports import main
 
 
 def test_loss_focal_prints_derivations_verdicts_and_verification(capsys):
@@ -25,7 +25,7 @@ def test_loss_json_and_latex(capsys):
     assert main(["loss", "focal:gamma=0.5", "--latex"]) == 0
     out = capsys.readouterr().out
     loss = symbolic.loss("focal:gamma=0.5")
-    assert f"\\[ L(z, y) = {symbolic.latex(loss.expression)} \\]" in out  # the loss typeset, not SymPy text
+    assert f"\\[ L(z, y) = {symbolic.printing.latex(loss.expression)} \\]" in out  # the loss typeset, not SymPy text
     assert "L(z, y) = (3/4" not in out and "\\begin{align*}" in out
     assert "\\frac{\\partial}{\\partial z} \\left(\\left(\\frac{3}{4}" in out  # d/dz of the whole product
 

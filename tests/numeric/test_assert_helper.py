@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from numeric import assert_grad_matches
+from gradproof.numeric.testing import assert_grad_matches
 
 
 def loss(w, X, y):
@@ -96,14 +96,14 @@ def test_a_closed_form_that_zeroes_its_inputs_in_place_is_caught_and_harmless():
     ({"wrt": True}, "wrt: position True"),
 ])
 def test_unusable_arguments_are_input_errors(options, message):
-    from numeric import InputError
+    from gradproof.numeric import InputError
 
     with pytest.raises(InputError, match=message):
         assert_grad_matches(right, loss, *data(), **options)
 
 
 def test_a_loss_that_is_not_a_scalar_is_refused():
-    from numeric import InputError
+    from gradproof.numeric import InputError
 
     def per_sample(w, X, y):
         return torch.nn.functional.binary_cross_entropy_with_logits(X @ w, y, reduction="none")

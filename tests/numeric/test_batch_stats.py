@@ -8,8 +8,8 @@ import torch.multiprocessing as mp
 from hypothesis import given
 from hypothesis import strategies as st
 
-import numeric
-import numeric._batch_stats as batch_stats
+from gradproof import numeric
+from gradproof.numeric._statistics import _batch as batch_stats
 
 
 def problem(B=300, d=5, seed=0):
@@ -115,8 +115,8 @@ def test_streaming_a_file_equals_in_memory(tmp_path):
     np.savetxt(tmp_path / "data.csv", np.c_[X.numpy(), y.numpy()], delimiter=",", header=header, comments="")
     single = numeric.logreg_moments(X, y, w, b).statistics()
     for name, label in (("data.npy", None), ("data.csv", "label")):
-        source = numeric.open_labelled_file(tmp_path / name, label, chunk_size=333)
-        streamed = numeric.stream_logreg_moments(source.chunks(), w, b).statistics()
+        source = numeric.data.open_labelled_file(tmp_path / name, label, chunk_size=333)
+        streamed = numeric.data.stream_logreg_moments(source.chunks(), w, b).statistics()
         assert streamed.count == 2500
         assert streamed.noise_scale == pytest.approx(single.noise_scale, rel=1e-10)
         torch.testing.assert_close(streamed.mean_gradient, single.mean_gradient)
@@ -126,8 +126,8 @@ def test_fitting_by_streaming_reduces_the_loss(tmp_path):
     X, y, _, _ = problem(800, 3, seed=5)
     y = ((X @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)) > 0).double()
     np.save(tmp_path / "d.npy", np.c_[X.numpy(), y.numpy()])
-    source = numeric.open_labelled_file(tmp_path / "d.npy", chunk_size=100)
-    w, b = numeric.fit_logreg_streaming(source.chunks, 3, epochs=2)
+    source = numeric.data.open_labelled_file(tmp_path / "d.npy", chunk_size=100)
+    w, b = numeric.data.fit_logreg_streaming(source.chunks, 3, epochs=2)
     loss = torch.nn.functional.binary_cross_entropy_with_logits(X @ w + b, y)
     assert float(loss) < 0.5 * np.log(2)  # half the loss at w = 0, b = 0
 
@@ -142,31 +142,31 @@ def test_fitting_by_streaming_reduces_the_loss(tmp_path):
 def test_bad_csv_rows_are_named(tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content)
-    source = numeric.open_labelled_file(path, "label")
+    source = numeric.data.open_labelled_file(path, "label")
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         list(source.chunks())
 
 
 def test_bad_files_and_weights(tmp_path):
     with pytest.raises(ValueError, match="no such file"):
-        numeric.open_labelled_file(tmp_path / "none.csv")
+        numeric.data.open_labelled_file(tmp_path / "none.csv")
     (tmp_path / "a.csv").write_text("a,b\n1,0\n")
     with pytest.raises(ValueError, match="label 'c': no such column"):
-        numeric.open_labelled_file(tmp_path / "a.csv", "c")
+        numeric.data.open_labelled_file(tmp_path / "a.csv", "c")
     with pytest.raises(ValueError, match="chunk_size"):
-        numeric.open_labelled_file(tmp_path / "a.csv", chunk_size=0)
+        numeric.data.open_labelled_file(tmp_path / "a.csv", chunk_size=0)
     np.save(tmp_path / "w.npy", np.ones(3))
     with pytest.raises(ValueError, match="expected 4 weights and a bias"):
-        numeric.load_weights(str(tmp_path / "w.npy"), 4)
+        numeric.data.load_weights(str(tmp_path / "w.npy"), 4)
     np.save(tmp_path / "bad.npy", np.ones(5))
     with pytest.raises(ValueError, match="expected a numeric 2-D array"):
-        numeric.open_labelled_file(tmp_path / "bad.npy")
+        numeric.data.open_labelled_file(tmp_path / "bad.npy")
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("options", ["plain", "weight", "pos_weight"])
 def test_the_one_pass_kernel_agrees_with_the_blocked_torch_pass(monkeypatch, dtype, options):
-    from numeric import _kernel
+    from gradproof.numeric._statistics import _kernel
 
     if not _kernel.available():
         pytest.skip("numba is not installed")
@@ -177,7 +177,7 @@ def test_the_one_pass_kernel_agrees_with_the_blocked_torch_pass(monkeypatch, dty
     blocked, blocked_cos = numeric.logreg_batch_statistics(X, y, w, b, **kw)
     monkeypatch.setattr(batch_stats, "KERNEL_MIN_ELEMENTS", 0)
     kernel, kernel_cos = numeric.logreg_batch_statistics(X, y, w, b, **kw)
-    rel = numeric.tolerance(dtype).rtol
+    rel = numeric.testing.tolerance(dtype).rtol
     torch.testing.assert_close(kernel.mean_gradient, blocked.mean_gradient, rtol=rel, atol=rel)
     assert kernel.trace_covariance == pytest.approx(blocked.trace_covariance, rel=rel)
     assert kernel.wrong_count == blocked.wrong_count
@@ -187,7 +187,7 @@ def test_the_one_pass_kernel_agrees_with_the_blocked_torch_pass(monkeypatch, dty
 
 @pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
 def test_the_kernel_names_a_non_finite_row(monkeypatch, bad):
-    from numeric import _kernel
+    from gradproof.numeric._statistics import _kernel
 
     if not _kernel.available():
         pytest.skip("numba is not installed")
@@ -202,7 +202,7 @@ def test_the_kernel_names_a_non_finite_row(monkeypatch, bad):
 def test_the_kernel_residual_is_logit_residual_at_extreme_logits(monkeypatch, dtype):
     """The kernel compiles numeric's one residual formula; its r_i agree with
     numeric.logit_residual within the dtype's named tolerance for |z| up to 1e4."""
-    from numeric import _kernel
+    from gradproof.numeric._statistics import _kernel
 
     if not _kernel.available():
         pytest.skip("numba is not installed")
@@ -211,12 +211,12 @@ def test_the_kernel_residual_is_logit_residual_at_extreme_logits(monkeypatch, dt
     X, w, b = z[:, None], torch.ones(1, dtype=dtype), torch.zeros((), dtype=dtype)
     options = {"weight": torch.linspace(0.5, 2.0, len(z), dtype=dtype),
                "pos_weight": torch.tensor([2.5], dtype=dtype)}
-    tol = numeric.tolerance(dtype)
+    tol = numeric.testing.tolerance(dtype)
     for y in (torch.tensor([1.0, 0.0] * 5 + [1.0], dtype=dtype), torch.linspace(0, 1, len(z), dtype=dtype)):
         for chosen in ({}, options):
             _, r, _ = batch_stats._logreg_pass(X, y, w, b, chosen.get("weight"), chosen.get("pos_weight"))
             want = numeric.logit_residual(z, y, **chosen)
-            assert bool(numeric.within_tolerance(r, want, tol.rtol, tol.atol).all()), (r, want)
+            assert bool(numeric.testing.within_tolerance(r, want, tol.rtol, tol.atol).all()), (r, want)
             assert bool((r.abs() > 0).eq(want.abs() > 0).all())  # no underflow where torch keeps a value
 
 
@@ -233,7 +233,7 @@ def test_gru_batch_statistics_head_and_whole():
     for part, per_sample in (("head", head), ("all", full)):
         stats, cosines = numeric.gru_batch_statistics(model, X, y, part=part)
         G = per_sample.mean(0)
-        rel = numeric.tolerance(torch.float64).rtol
+        rel = numeric.testing.tolerance(torch.float64).rtol
         trace = torch.cov(per_sample.T, correction=0).trace()
         norms = torch.linalg.vector_norm(per_sample, dim=1)
         assert stats.trace_covariance == pytest.approx(float(trace), rel=rel)

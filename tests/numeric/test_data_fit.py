@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-import numeric
-from numeric._data_fit import standardisation
-from numeric._datafiles import read_labelled_csv
+from gradproof import numeric
+from gradproof.numeric._data._files import read_labelled_csv
+from gradproof.numeric._data._fit import standardisation
 
 
 def data(n=300, d=3, seed=0):
@@ -38,11 +38,11 @@ def test_a_constant_feature_keeps_scale_one():
 
 def test_the_fit_reduces_the_loss_and_its_statistics_are_those_of_the_standardised_data():
     X, y = data()
-    fit = numeric.fit_logreg(chunked(X, y, 1000), 3)
+    fit = numeric.data.fit_logreg(chunked(X, y, 1000), 3)
     Z, t = torch.from_numpy(fit.standardisation.apply(X)), torch.from_numpy(y)
     loss = torch.nn.functional.binary_cross_entropy_with_logits(Z @ fit.w + fit.b, t)
     assert float(loss) < 0.7 * np.log(2)
-    stats = numeric.logreg_data_statistics(chunked(X, y, 64), fit)
+    stats = numeric.data.logreg_data_statistics(chunked(X, y, 64), fit)
     Gw, gb = numeric.logreg_per_sample_grads(Z, t, fit.w, fit.b)
     g = torch.cat([Gw, gb[:, None]], 1)
     G = g.mean(0)
@@ -57,18 +57,18 @@ def test_the_fit_reduces_the_loss_and_its_statistics_are_those_of_the_standardis
 def test_one_chunk_is_fitted_the_same_however_it_was_read(tmp_path):
     X, y = data(200)
     np.savetxt(tmp_path / "d.csv", np.c_[X, y], delimiter=",", header="a,b,c,label", comments="")
-    source = numeric.open_labelled_file(tmp_path / "d.csv", "label")
+    source = numeric.data.open_labelled_file(tmp_path / "d.csv", "label")
     table = read_labelled_csv(tmp_path / "d.csv", "label")
-    from_file = numeric.fit_logreg(source.chunks, 3)
-    in_memory = numeric.fit_logreg(lambda: iter([(table.X, table.y)]), 3)
+    from_file = numeric.data.fit_logreg(source.chunks, 3)
+    in_memory = numeric.data.fit_logreg(lambda: iter([(table.X, table.y)]), 3)
     assert torch.equal(from_file.w, in_memory.w) and torch.equal(from_file.b, in_memory.b)
 
 
 def test_single_thread_runs_on_one_thread_and_restores_the_count():
     before = torch.get_num_threads()
-    with numeric.single_thread():
+    with numeric.runtime.single_thread():
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
-    with pytest.raises(KeyboardInterrupt), numeric.single_thread():
+    with pytest.raises(KeyboardInterrupt), numeric.runtime.single_thread():
         raise KeyboardInterrupt
     assert torch.get_num_threads() == before

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-import numeric
-import numeric._datafiles as datafiles
-from numeric import InputError
+from gradproof import numeric
+from gradproof.numeric import InputError
+from gradproof.numeric._data import _files as datafiles
 
 
 def test_csv_chunks_are_bounded_by_bytes_not_rows(tmp_path, monkeypatch):
@@ -21,7 +21,7 @@ def test_csv_chunks_are_bounded_by_bytes_not_rows(tmp_path, monkeypatch):
     np.savetxt(path, np.c_[X, y], delimiter=",", header=",".join([f"f{i}" for i in range(200)] + ["label"]),
                comments="", fmt="%.17g")
     line_bytes = len(path.read_text().splitlines()[1]) + 1
-    chunks = list(numeric.open_labelled_file(path, "label").chunks())  # 65536 rows per chunk asked for
+    chunks = list(numeric.data.open_labelled_file(path, "label").chunks())  # 65536 rows per chunk asked for
     assert max(len(c[1]) for c in chunks) <= 10_000 // line_bytes + 1 and len(chunks) > 1
     np.testing.assert_array_equal(np.concatenate([c[0] for c in chunks]), X)
 
@@ -30,7 +30,7 @@ def test_npy_chunks_are_bounded_by_bytes_not_rows(tmp_path, monkeypatch):
     monkeypatch.setattr(datafiles, "CHUNK_BYTES", 80_000)
     data = np.c_[np.ones((100, 999)), np.ones(100)]  # 1000 float64 columns: 8000 bytes a row
     np.save(tmp_path / "wide.npy", data)
-    chunks = list(numeric.open_labelled_file(tmp_path / "wide.npy").chunks())
+    chunks = list(numeric.data.open_labelled_file(tmp_path / "wide.npy").chunks())
     assert [len(c[1]) for c in chunks] == [10] * 10
 
 
@@ -39,14 +39,14 @@ def test_a_line_longer_than_the_limit_is_refused_unread(tmp_path, monkeypatch):
     path = tmp_path / "long.csv"
     path.write_text("a,label\n" + "1," * 2000 + "0\n")
     with pytest.raises(InputError, match="a line is longer than 1000 characters"):
-        list(numeric.open_labelled_file(path, "label").chunks())
+        list(numeric.data.open_labelled_file(path, "label").chunks())
 
 
 def test_weights_are_read_with_a_size_bound(tmp_path):
     path = tmp_path / "w.csv"
     path.write_text("1," * 100_000 + "1\n")
     with pytest.raises(InputError, match="weights file .*: longer than"):
-        numeric.load_weights(path, 2)
+        numeric.data.load_weights(path, 2)
 
 
 def test_the_library_names_its_arguments_not_command_line_flags():
@@ -65,10 +65,10 @@ def _gru_with_bad_X():
                                             torch.zeros(())),
     lambda: numeric.verify(device="tpu"),
     lambda: numeric.verify(seed=2**70),
-    lambda: numeric.tolerance(torch.int64),
-    lambda: numeric.fit_logreg_streaming(lambda: iter(()), 2, epochs=0),
-    lambda: numeric.stream_logreg_moments(iter(()), torch.zeros(2), torch.zeros(())),
-    lambda: numeric.check_seed(-1),
+    lambda: numeric.testing.tolerance(torch.int64),
+    lambda: numeric.data.fit_logreg_streaming(lambda: iter(()), 2, epochs=0),
+    lambda: numeric.data.stream_logreg_moments(iter(()), torch.zeros(2), torch.zeros(())),
+    lambda: numeric.runtime.check_seed(-1),
     _gru_with_bad_X,
 ])
 def test_bad_input_to_the_library_is_an_input_error(call):
@@ -77,7 +77,7 @@ def test_bad_input_to_the_library_is_an_input_error(call):
 
 
 def test_an_unknown_checker_target_is_an_input_error():
-    import symbolic
+    from gradproof import symbolic
 
     with pytest.raises(symbolic.InputError, match="target: unknown target"):
         symbolic.check("nope", "x")

@@ -8,11 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-import numeric
-import symbolic
-from numeric._verify_gru import autograd_per_sample
+from gradproof import numeric, symbolic
+from gradproof.numeric._verification._gru import autograd_per_sample
 
-BOUND = {dtype: numeric.tolerance(dtype).rtol for dtype in (torch.float64, torch.float32)}
+BOUND = {dtype: numeric.testing.tolerance(dtype).rtol for dtype in (torch.float64, torch.float32)}
 NAMES = ["gru.weight_ih_l0", "gru.weight_hh_l0", "gru.bias_ih_l0", "gru.bias_hh_l0", "head.weight", "head.bias"]
 
 
@@ -59,7 +58,7 @@ def test_sum_over_samples_matches_batch_autograd():
     got = numeric.gru_per_sample_grads(model, X, y, lengths)
     nn.functional.binary_cross_entropy_with_logits(model(X, lengths), y, reduction="sum").backward()
     for name, p in model.named_parameters():
-        tol = numeric.tolerance(torch.float64)
+        tol = numeric.testing.tolerance(torch.float64)
         torch.testing.assert_close(got[name].sum(0), p.grad, rtol=tol.rtol, atol=tol.atol)
 
 

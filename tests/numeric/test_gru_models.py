@@ -8,8 +8,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-import numeric
-from numeric._verify_gru import autograd_per_sample, sample_loss
+from gradproof import numeric
+from gradproof.numeric._verification._gru import autograd_per_sample, sample_loss
 
 B, T, D, H, V = 4, 5, 3, 3, 7
 

@@ -5,20 +5,19 @@ import pytest
 import sympy as sp
 import torch
 
-import numeric
-import symbolic
+from gradproof import numeric, symbolic
 
 
 def test_every_derivation_is_implemented_or_says_why_not():
     names = set(symbolic.catalog())
-    assert set(numeric.IMPLEMENTED_BY) | set(numeric.PROOF_ONLY) == names
-    assert not set(numeric.IMPLEMENTED_BY) & set(numeric.PROOF_ONLY)
-    for functions in numeric.IMPLEMENTED_BY.values():
+    assert set(numeric.implementations.IMPLEMENTED_BY) | set(numeric.implementations.PROOF_ONLY) == names
+    assert not set(numeric.implementations.IMPLEMENTED_BY) & set(numeric.implementations.PROOF_ONLY)
+    for functions in numeric.implementations.IMPLEMENTED_BY.values():
         assert functions
         for function in functions:
             assert function.__name__ in numeric.__all__ and getattr(numeric, function.__name__) is function
-    assert numeric.implemented_by("pos_weight_dL_dz")[0] == "numeric.logit_residual"
-    assert numeric.implemented_by("logreg_hessian") == []
+    assert numeric.implementations.implemented_by("pos_weight_dL_dz")[0] == "numeric.logit_residual"
+    assert numeric.implementations.implemented_by("logreg_hessian") == []
 
 
 def _per_sample(values):
@@ -44,7 +43,7 @@ def test_the_named_function_computes_the_derivations_result(target):
     the function IMPLEMENTED_BY names for it, at random points of the target's domain."""
     chosen = symbolic.targets()[target]
     function, call = CALLS[target]
-    assert function in numeric.IMPLEMENTED_BY[chosen.derivation]
+    assert function in numeric.implementations.IMPLEMENTED_BY[chosen.derivation]
     gen = torch.Generator().manual_seed(0)
     values = {name: low + (high - low) * torch.rand(64, generator=gen, dtype=torch.float64)
               for name, (low, high) in chosen.domains.items()}
@@ -52,5 +51,5 @@ def test_the_named_function_computes_the_derivations_result(target):
     reference = sp.lambdify([chosen.variables[name] for name in chosen.domains], chosen.reference,
                             [{"sigmoid": torch.sigmoid}, "math"])
     want = reference(*(values[name] for name in chosen.domains)) * torch.ones(64, dtype=torch.float64)
-    tol = numeric.tolerance(torch.float64)
+    tol = numeric.testing.tolerance(torch.float64)
     torch.testing.assert_close(call(values), want, rtol=tol.rtol, atol=tol.atol)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from numeric._large import advise_huge_pages, large_empty
+from gradproof.numeric._gru._large import advise_huge_pages, large_empty
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

@@ -6,9 +6,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-import numeric
-from numeric._reference import sympy_per_sample_grads
-from numeric._witnesses import autograd_logreg_grad, finite_difference_grad, vmap_per_sample_grads
+from gradproof import numeric
+from gradproof.numeric._verification._reference import sympy_per_sample_grads
+from gradproof.numeric._verification._witnesses import (
+    autograd_logreg_grad,
+    finite_difference_grad,
+    vmap_per_sample_grads,
+)
 
 DTYPES = [torch.float64, torch.float32]
 
@@ -34,7 +38,7 @@ def test_reduced_gradient_matches_torch_module_autograd(device, dtype, reduction
     if options == "pos_weight":
         kw["pos_weight"] = torch.tensor([3.0], dtype=dtype, device=device)
     got = numeric.logreg_grad(X, y, w, b, reduction=reduction, **kw)
-    tol = numeric.tolerance(dtype)
+    tol = numeric.testing.tolerance(dtype)
     want = autograd_logreg_grad(X, y, w, b, reduction=reduction, **kw)
     for g, a in zip(got, want):
         torch.testing.assert_close(g, a, rtol=tol.rtol, atol=tol.atol)
@@ -51,7 +55,7 @@ def test_reduction_none_returns_per_sample_rows(options):
     jw, jb = torch.autograd.functional.jacobian(lambda w_, b_: losses(X @ w_ + b_, y), (w, b))
     Gw, gb = numeric.logreg_grad(X, y, w, b, reduction="none", **kw)
     assert Gw.shape == (5, 3) and gb.shape == (5,)
-    tol = numeric.tolerance(torch.float64)
+    tol = numeric.testing.tolerance(torch.float64)
     torch.testing.assert_close(Gw, jw, rtol=tol.rtol, atol=tol.atol)
     torch.testing.assert_close(gb, jb, rtol=tol.rtol, atol=tol.atol)
 
@@ -63,7 +67,7 @@ def test_per_sample_grads_match_vmap_and_sympy_generated_code(B, d, seed, soft, 
     X, y, w, b = problem(B, d, dtype, seed=seed, soft=soft, scale=scale)
     Gw, gb = numeric.logreg_per_sample_grads(X, y, w, b)
     assert Gw.shape == (B, d) and gb.shape == (B,)
-    tol = numeric.tolerance(dtype)
+    tol = numeric.testing.tolerance(dtype)
     # the witnesses round sigmoid(z) - y near 1 in the working dtype: an error of about
     # eps |x_k| in each entry, so the absolute tolerance scales with the data
     atol = tol.atol * max(1.0, float(X.abs().max()))
@@ -110,8 +114,8 @@ def test_finite_differences_agree():
 
     fd_w, fd_b = finite_difference_grad(loss, [w, b])
     gw, gb = numeric.logreg_grad(X, y, w, b)
-    torch.testing.assert_close(gw, fd_w, rtol=numeric.FD_TOLERANCE.rtol, atol=numeric.FD_TOLERANCE.atol)
-    torch.testing.assert_close(gb, fd_b, rtol=numeric.FD_TOLERANCE.rtol, atol=numeric.FD_TOLERANCE.atol)
+    torch.testing.assert_close(gw, fd_w, rtol=numeric.testing.FD_TOLERANCE.rtol, atol=numeric.testing.FD_TOLERANCE.atol)
+    torch.testing.assert_close(gb, fd_b, rtol=numeric.testing.FD_TOLERANCE.rtol, atol=numeric.testing.FD_TOLERANCE.atol)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

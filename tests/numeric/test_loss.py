@@ -8,10 +8,9 @@ import pytest
 import sympy as sp
 import torch
 
-import numeric
-import symbolic
-from numeric._loss import stable_form
-from numeric._tolerances import tolerance
+from gradproof import numeric, symbolic
+from gradproof.numeric._losses._codegen import stable_form
+from gradproof.numeric._verification._tolerances import tolerance
 
 CASES = ["bce", "bce_pos_weight:pos_weight=2.5", "squared_error", "focal", "focal:gamma=1,alpha=0.5", "focal:gamma=0.5",
          "label_smoothing:eps=0.2", "exponential",
@@ -21,7 +20,7 @@ CASES = ["bce", "bce_pos_weight:pos_weight=2.5", "squared_error", "focal", "foca
 
 @pytest.mark.parametrize("text", CASES)
 def test_generated_gradient_passes_the_three_witnesses(text):
-    results = numeric.loss_checks(text)
+    results = numeric.losses.loss_checks(text)
     assert len(results) == 4
     assert all(r.passed for r in results), [(r.name, r.max_abs_error, r.note) for r in results if not r.passed]
 
@@ -48,7 +47,8 @@ def test_focal_stays_finite_in_float32_where_naive_code_does_not():
     assert math.isfinite(naive(-700.0, 1.0))  # the naive form is fine in float64 at -700 ...
     with pytest.raises((ValueError, OverflowError, ZeroDivisionError)):
         naive(-1e4, 1.0)  # ... and breaks at -1e4, where the generated stable form is finite
-    assert numeric.stable_rewrites(loss.grad) == ["1 - sigmoid(u) -> sigmoid(-u)", "log(sigmoid(u)) -> logsigmoid(u)"]
+    assert numeric.losses.stable_rewrites(loss.grad) == [
+        "1 - sigmoid(u) -> sigmoid(-u)", "log(sigmoid(u)) -> logsigmoid(u)"]
 
 
 @pytest.mark.parametrize("text", ["focal", "focal:gamma=0.5", "squared_error", "log(1 + exp(-(2*y - 1)*z))"])
@@ -68,10 +68,10 @@ def test_loss_grad_rejects_bad_input():
 
 
 def test_training_under_bce_matches_the_project_training_loop():
-    from numeric._training import synthetic_logreg_data, train_logreg
+    from gradproof.numeric._training._sgd import synthetic_logreg_data, train_logreg
 
     X, y = synthetic_logreg_data(0, n=256)
-    shares = numeric.loss_training_shares("bce", X, y, batch_size=32, lr=0.5, steps=20, seed=1)
+    shares = numeric.training.loss_training_shares("bce", X, y, batch_size=32, lr=0.5, steps=20, seed=1)
     expected = []
 
     def record(step, state, idx):
@@ -82,7 +82,7 @@ def test_training_under_bce_matches_the_project_training_loop():
     assert len(shares) == 20
     for (a, fa), (b, fb) in zip(shares, expected):
         assert fa == fb and abs(a - b) < 1e-9
-    focal = numeric.loss_training_shares("focal", X, y, batch_size=32, lr=0.5, steps=20, seed=1)
+    focal = numeric.training.loss_training_shares("focal", X, y, batch_size=32, lr=0.5, steps=20, seed=1)
     assert focal[0] == shares[0] and focal[-1] != shares[-1]
 
 
@@ -134,7 +134,7 @@ def test_fractional_powers_stay_finite_and_exact_at_extreme_logits(text, referen
 
 def test_the_log_space_rewrite_is_what_makes_fractional_focal_finite():
     grad = symbolic.loss("focal:gamma=0.5").grad
-    assert numeric.stable_rewrites(grad)[-1].startswith("log space")
+    assert numeric.losses.stable_rewrites(grad)[-1].startswith("log space")
     without = sp.lambdify(sp.symbols("z y", real=True), symbolic.sigmoid_forms(grad)[0].replace(
         sp.log, lambda u: sp.Function("logsigmoid")(u.args[0]) if isinstance(u, symbolic.sigmoid) else sp.log(u)),
         modules=[{"sigmoid": torch.sigmoid, "logsigmoid": torch.nn.functional.logsigmoid}, "math"])

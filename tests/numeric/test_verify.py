@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-import numeric
-import numeric._logreg as logreg
-from numeric._verify_logreg import logreg_checks
+from gradproof import numeric
+from gradproof.numeric import _logreg as logreg
+from gradproof.numeric._verification._logreg import logreg_checks
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def test_results_carry_errors_and_tolerances(results):
 
 
 def test_tolerance_used_says_why_a_check_passes(results):
-    from numeric._compare import compare
+    from gradproof.numeric._verification._compare import compare
 
     want = torch.tensor([1.0, 1e-9], dtype=torch.float64)
     got = want + torch.tensor([1e-5, 5e-9], dtype=torch.float64)  # relative error 5 on the tiny entry
@@ -74,7 +74,7 @@ def test_a_broken_feature_factor_fails(monkeypatch):
         Gw, gb = original(X, y, w, b, **kw)
         return Gw / X.abs().clamp_min(1e-3), gb
 
-    monkeypatch.setattr("numeric._verify_logreg.logreg_per_sample_grads", missing_x)
+    monkeypatch.setattr("gradproof.numeric._verification._logreg.logreg_per_sample_grads", missing_x)
     failed = [r for r in logreg_checks(0, torch.device("cpu"), torch.float64) if not r.passed]
     assert failed
 

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-import symbolic
-from reports import _ahead
-from reports.cli import main
+from gradproof import symbolic
+from gradproof.reports import main
+from gradproof.reports._cli import _ahead
 
 PREPARED = []
 
@@ -69,7 +69,7 @@ def test_leaving_before_the_result_stops_the_child(monkeypatch):
 
 
 def test_gradproof_loss_cold_prints_what_it_prints_in_order(capsys):
-    script = ("import sys; from reports.cli import main; code = main(['loss', 'bce']); "
+    script = ("import sys; from gradproof.reports import main; code = main(['loss', 'bce']); "
               "print('torch imported here:', 'torch' in sys.modules, file=sys.stderr); sys.exit(code)")
     cold = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, timeout=300)

@@ -1,8 +1,8 @@
 """Derivation -> numeric function -> figure: the links are data, and they hold."""
 
-import symbolic
-from reports._links import FIGURE_DERIVATIONS, caption_note, derivation_links, figures_showing
-from reports.cli import main
+from gradproof import symbolic
+from gradproof.reports import main
+from gradproof.reports._links import FIGURE_DERIVATIONS, caption_note, derivation_links, figures_showing
 
 
 def test_every_figure_names_derivations_of_the_catalog():

@@ -8,11 +8,11 @@ import pytest
 import torch
 from pypdf import PdfReader
 
-import symbolic
-from reports._kit import derivation_latex, derivation_typst
-from reports._output import MARKER
-from reports._report import build_report
-from reports.cli import main
+from gradproof import symbolic
+from gradproof.reports import main
+from gradproof.reports._build._output import MARKER
+from gradproof.reports._build._report import build_report
+from gradproof.reports._document._kit import derivation_latex, derivation_typst
 
 LOSSES = ("focal:gamma=2", "label_smoothing:eps=0.1", "focal:gamma=0.5,alpha=0.25")
 FOCAL, SMOOTH, FOCAL_HALF = "focal:gamma=2,alpha=1/4", "label_smoothing:eps=1/10", "focal:gamma=1/2,alpha=1/4"
@@ -79,7 +79,7 @@ def test_each_loss_section_typesets_the_loss_itself(report):
     source = (out / "report.typ").read_text()
     for text in LOSSES:
         loss = symbolic.loss(text)
-        assert f"$ L(z, y) = {symbolic.typst(loss.expression)} $" in source
+        assert f"$ L(z, y) = {symbolic.printing.typst(loss.expression)} $" in source
     assert "L = (3/4" not in flat and "*log(" not in flat  # no SymPy text on the page
 
 
@@ -108,7 +108,7 @@ def test_each_loss_writes_its_derivations_to_the_course_kit_in_a_folder_of_its_o
             typ = (out / f"derivations/{folder}/{d.name}.typ").read_text()
             assert tex.endswith(derivation_latex(d)) and typ.endswith(derivation_typst(d))
             assert f"% From the loss {name} " in tex
-            assert f"Loss `{name}`:\n\n$ L(z, y) = {symbolic.typst(loss.expression)} $" in typ
+            assert f"Loss `{name}`:\n\n$ L(z, y) = {symbolic.printing.typst(loss.expression)} $" in typ
             contents[folder, d.name] = tex
     assert contents["focal-gamma=2-alpha=1_4", "focal_dL_dz"] != contents["focal-gamma=1_2-alpha=1_4", "focal_dL_dz"]
     assert r"\sqrt" in contents["focal-gamma=1_2-alpha=1_4", "focal_dL_dz"]

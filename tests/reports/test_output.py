@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from reports._output import MARKER, Terminated, remove_stale_stages, staged_output
-from reports._worker import Background
-from symbolic import InputError
+from gradproof.reports._build._output import MARKER, Terminated, remove_stale_stages, staged_output
+from gradproof.reports._build._worker import Background
+from gradproof.symbolic import InputError
 
 PRODUCTS = ("report.pdf", "figures", "manifest.json")
 
@@ -131,8 +131,8 @@ def test_a_worker_error_reaches_the_parent_with_its_type():
 CHILD = """
 import sys, time
 from pathlib import Path
-from reports._output import Terminated, staged_output
-from reports._worker import Background
+from gradproof.reports._build._output import Terminated, staged_output
+from gradproof.reports._build._worker import Background
 
 def work(stage):
     (stage / "figures").write_text("drawing")

@@ -14,9 +14,9 @@ import pytest
 import torch
 from pypdf import PdfReader
 
-from reports._links import FIGURE_DERIVATIONS, caption_note
-from reports._report import build_report
-from reports.cli import main
+from gradproof.reports import main
+from gradproof.reports._build._report import build_report
+from gradproof.reports._links import FIGURE_DERIVATIONS, caption_note
 
 SECTIONS = ["The question", "The answer", "Derivations", "Verification: three witnesses",
             "Batch statistics: what the one scalar estimates"]
@@ -70,7 +70,7 @@ def test_report_typ_recompiles_to_the_same_pdf(report, tmp_path):
 def test_the_kit_has_a_snippet_per_figure_and_derivation(report, tmp_path):
     import typst
 
-    import symbolic
+    from gradproof import symbolic
 
     out, _, manifest = report
     for figure in manifest["figures"]:
@@ -124,7 +124,7 @@ def test_caption_numbers_are_the_manifest_numbers(report):
 
 def test_every_derivation_was_verified_in_this_run(report):
     _, pdf, manifest = report
-    import symbolic
+    from gradproof import symbolic
 
     assert manifest["derivations_verified"] == {name: True for name in symbolic.catalog()}
     text = " ".join(text_of(pdf).split())
@@ -223,7 +223,7 @@ def test_a_failure_leaves_the_previous_report_whole(report, tmp_path, monkeypatc
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("reports._report.numeric.verify", interrupted)
+    monkeypatch.setattr("gradproof.reports._build._report.numeric.verify", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_report(target, seed=4, quiet=True)
     after = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}

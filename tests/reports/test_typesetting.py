@@ -7,11 +7,11 @@ import subprocess
 import pytest
 import typst
 
-from reports import _caption
-from reports._experiments import FigureData
-from reports._kit import figure_latex
-from reports._pages import figure_block
-from reports._progress import Progress
+from gradproof.reports._build._progress import Progress
+from gradproof.reports._document import _caption
+from gradproof.reports._document._kit import figure_latex
+from gradproof.reports._document._pages import STYLE, figure_block
+from gradproof.reports._figure_data import FigureData
 
 CAPTION = ("The size $abs(sigma(z) - y) = sigma(-m)$ for $m = (2y - 1) z$, 50% of the pull; "
            "noise $frac(tr(Sigma), B)$ and $B_\"simple\" = tr(Sigma) \\/ norm(G)^2$.")
@@ -32,7 +32,7 @@ def test_caption_refuses_what_it_cannot_translate(bad):
 
 
 def test_caption_and_figure_compile_in_typst(tmp_path):
-    shutil.copy(__file__.replace("test_typesetting.py", "../../reports/gradproof.typ"), tmp_path / "gradproof.typ")
+    shutil.copy(STYLE, tmp_path / "gradproof.typ")
     (tmp_path / "f.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
     data = FigureData("f1-demo", "A title with 50% and #hash", CAPTION, {})
     source = '#import "gradproof.typ": *\n#show: report.with(footer: "x")\n' + figure_block(data, "f.svg")

@@ -8,8 +8,8 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbolic import sigmoid
-from symbolic._certified import certainly_different, compare, describe, enclose, evaluate
+from gradproof.symbolic import sigmoid
+from gradproof.symbolic._proof._certified import certainly_different, compare, describe, enclose, evaluate
 
 z, y, x = sp.symbols("z y x", real=True)
 R = sp.Rational

@@ -10,10 +10,10 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import symbolic
-import symbolic._checker as checker
-from symbolic import FormulaError, InputError, check
-from symbolic._parse import parse
+from gradproof import symbolic
+from gradproof.symbolic import FormulaError, InputError, check
+from gradproof.symbolic._checker import _checker as checker
+from gradproof.symbolic._checker._parse import parse
 
 z, y, x = sp.symbols("z y x", real=True)
 

@@ -5,9 +5,11 @@ from dataclasses import replace
 import pytest
 import sympy as sp
 
-import symbolic
-from symbolic import Derivation, Fact, SoundnessError, Step, _derivation, _zero, sigmoid
-from symbolic._symbols import j, k, l, n, slack, w, x, y, z
+from gradproof import symbolic
+from gradproof.symbolic import Derivation, Fact, SoundnessError, Step, sigmoid
+from gradproof.symbolic._proof import _derivation, _zero
+from gradproof.symbolic._vocabulary import _symbols
+from gradproof.symbolic._vocabulary._symbols import j, k, l, n, slack, w, x, y, z
 
 CATALOG = symbolic.catalog()
 
@@ -46,7 +48,7 @@ def _break_last_step(d: Derivation, wrong: sp.Expr) -> Derivation:
     ("batch_sum_gradient", lambda rhs: rhs / sp.Symbol("B", integer=True, positive=True)),  # 1/B
     ("batch_mean_gradient", lambda rhs: 2 * rhs),
     ("logreg_hessian", lambda rhs: rhs * 2),
-    ("pos_weight_dL_dz", lambda rhs: rhs.subs(symbolic._symbols.pw, 1)),
+    ("pos_weight_dL_dz", lambda rhs: rhs.subs(_symbols.pw, 1)),
     ("mse_sigmoid_dL_dz", lambda rhs: sigmoid(z) - y),
     ("gru_head_dL_dh", lambda rhs: rhs.subs(y, 0)),
 ])
@@ -114,7 +116,7 @@ def test_gru_cell_derivations_are_in_the_catalog():
 def test_the_other_libraries_gru_convention_is_refuted():
     """With b_hn outside the product with r (Keras' reset_after=False style), dh'/db_hn loses the
     factor r; the derivation must reject that."""
-    from symbolic import _gru_cell as cell
+    from gradproof.symbolic._catalog import _gru_cell as cell
 
     d = CATALOG["gru_cell_db_hn"]
     wrong = sp.KroneckerDelta(cell.k, cell.p) * (1 - cell.u_(cell.k)) * (1 - cell.n_(cell.k) ** 2)
@@ -122,7 +124,7 @@ def test_the_other_libraries_gru_convention_is_refuted():
 
 
 def test_bptt_recurrence_without_the_direct_path_fails():
-    from symbolic import _gru_cell as cell
+    from gradproof.symbolic._catalog import _gru_cell as cell
 
     d = CATALOG["gru_bptt_recurrence"]
     wrong = d.result.rhs - cell.g[cell.q] * cell.u_(cell.q)
@@ -139,7 +141,7 @@ def _with_last_step(d: Derivation, after: sp.Expr, substitutions: dict) -> Deriv
 @pytest.mark.parametrize("name, after, substitutions", [
     ("bce_dL_dz", sigmoid(z), {y: 0}),                     # the issue's reproducer
     ("bce_dL_dz", sigmoid(z) - 1, {y: 1}),
-    ("pos_weight_dL_dz", sigmoid(z) * (1 - y) - y, {symbolic._symbols.pw: 1}),
+    ("pos_weight_dL_dz", sigmoid(z) * (1 - y) - y, {_symbols.pw: 1}),
 ])
 def test_an_undeclared_hypothesis_is_refused(name, after, substitutions):
     broken = _with_last_step(CATALOG[name], after, substitutions)
@@ -149,7 +151,7 @@ def test_an_undeclared_hypothesis_is_refused(name, after, substitutions):
 
 
 def test_a_declared_hypothesis_is_used_and_printed():
-    from symbolic import Hypothesis
+    from gradproof.symbolic import Hypothesis
 
     y_is_zero = Hypothesis("y = 0 (negative samples only)", ({y: 0},))
     d = replace(_with_last_step(CATALOG["bce_dL_dz"], sigmoid(z), {y: 0}), hypotheses=(y_is_zero,))
@@ -400,14 +402,14 @@ def test_a_step_cannot_fix_one_case_of_a_case_split():
 
 def test_a_guard_slack_must_be_fresh():
     """n = k + 1 + q with q the derivative's own index is not a guard: q is not free to choose."""
-    q = symbolic._symbols.q
+    q = _symbols.q
     lhs = D(sp.Sum(w[j] * x[j], (j, 0, n - 1)), w[q])
     d = _one_step(lhs, x[q], ranges=((q, 0, n - 1), (k, 0, n - 1)), substitutions={n: k + 1 + q})
     assert d.verdicts()[0].status == "refused"
 
 
 def test_strict_inequalities_with_fractions_are_not_tightened_wrongly():
-    from symbolic._ranges import implied, infeasible
+    from gradproof.symbolic._proof._ranges import implied, infeasible
 
     assert not infeasible(sp.Lt(k / 2, n / 2 - sp.Rational(1, 2)), ((k, n - 2, n - 1),))  # k = n - 2
     assert implied(sp.Lt(k, n), ((k, 0, n - 1),))

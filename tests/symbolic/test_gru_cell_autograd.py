@@ -5,7 +5,7 @@ import sympy as sp
 import torch
 from torch import nn
 
-from symbolic import _gru_cell as cell
+from gradproof.symbolic._catalog import _gru_cell as cell
 
 
 def _unroll(expr, sizes):

@@ -6,9 +6,9 @@ from dataclasses import replace
 import pytest
 import sympy as sp
 
-import symbolic
-from symbolic import _gru_stack as stack
-from symbolic._gru_cell import H
+from gradproof import symbolic
+from gradproof.symbolic._catalog import _gru_stack as stack
+from gradproof.symbolic._catalog._gru_cell import H
 
 NAMES = ["gru_layer_coupling", "gru_reverse_time", "gru_head_split", "gru_embedding_row",
          "sigmoid_bceloss_dL_dz"]

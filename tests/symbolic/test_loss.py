@@ -6,10 +6,10 @@ import math
 import pytest
 import sympy as sp
 
-import symbolic
-from symbolic._loss_catalog import cross_entropy
-from symbolic._symbols import y, z
-from symbolic._zero import is_identically_zero
+from gradproof import symbolic
+from gradproof.symbolic._losses._loss_catalog import cross_entropy
+from gradproof.symbolic._proof._zero import is_identically_zero
+from gradproof.symbolic._vocabulary._symbols import y, z
 
 s = symbolic.sigmoid(z)
 NAMED = ["bce", "bce_pos_weight:pos_weight=3", "squared_error", "focal", "focal:gamma=0,alpha=0.5",
@@ -146,7 +146,7 @@ def test_bad_input_is_an_input_error_naming_the_problem(text, params, named):
 
 
 def test_a_simplification_that_times_out_is_undecided_and_the_result_stays_exact(monkeypatch):
-    import symbolic._loss as loss_module
+    from gradproof.symbolic._losses import _loss as loss_module
 
     monkeypatch.setattr(loss_module, "TIDY_SECONDS", 1e-6)
     loss = symbolic.loss("focal")

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from symbolic._zero import TimeLimitError, time_limit
+from gradproof.symbolic._proof._zero import TimeLimitError, time_limit
 
 
 def _spin():

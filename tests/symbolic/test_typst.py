@@ -7,8 +7,9 @@ import pytest
 import sympy as sp
 import typst as typst_compiler
 
-import symbolic
-from symbolic import latex, sigmoid, typst
+from gradproof import symbolic
+from gradproof.symbolic import sigmoid
+from gradproof.symbolic.printing import latex, typst
 
 z, y = sp.symbols("z y", real=True)
 k, q, i = sp.symbols("k q i", integer=True, nonnegative=True)
@@ -64,7 +65,7 @@ def test_latex_keeps_long_names_whole():
 def test_every_derivation_compiles_in_typst(tmp_path):
     """Each derivation's block equation, rules included, and its hypotheses."""
     for d in symbolic.catalog().values():
-        parts = symbolic.typst_parts(d)
+        parts = symbolic.printing.typst_parts(d)
         (tmp_path / f"{d.name}.typ").write_text("; ".join(parts.hypotheses) + "\n\n" + d.typst())
     compiles("\n".join(f'#include "{name}.typ"' for name in symbolic.catalog()), tmp_path)
     gru = symbolic.catalog()["gru_cell_dh"].typst()
@@ -73,7 +74,7 @@ def test_every_derivation_compiles_in_typst(tmp_path):
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no LaTeX installation")
 def test_every_derivation_compiles_in_latex(tmp_path):
-    body = "\n".join(symbolic.latex_align(d) for d in symbolic.catalog().values())
+    body = "\n".join(symbolic.printing.latex_align(d) for d in symbolic.catalog().values())
     (tmp_path / "d.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
                                     + body + "\\end{document}\n")
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "d.tex"],

@@ -1,0 +1,105 @@
+"""Batch statistics over data larger than memory: chunks in, mergeable sums out.
+
+Every chunk contributes its :class:`GradientMoments` and the moments merge by
+addition, so one pass over a file of any length needs O(d) memory besides one
+chunk, and the result equals the in-memory computation to rounding.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gradproof.symbolic import InputError
+
+from .._statistics import GradientMoments, logreg_moments
+from .._training import LogregState, logreg_sgd
+from .._validation import check_seed
+from ._files import check_real_dtype, check_regular_file, excerpt
+
+__all__ = ["stream_logreg_moments", "fit_logreg_streaming", "load_weights"]
+
+Chunks = Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]
+
+
+def _tensors(X: np.ndarray, y: np.ndarray, dtype, device) -> tuple[torch.Tensor, torch.Tensor]:
+    return (torch.as_tensor(X, dtype=dtype, device=device), torch.as_tensor(y, dtype=dtype, device=device))
+
+
+def stream_logreg_moments(chunks: Iterable[tuple[np.ndarray, np.ndarray]], w: torch.Tensor,
+                          b: torch.Tensor) -> GradientMoments:
+    """Merge the moments of every chunk: one pass, O(d) memory besides the chunk in hand."""
+    total = None
+    for X, y in chunks:
+        if X.shape[1] != w.shape[0]:
+            raise InputError(f"w: {w.shape[0]} weights, but the data has {X.shape[1]} features")
+        part = logreg_moments(*_tensors(X, y, w.dtype, w.device), w, b)
+        total = part if total is None else total.merge(part)
+    if total is None:
+        raise InputError("data: no rows")
+    return total
+
+
+def fit_logreg_streaming(chunks: Chunks, features: int, *, epochs: int = 3, batch_size: int = 256,
+                         lr: float = 0.5, seed: int = 0, dtype=torch.float64,
+                         device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """Mini-batch SGD on the mean BCE over the chunks, ``epochs`` times (shuffled within a chunk)."""
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise InputError(f"epochs: expected a positive integer, got {epochs!r}")
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    state = LogregState(torch.zeros(features, dtype=dtype, device=device),
+                        torch.zeros((), dtype=dtype, device=device))
+
+    def batches():
+        for _ in range(epochs):
+            for X_np, y_np in chunks():
+                X, y = _tensors(X_np, y_np, dtype, device)
+                for idx in torch.randperm(X.shape[0], generator=gen).split(batch_size):
+                    yield X[idx], y[idx]
+
+    state = logreg_sgd(state, batches(), lr=lr)
+    return state.w, state.b
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``path``; a longer file is refused (a file that claims to be
+    small may still stream, as files in /proc do)."""
+    with path.open("rb") as handle:
+        content = handle.read(limit + 1)
+    if len(content) > limit:
+        raise InputError(f"weights file {path}: longer than {limit} bytes, too long for a list of weights")
+    return content
+
+
+def _parse_weights(path: Path, content: bytes) -> np.ndarray:
+    try:
+        if path.suffix == ".npy":
+            values = np.load(io.BytesIO(content), allow_pickle=False)
+            check_real_dtype(values.dtype, "weights file", path)
+            return values
+        return np.loadtxt(io.StringIO(content.decode("utf-8")), delimiter=",", ndmin=1, dtype=np.float64)
+    except (OSError, ValueError, EOFError) as error:
+        if isinstance(error, InputError):
+            raise
+        raise InputError(f"weights file {path}: cannot read it ({excerpt(str(error), 80)})") from None
+
+
+def load_weights(path: str | Path, features: int, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+    """d weights followed by the bias, from a .npy file or a text file of comma-separated numbers.
+
+    Only a regular file of a size that fits ``features + 1`` numbers is read (never a device
+    such as /dev/zero or a FIFO), and only real numbers are accepted."""
+    path = check_regular_file(Path(path), "weights file")
+    values = _parse_weights(path, _read_bounded(path, 4096 + 64 * (features + 1)))
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if values.size != features + 1:
+        raise InputError(f"weights file {path}: expected {features} weights and a bias ({features + 1} numbers), "
+                         f"got {values.size}")
+    if not np.isfinite(values).all():
+        raise InputError(f"weights file {path}: contains NaN or infinite values")
+    tensor = torch.as_tensor(values, dtype=dtype)
+    return tensor[:-1].clone(), tensor[-1].clone()

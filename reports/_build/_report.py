@@ -1,0 +1,184 @@
+"""``build_report``: run the experiments, draw the figures, typeset report.pdf with Typst
+(keeping its source report.typ and the style gradproof.typ beside it), write the course kit
+(figures/F*.tex, derivations/) and manifest.json, all into a staging directory that replaces
+the previous report only at the end, so an error, Ctrl-C or SIGTERM leaves the old report whole
+and no partial new one (``_output``: only what gradproof wrote is ever replaced; ``_worker``:
+the figure worker dies with this process)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import sympy
+import torch
+import typst
+
+from gradproof import numeric
+from gradproof.symbolic import InputError
+
+from .._document import (STYLE, check_derivations, check_loss_derivations, document, loss_sections, loss_verified, plain,
+                         write_kit, write_loss_kit)
+from .._experiments import LogregData, Setting, loss_figures, parse_losses, run_experiments
+from .._figure_data import FigureData
+from .._figures import SAVE_METADATA, apply_style, draw
+from ._output import staged_output
+from ._progress import Progress
+from ._worker import Background
+
+__all__ = ["build_report", "FORMATS", "VERSION"]
+
+FORMATS = ("pdf", "png", "svg")
+try:
+    VERSION = metadata.version("gradproof")
+except metadata.PackageNotFoundError:  # running from a source tree that was never installed
+    VERSION = "unknown"
+FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts and of the PDF
+PRODUCTS = ("report.pdf", "report.typ", "gradproof.typ", "figures", "derivations", "manifest.json")
+
+
+def _logreg_data(seed: int, data: str | None, label: str | None) -> LogregData:
+    if data is None:
+        if label is not None:
+            raise InputError("--label: given without --data")
+        X, y = numeric.training.synthetic_logreg_data(seed)
+        return LogregData(X, y, f"synthetic Gaussian classes, seed {seed}")
+    table = numeric.data.read_labelled_csv(data, label)
+    X = torch.from_numpy(table.X)  # standardised with the fit, numeric.data.fit_logreg
+    return LogregData(X, torch.from_numpy(table.y), f"{Path(data).name}, label {table.label!r}, "
+                      f"{len(table.y)} rows, {len(table.features)} standardised features")
+
+
+def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
+    if not formats:
+        raise InputError("--formats: give at least one of pdf, png, svg")
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise InputError(f"--formats: unknown format {unknown[0]!r}; choose from pdf, png, svg")
+    return tuple(dict.fromkeys(formats))
+
+
+def _stamp(seed: int, device: torch.device, source: str) -> dict[str, str]:
+    return {"gradproof": VERSION, "torch": torch.__version__, "sympy": sympy.__version__,
+            "matplotlib": matplotlib.__version__, "numpy": np.__version__, "typst": typst.__version__,
+            "python": platform.python_version(), "seed": str(seed), "device": str(device),
+            "data": source}
+
+
+def _write_csv(path: Path, data: FigureData) -> None:
+    names = list(data.columns)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(names)
+        for row in zip(*(data.columns[n] for n in names)):
+            writer.writerow([f"{v:.10g}" if isinstance(v, float) else v for v in row])
+
+
+def _save_figure(data: FigureData, folder: Path, formats) -> list[str]:
+    fig = draw(data)
+    names = []
+    for fmt in formats:
+        name = f"{data.name}.{fmt}"
+        fig.savefig(folder / name, format=fmt, metadata=SAVE_METADATA[fmt])
+        names.append(f"figures/{name}")
+    plt.close(fig)
+    _write_csv(folder / f"{data.name}.csv", data)
+    return names + [f"figures/{data.name}.csv"]
+
+
+def _save_figures(figures: list[FigureData], folder: Path, formats) -> dict[str, list[str]]:
+    apply_style()
+    return {f.name: _save_figure(f, folder, formats) for f in figures}
+
+
+def _background() -> Background:
+    """One background process for the figures, beside the PDF; it dies with this process."""
+    return Background()
+
+
+def _embedded_format(formats) -> str:
+    """The figure format report.typ includes: vector, PDF when written, else SVG."""
+    return "pdf" if "pdf" in formats or "svg" not in formats else "svg"
+
+
+def _typeset(folder: Path, source: str) -> None:
+    """Write report.typ and gradproof.typ into ``folder`` and compile report.pdf from them,
+    with Typst's own fonts only and a fixed date, so the bytes depend on nothing else."""
+    (folder / "gradproof.typ").write_text(STYLE.read_text())
+    (folder / "report.typ").write_text(source)
+    typst.compile(str(folder / "report.typ"), output=str(folder / "report.pdf"), root=str(folder),
+                  ignore_system_fonts=True, timestamp=int(FIXED_EPOCH))
+
+
+def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, device: str | None = None,
+                 data: str | None = None, label: str | None = None,
+                 formats: tuple[str, ...] = ("pdf", "png"), quiet: bool = False,
+                 losses: tuple[str, ...] = ()) -> Path:
+    """Write ``out/report.pdf``, ``out/figures/`` and ``out/manifest.json``; return the PDF path.
+
+    ``losses`` (``NAME[:param=value,...]`` or formulas) add the two loss figures and a section of
+    derivations per loss; without them the report is the default one."""
+    numeric.runtime.check_seed(seed)
+    formats = _check_formats(tuple(formats))
+    chosen = numeric.runtime.resolve_device(device)
+    logreg = _logreg_data(seed, data, label)
+    chosen_losses = parse_losses(losses)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # it calls every fixed font date "very low"
+    apply_style()
+    with staged_output(out, PRODUCTS) as stage, numeric.runtime.single_thread():  # one order of float sums
+        _write_products(stage, seed, chosen, logreg, formats, quiet, chosen_losses)
+    return Path(out) / "report.pdf"
+
+
+def _write_products(stage: Path, seed: int, device: torch.device, logreg: LogregData,
+                    formats, quiet: bool, losses=()) -> None:
+    progress = Progress(enabled=not quiet and sys.stderr.isatty(), total=5)
+    progress.stage("running the experiments")
+    setting = Setting(seed, device, logreg)
+    figures, batch_stats = run_experiments(setting, progress=progress.tick)
+    figures += loss_figures(losses, setting)
+    progress.stage("checking closed forms against autograd and finite differences")
+    results = numeric.verify(device=device)
+    stamp = _stamp(seed, device, logreg.source)
+    folder = stage / "figures"
+    folder.mkdir()
+    embedded = _embedded_format(formats)
+    saved = tuple(dict.fromkeys((*formats, embedded)))
+    progress.stage("drawing the figures and re-checking every derivation")
+    with _background() as pool:
+        saving = pool.submit(_save_figures, figures, folder, saved)
+        checks = check_derivations()
+        loss_checks = check_loss_derivations(losses)
+        files = saving.result()
+    progress.stage("typesetting report.pdf with Typst")
+    images = {f.name: f"figures/{f.name}.{embedded}" for f in figures}
+    source = document(footer=f"gradproof {VERSION} report, seed {seed}", stamp=stamp, figures=figures,
+                      images=images, stats=batch_stats, checks=checks, results=results,
+                      loss_sections=loss_sections(loss_checks))
+    _typeset(stage, source)
+    progress.stage("writing the course kit (LaTeX and Typst snippets)")
+    kit = write_kit(stage, figures, checks)
+    loss_kit = write_loss_kit(stage, loss_checks)
+    manifest = {
+        "stamp": stamp,
+        "figures": [{"number": i, "name": f.name, "title": f.title, "caption": plain(f.caption),
+                     "files": files[f.name] + kit[f.name], "key_numbers": f.key_numbers}
+                    for i, f in enumerate(figures, start=1)],
+        "batch_statistics": batch_stats,
+        "derivations_verified": {c.derivation.name: c.verified for c in checks} | loss_verified(loss_checks),
+        "verification": [r.as_dict() for r in results],
+    }
+    if loss_kit:
+        manifest["loss_derivation_files"] = loss_kit
+    (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    progress.stage("done")

@@ -1,0 +1,322 @@
+"""The ``gradproof`` command line.
+
+Exit codes (README lists them too):
+
+- 0: success, or proved;
+- 1: refuted, or a verification failed;
+- 2: bad usage or bad input (``InputError``), or a path that cannot be read or written
+  (an ``OSError`` such as a missing file, permission denied, a read-only file system);
+- 3: undecided;
+- 4: could not write the output: the disk is full, a quota or file-size limit was hit, or
+  an I/O error (the previous report, if any, is left as it was);
+- 5: ``check`` proved the formula except on a set where it is undefined;
+- 70: internal error, a bug in gradproof: the traceback is shown (``EX_SOFTWARE``);
+- 130: interrupted (Ctrl-C); 143: terminated (SIGTERM); 129: hung up (SIGHUP): partial
+  output is removed first.
+
+Errors are one line on stderr; ``--debug`` (anywhere among the arguments) shows the
+traceback of bad input, never of a usage error.  torch is imported only by the
+subcommands that need it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import os
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+
+from gradproof.symbolic import InputError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNDECIDED, EXIT_NOT_WRITTEN = 0, 1, 2, 3, 4
+EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h: a bug, shown with its traceback
+EXIT_INTERRUPTED = 130
+# OS errors that mean "the output could not be written", as opposed to a wrong path
+NOT_WRITTEN_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+# library argument names (which begin numeric's error messages) and the flags that set them
+FLAGS = {"data file": "--data", "data": "--data", "label": "--label", "weights file": "--weights",
+         "chunk_size": "--chunk-size", "epochs": "--epochs", "seed": "--seed", "device": "--device"}
+EXIT_PROVED_EXCEPT = 5  # check: proved except where the formula is undefined
+_CHECK_OPTIONS = {"--list", "-h", "--help", "--debug"}
+
+
+class UsageError(InputError):
+    """Bad usage of the command line: exit code 2, never a traceback."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _derive(args) -> int:
+    from gradproof import symbolic
+
+    derivations = symbolic.catalog()
+    if args.name and args.all:
+        raise UsageError("derive: give a NAME or --all, not both")
+    if args.out and not args.latex:
+        raise UsageError("derive: --out writes LaTeX and Typst files; give it with --latex")
+    if not args.name and not args.all:
+        for name, d in derivations.items():
+            print(f"{name:<28}{d.title}")
+        return EXIT_OK
+    if args.name and args.name not in derivations:
+        raise UsageError(f"derive: unknown derivation {args.name!r}; run 'gradproof derive' for the list")
+    chosen = list(derivations.values()) if args.all else [derivations[args.name]]
+    if args.latex:
+        return _derive_latex(chosen, args.out)
+    failed = 0
+    for d in chosen:
+        ok, verdicts = d.audit()
+        failed += not ok
+        print(d.text())
+        if not args.all:  # the links need numeric, hence torch: one derivation only keeps --all fast
+            from .._links import derivation_links
+
+            print("\n".join(f"  {line}" for line in derivation_links(d.name)))
+        verdict = "yes, every step proved exactly and confirmed numerically" if ok else "NO - a step failed"
+        print(f"  verified: {verdict}")
+        for v in verdicts:
+            if not v.ok:
+                print(("  SOUNDNESS FAULT of the engine: " if v.status == "fault" else "  ") + v.describe())
+        print()
+    if args.all:
+        print(f"{len(chosen) - failed} of {len(chosen)} derivations verified")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _derive_latex(chosen, out: str | None) -> int:
+    """Pure LaTeX on stdout (one align* per derivation, a blank line between them), or with
+    ``out`` a NAME.tex and a NAME.typ per derivation in that folder; statuses go to stderr."""
+    from pathlib import Path
+
+    from .._document import derivation_latex, derivation_typst
+
+    folder = Path(out) if out else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for number, d in enumerate(chosen):
+        ok = d.verify()
+        failed += not ok
+        if folder is None:
+            print(("\n" if number else "") + derivation_latex(d), end="")
+        else:
+            (folder / f"{d.name}.tex").write_text(derivation_latex(d))
+            (folder / f"{d.name}.typ").write_text(derivation_typst(d))
+        print(f"{d.name}: {'verified, every step re-checked by SymPy' if ok else 'NOT VERIFIED - a step failed'}",
+              file=sys.stderr)
+    if folder is not None:
+        print(f"wrote {2 * len(chosen)} files to {folder}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _check(args) -> int:
+    from gradproof import symbolic
+
+    if args.list:
+        for target in symbolic.targets().values():
+            print(target.describe())
+        print("formulas may use + - * / and ** or ^, numbers, the constants e and pi, and the "
+              "functions sigmoid (or sigma), exp, log, tanh")
+        return EXIT_OK
+    if not args.target or args.formula is None:
+        raise UsageError("check: give TARGET and \"FORMULA\", or --list")
+    target = args.target
+    if args.loss:
+        loss_targets = symbolic.loss(args.loss).targets()
+        if target not in loss_targets:
+            raise UsageError(f"check: with --loss, TARGET is one of {', '.join(loss_targets)}")
+        target = loss_targets[target]
+    verdict = symbolic.check(target, args.formula)
+    print(verdict)
+    if verdict.fault:
+        print(f"gradproof: soundness fault in the checker: {verdict.fault}", file=sys.stderr)
+    return {"proved": EXIT_OK, "proved-except": EXIT_PROVED_EXCEPT,
+            "refuted": EXIT_FAILED}.get(verdict.status, EXIT_UNDECIDED)
+
+
+def _arguments(argv: list[str]) -> list[str]:
+    """After ``check`` every word that is not one of its options is a positional argument,
+    so a formula may begin with '-' (``--`` still works)."""
+    words = [i for i, a in enumerate(argv) if not a.startswith("-")]
+    if not words or argv[words[0]] != "check" or "--" in argv[:words[0]]:
+        return argv
+    at = words[0] + 1
+    options, positional, rest = [], [], iter(argv[at:])
+    for word in rest:
+        if word == "--":
+            positional += list(rest)
+        elif word in _CHECK_OPTIONS or word.startswith("--loss="):
+            options.append(word)
+        elif word == "--loss":
+            options += [word, next(rest, "")]
+        else:
+            positional.append(word)
+    return argv[:at] + options + ["--", *positional]
+
+
+def _verify(args) -> int:
+    from gradproof import numeric
+
+    from .._document import verification_table
+
+    results = numeric.verify(device=args.device)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        print(verification_table(results))
+    return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def _report(args) -> int:
+    from .._build import build_report
+
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    path = build_report(args.out, seed=args.seed, device=args.device, data=args.data,
+                        label=args.label, formats=formats, quiet=args.quiet, losses=tuple(args.loss or ()))
+    if not args.quiet:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _stats(args) -> int:
+    from ._stats import run_stats
+
+    return run_stats(args)
+
+
+def _loss(args) -> int:
+    from ._loss import run_loss
+
+    return run_loss(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gradproof", description="Prove, confirm and show the gradients of "
+                     "binary cross-entropy.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    debug = _Parser(add_help=False)  # --debug also after the subcommand
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser = _with_parents(sub.add_parser, [debug])
+
+    p = sub.add_parser("derive", help="print derivations, each re-verified by SymPy")
+    p.add_argument("name", nargs="?", help="a derivation name (omit to list them)")
+    p.add_argument("--all", action="store_true", help="verify and print every derivation")
+    p.add_argument("--latex", action="store_true",
+                   help="print pure LaTeX (an amsmath align* per derivation) on stdout; statuses on stderr")
+    p.add_argument("--out", metavar="DIR",
+                   help="with --latex: write NAME.tex and NAME.typ per derivation into DIR instead")
+    p.set_defaults(run=_derive)
+
+    p = sub.add_parser("check", help="prove or refute a formula for a named gradient")
+    p.add_argument("target", nargs="?", help="e.g. logreg.dL_dw (see --list)")
+    p.add_argument("formula", nargs="?", help='e.g. "x*(sigmoid(z) - y)"')
+    p.add_argument("--list", action="store_true", help="list targets and their variables")
+    p.add_argument("--loss", help="check a gradient of this loss (NAME[:param=value,...] or a formula); "
+                   "TARGET is then dL_dz, dL_dw (variables z, y, x) or d2L_dz2")
+    p.set_defaults(run=_check)
+
+    p = sub.add_parser("verify", help="closed forms against autograd and finite differences")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="default: cpu, and cuda when present")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(run=_verify)
+
+    p = sub.add_parser("report", help="write the PDF report, figures, CSVs and manifest")
+    p.add_argument("--out", default="gradproof-report", help="output directory (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
+    p.add_argument("--data", help="a CSV of numeric features and a 0/1 label column")
+    p.add_argument("--label", help="the label column of --data")
+    p.add_argument("--formats", default="pdf,png", help="figure formats, of pdf,png,svg (default: %(default)s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.add_argument("--loss", action="append", help="add a loss to the two loss figures and a section of "
+                   "derivations for it (NAME[:param=value,...] or a formula; repeatable)")
+    p.set_defaults(run=_report)
+
+    p = sub.add_parser("stats", help="batch gradient statistics of logistic regression on a data file")
+    p.add_argument("--data", required=True, help="a .csv or .npy file (npy: last column is the label)")
+    p.add_argument("--label", help="the label column of a CSV (default: the last column)")
+    p.add_argument("--weights", help="a .npy or .csv of d weights followed by the bias")
+    p.add_argument("--chunk-size", type=int, default=65536, help="rows per chunk (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=3, help="epochs of fitting when no --weights (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="print the statistics as JSON")
+    p.set_defaults(run=_stats)
+
+    p = sub.add_parser("loss", help="derive, prove and verify the gradients of any binary loss")
+    p.add_argument("loss", help='NAME[:param=value,...] (e.g. focal:gamma=2,alpha=0.25) or a formula in z and y')
+    p.add_argument("--latex", action="store_true", help="print the derivations as LaTeX")
+    p.add_argument("--json", action="store_true", help="print everything as JSON")
+    p.set_defaults(run=_loss)
+    return parser
+
+
+def _with_parents(add_parser, parents):
+    def add(name, **kwargs):
+        return add_parser(name, parents=parents, **kwargs)
+    return add
+
+
+def _flagged(message: str) -> str:
+    """``data file x.csv: ...`` -> ``--data x.csv: ...``: the library names arguments, the CLI flags."""
+    for name, flag in FLAGS.items():
+        if re.match(re.escape(name) + "[: ]", message):
+            return flag + message[len(name):]
+    return message
+
+
+def _os_message(error: OSError) -> str:
+    where = f"{error.filename}: " if error.filename else ""
+    what = error.strerror or str(error) or type(error).__name__
+    if error.errno in NOT_WRITTEN_ERRNOS:
+        return f"could not write {where}{what}; nothing was replaced"
+    return f"{where}{what}"
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"gradproof: error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (see the module docstring)."""
+    argv = _arguments(list(sys.argv[1:] if argv is None else argv))
+    debug = False
+    try:
+        args = _parser().parse_args(argv)
+        debug = args.debug
+        return args.run(args)
+    except UsageError as error:
+        return _fail(str(error).splitlines()[0], EXIT_USAGE)
+    except InputError as error:
+        if debug:
+            raise
+        lines = str(error).splitlines()
+        return _fail(_flagged(lines[0] if lines else type(error).__name__), EXIT_USAGE)
+    except OSError as error:
+        if isinstance(error, BrokenPipeError):  # output piped into a program that stopped reading
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_OK
+        if debug:
+            raise
+        return _fail(_os_message(error), EXIT_NOT_WRITTEN if error.errno in NOT_WRITTEN_ERRNOS else EXIT_USAGE)
+    except KeyboardInterrupt as interrupt:
+        signum = getattr(interrupt, "signum", None)
+        print(f"gradproof: {'interrupted' if signum is None else 'terminated by signal ' + str(signum)}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED if signum is None else 128 + signum
+    except Exception:
+        traceback.print_exc()
+        return _fail("internal error: this is a bug in gradproof; please report it with the traceback "
+                     "above", EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

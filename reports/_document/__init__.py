@@ -1,0 +1,17 @@
+"""The document: Typst pages, captions, the course kit, terminal tables and the Typst style."""
+
+from ._caption import plain as plain
+from ._kit import derivation_latex as derivation_latex
+from ._kit import derivation_typst as derivation_typst
+from ._kit import write_kit as write_kit
+from ._kit import write_loss_kit as write_loss_kit
+from ._losses import check_loss_derivations as check_loss_derivations
+from ._losses import loss_sections as loss_sections
+from ._losses import loss_verified as loss_verified
+from ._pages import STYLE as STYLE
+from ._pages import check_derivations as check_derivations
+from ._pages import document as document
+from ._tables import verification_table as verification_table
+
+__all__ = ["STYLE", "check_derivations", "check_loss_derivations", "derivation_latex", "derivation_typst", "document",
+           "loss_sections", "loss_verified", "plain", "verification_table", "write_kit", "write_loss_kit"]

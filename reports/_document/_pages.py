@@ -1,0 +1,275 @@
+"""The report as a Typst document: title page with the reproducibility stamp, the question
+and its answer, the derivations (rendered from the ``symbolic`` objects, each step
+re-verified in this run), the verification table, the batch statistics and the figures.
+
+Every function returns Typst markup; :func:`document` joins them into ``report.typ``,
+which imports the look from ``gradproof.typ``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gradproof import symbolic
+
+from .._figure_data import FigureData
+
+if TYPE_CHECKING:  # not imported at run time: gradproof loss uses this package without torch
+    from gradproof.numeric import CheckResult
+from . import _caption
+
+__all__ = ["DerivationCheck", "check_derivations", "document", "STYLE"]
+
+STYLE = Path(__file__).with_name("gradproof.typ")  # the look, imported by report.typ
+
+
+def esc(text: str) -> str:
+    """Plain text as Typst markup."""
+    return re.sub(r"([\\#$*_@<>\[\]~`/])", r"\\\1", str(text))
+
+
+def string(text: str) -> str:
+    """Text as a Typst string literal."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class DerivationCheck:
+    """One derivation's re-check in this run: the chain's links, each step, each fact."""
+
+    derivation: symbolic.Derivation
+    linked: bool
+    steps: tuple[bool, ...]
+    facts: tuple[bool, ...]
+
+    @property
+    def verified(self) -> bool:
+        return self.linked and all(self.steps) and all(self.facts)
+
+
+def check_derivations() -> list[DerivationCheck]:
+    """Re-check every catalog derivation from scratch."""
+    return [DerivationCheck(d, d.chain_is_linked(), tuple(d.step_checks()), tuple(f.holds() for f in d.facts))
+            for d in symbolic.catalog().values()]
+
+
+def title_page(stamp: Mapping[str, str]) -> str:
+    rows = ", ".join(f"[{esc(k)}], [{esc(v)}]" for k, v in stamp.items())
+    return f"""
+#set par(justify: false)
+#v(3cm)
+#text(size: 30pt, weight: "bold")[gradproof]
+#v(0.4cm)
+#text(size: 16pt)[How one scalar loss rewards the right samples and punishes the wrong ones]
+#v(0.2cm)
+#text(size: 12pt, fill: luma(80))[Binary cross-entropy gradients, proved, confirmed and shown]
+#v(2cm)
+== Reproducibility stamp
+#table(columns: (auto, 1fr), stroke: none, inset: (x: 0pt, y: 3pt), column-gutter: 1.5em,
+  {rows})
+#v(0.8cm)
+#set par(justify: true)
+Every derivation in this report was re-checked step by step by SymPy while the report was written;
+every closed form was compared with torch autograd and with finite differences; every number
+quoted in a caption is read from the data behind its figure (`figures/*.csv`, `manifest.json`).
+The same seed and versions give the same files, byte for byte. `report.typ` beside this PDF is
+its source: edit it and run `typst compile report.typ` to typeset it again.
+"""
+
+
+def question_section(keys: Mapping[str, Mapping]) -> str:
+    f1, f3 = keys.get("f1", {}), keys.get("f3", {})
+    share = f3.get("wrong_share")
+    share_text = f"{100 * share:.0f}%" if isinstance(share, (int, float)) else "?"
+    return f"""
+#pagebreak()
+= The question
+A GRU binary classifier is trained with mini-batches. `nn.BCELoss` merges every sample's loss into
+one scalar, the mean over the batch. How can one scalar reward the sample the network got right
+and punish the one it got wrong?
+
+= The answer
+The scalar is never used as a number: only its gradient is. With logit $z = w dot x + b$ the
+gradient of one sample's loss is $(partial L) / (partial w) = (sigma(z) - y) x$, and the gradient
+of the batch's mean loss is the mean of these per-sample gradients (derivations `logreg_dL_dw` and
+`batch_mean_gradient`). Each sample pulls the weights with its own residual $r = sigma(z) - y$,
+whose size is $abs(r) = sigma(-m)$ for the signed margin $m = (2y - 1) z$: about
+{esc(f1.get('bce_abs_grad_at_margin_2', '?'))} for a sample on the right side at $m = 2$, $0.5$ on the
+boundary, {esc(f1.get('bce_abs_grad_at_margin_-6', '?'))} at $m = -6$ for a confidently wrong one
+(@fig-f1, derivation `residual_margin`). The mean therefore carries every sample's correction,
+weighted by how wrong that sample is; a right sample contributes little, and its residual has the
+sign that pushes it further to the right side.
+
+In a real batch (@fig-f2 and @fig-f3) the misclassified samples have the large gradients:
+{esc(f3.get('wrong_count', '?'))} of {esc(f3.get('batch_size', '?'))} samples carry {esc(share_text)}
+of the per-sample gradient magnitude, $sum_("wrong" i) norm(g_i) / sum_i norm(g_i)$ (the misclassified share).
+@fig-f4 follows that share through training for logistic regression
+and for a GRU classifier, and @fig-f5 shows the same picture at the GRU's head, whose gradient
+$(sigma(z) - y) h_T$ flows back through time into every GRU weight.
+
+Squared error on the sigmoid output would not do this: its gradient
+$(sigma(z) - y) sigma(z) (1 - sigma(z))$ vanishes for confidently wrong samples (@fig-f1, dashed).
+"""
+
+
+def _mark(ok: bool) -> str:
+    return "#verified" if ok else "#not-verified"
+
+
+def derivation_block(check: DerivationCheck, previous: symbolic.Derivation | None = None) -> str:
+    """One derivation; abbreviations shared with ``previous`` are referred to, not repeated."""
+    d = check.derivation
+    parts = symbolic.printing.typst_parts(d)
+    out = [f"== {symbolic.printing.typst_text(d.title)} #h(0.4em) #text(size: 9pt, weight: \"regular\")[`{d.name}`] "
+           f"<deriv-{d.name}>"]
+    if d.statement:
+        out.append(f"{symbolic.printing.typst_text(d.statement)}")
+    if parts.hypotheses:
+        out.append("_Hypotheses:_ " + "; ".join(parts.hypotheses) + ".")
+    steps = []
+    for (rhs_lines, rule), ok in zip(parts.steps, check.steps):
+        rhs = " \\ ".join(("& = " if n == 0 else "& quad ") + line for n, line in enumerate(rhs_lines))
+        steps.append(f"(rhs: $ {rhs} $, rule: [{rule}], mark: [{_mark(ok)}])")
+    out.append(f"#derivation($ {parts.first} $, ({', '.join(steps)},))")
+    if parts.where and previous is not None and previous.abbreviations == d.abbreviations:
+        names = ", ".join(f"${symbolic.printing.typst(symbol)}$" for _, symbol in d.abbreviations)
+        out.append(f"where {names} are as above.")
+    elif parts.where:
+        out.append("#where(" + ", ".join(f"$ {w} $" for w in parts.where) + ")")
+    for fact, ok in zip(d.facts, check.facts):
+        out.append(f"_Fact:_ {symbolic.printing.typst_text(fact.statement)} #h(0.5em) {_mark(ok)}")
+    if not check.linked:
+        out.append("#not-verified: the steps do not form one chain from the left-hand side to the result.")
+    return "#block(breakable: false, width: 100%)[\n" + "\n\n".join(out) + "\n]"
+
+
+def derivations_section(checks: Sequence[DerivationCheck]) -> str:
+    intro = ("= Derivations\nEach derivation is a chain of equalities, one step per line; the rule that "
+             "justifies a step and the mark of its re-check by SymPy in this run stand under it. "
+             "Indices run over $0 <= k < n$ features, $0 <= i < B$ samples and $0 <= k, q < H$ hidden "
+             "units; $sigma(z) = 1 \\/ (1 + e^(-z))$.")
+    previous = [None] + [c.derivation for c in checks[:-1]]
+    blocks = [derivation_block(c, p) for c, p in zip(checks, previous)]
+    return "#pagebreak()\n" + "\n\n".join([intro] + blocks)
+
+
+def _sci(value: float) -> str:
+    if value != value:  # nan
+        return "–"
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"${mantissa} dot 10^({int(exponent)})$"
+
+
+def _status(r: CheckResult) -> str:
+    if not r.passed:
+        return "*failed*"
+    return "explained" if r.expected_difference else "pass"
+
+
+def _used(r: CheckResult) -> str:
+    used = getattr(r, "tolerance_used", float("nan"))
+    if r.expected_difference or used != used:
+        return "–"
+    return f"{100 * used:.0f}%" if used >= 0.01 else "< 1%"
+
+
+def verification_section(results: Sequence[CheckResult]) -> str:
+    rows, notes = [], []
+    for r in results:
+        name = esc(r.name)
+        if r.note:
+            notes.append(r.note)
+            name += f"#super[{len(notes)}]"
+        rows.append(", ".join(f"[{cell}]" for cell in (
+            name, esc(r.dtype), _sci(r.max_abs_error), _sci(r.atol), _sci(r.max_rel_error), _sci(r.rtol),
+            _used(r), _status(r))))
+    failed = sum(not r.passed for r in results)
+    devices = ", ".join(sorted({r.device for r in results}))
+    note_lines = "\n".join(f"+ {esc(n)}" for n in notes)
+    return f"""
+#pagebreak()
+= Verification: three witnesses
+Closed forms against code generated from the SymPy results, torch autograd of `nn.BCEWithLogitsLoss`
+and `nn.BCELoss`, `torch.func` per-sample gradients and central finite differences in float64, on
+{esc(devices)}. A check compares every entry $a$ of the closed form with the reference $b$ and passes
+when $abs(a - b) <= "atol" + "rtol" dot abs(b)$ holds for every entry. The column _used_ is the
+largest share of that bound taken by any entry: a row passes when it is at most 100%. A row whose
+largest relative error exceeds rtol still passes when the entries with that error have a tiny
+reference $abs(b)$, where atol bounds the difference. _Explained_ marks a known departure whose size
+its note gives.
+
+#set text(size: 7.5pt)
+#table(columns: (1fr, auto, auto, auto, auto, auto, auto, auto), stroke: none, inset: (x: 3pt, y: 2.2pt),
+  align: (left, left, right, right, right, right, right, left),
+  table.header([*check*], [*dtype*], [*max abs*], [*atol*], [*max rel*], [*rtol*], [*used*], [*status*]),
+  table.hline(stroke: 0.5pt),
+  {(',' + chr(10) + '  ').join(rows)},
+  table.hline(stroke: 0.5pt))
+#set text(size: 10.5pt)
+{note_lines}
+
+*{len(results) - failed} of {len(results)} checks passed.*
+"""
+
+
+def _value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return esc(value)
+
+
+def statistics_section(keys: Mapping[str, Mapping], stats: Mapping[str, object]) -> str:
+    f6 = keys.get("f6", {})
+    rows = ",\n  ".join(f"[{symbolic.printing.typst_text(name)}], [{_value(value)}]" for name, value in stats.items())
+    return f"""
+= Batch statistics: what the one scalar estimates
+The mean loss of a random mini-batch is an unbiased estimate of the mean loss over the data, and so
+is its gradient: $E[G_B] = G$. Its noise is measured by the trace of the per-sample gradient
+covariance, $E norm(G_B - G)^2 = "tr"(Sigma) \\/ B$ (@fig-f6), so one sample ($B = 1$) gives an
+unbiased but $B$ times noisier direction than a batch of $B$. The gradient noise scale
+$B_"simple" = "tr"(Sigma) \\/ norm(G)^2$ (McCandlish et al. 2018) is the batch size at which noise
+and signal are comparable: far below it, larger batches help almost linearly; far above it, they
+waste samples.
+
+Statistics over the whole data set, for the fitted logistic regression (mergeable sums,
+`numeric.logreg_moments`) and the trained GRU classifier (closed-form per-sample gradients,
+`numeric.gru_per_sample_grads`):
+
+#block(breakable: false, table(columns: (auto, auto), stroke: none, inset: (x: 0pt, y: 3pt),
+  column-gutter: 2em, align: (left, right),
+  {rows}))
+
+Measured over predicted variance across $B = 1, ..., 1024$: between
+{esc(f6.get('min_measured_over_predicted', '?'))} and {esc(f6.get('max_measured_over_predicted', '?'))}.
+@fig-f7 trains with $B = 1$ and with $B = 8, 32, 128$, at equal epochs and at equal numbers of
+updates, with the learning rate held or scaled with $B$: it shows when $B = 1$ and larger batches
+give similar results and when they do not.
+"""
+
+
+def figure_block(data: FigureData, image: str) -> str:
+    key = data.name.split("-")[0]
+    return (f"#figure(plot({string(image)}),\n"
+            f"  caption: [*{esc(data.title)}.* {_caption.typst(data.caption)}]) <fig-{key}>")
+
+
+def figures_section(figures: Sequence[FigureData], images: Mapping[str, str]) -> str:
+    blocks = [figure_block(f, images[f.name]) for f in figures]
+    return "#pagebreak()\n" + "\n\n".join(blocks)
+
+
+def document(*, footer: str, stamp: Mapping[str, str], figures: Sequence[FigureData],
+             images: Mapping[str, str], stats: Mapping[str, object], checks: Sequence[DerivationCheck],
+             results: Sequence[CheckResult], loss_sections: Sequence[str] = ()) -> str:
+    """The whole report as Typst source (``loss_sections``, from ``report --loss``, follow the derivations)."""
+    keys = {f.name.split("-")[0]: f.key_numbers for f in figures}
+    body = [title_page(stamp), question_section(keys), derivations_section(checks), *loss_sections,
+            verification_section(results), statistics_section(keys, stats), figures_section(figures, images)]
+    return (f'#import "gradproof.typ": *\n#show: report.with(footer: {string(footer)})\n'
+            + "\n".join(body) + "\n")

@@ -1,0 +1,44 @@
+"""Plain-text tables for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not imported at run time: gradproof loss prints this table without torch
+    from gradproof.numeric import CheckResult
+
+__all__ = ["verification_table"]
+
+
+def _status(result: CheckResult) -> str:
+    if result.expected_difference:
+        return "explained" if result.passed else "FAILED"
+    return "pass" if result.passed else "FAILED"
+
+
+def _used(result: CheckResult) -> str:
+    """The largest share of |a - b| <= atol + rtol |b| that any entry takes."""
+    used = result.tolerance_used
+    if result.expected_difference or used != used:
+        return "-"
+    return f"{100 * used:.0f}%" if used >= 0.01 else "<1%"
+
+
+def verification_table(results: Sequence[CheckResult]) -> str:
+    """One line per check: status, device, dtype, errors, both tolerances and the share of the
+    tolerance used (why the row passes); notes below."""
+    width = max(len(r.name) for r in results)
+    lines = [f"{'status':<10}{'device':<7}{'dtype':<9}{'check':<{width}}  {'max abs':>9} {'atol':>7} "
+             f"{'max rel':>9} {'rtol':>7} {'used':>5}"]
+    for r in results:
+        lines.append(f"{_status(r):<10}{r.device:<7}{r.dtype:<9}{r.name:<{width}}  "
+                     f"{r.max_abs_error:>9.2e} {r.atol:>7.0e} {r.max_rel_error:>9.2e} {r.rtol:>7.0e} {_used(r):>5}")
+        if r.note:
+            lines.append(f"{'':<26}note: {r.note}")
+    failed = sum(not r.passed for r in results)
+    lines.append("a check passes when |a - b| <= atol + rtol |b| for every entry; 'used' is the largest share "
+                 "of that bound any entry takes")
+    lines.append(f"{len(results) - failed} of {len(results)} checks passed"
+                 + (f", {failed} FAILED" if failed else ""))
+    return "\n".join(lines)

@@ -1,0 +1,10 @@
+"""The experiments behind the report's figures, run through ``numeric``; each returns a FigureData."""
+
+from ._losses import loss_figures as loss_figures
+from ._losses import parse_losses as parse_losses
+from ._run import run_experiments as run_experiments
+from ._setting import LogregData as LogregData
+from ._setting import Setting as Setting
+from ._statistics import statistics_table as statistics_table
+
+__all__ = ["LogregData", "Setting", "loss_figures", "parse_losses", "run_experiments", "statistics_table"]

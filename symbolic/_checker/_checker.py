@@ -1,0 +1,428 @@
+"""The formula checker: prove or refute a user's formula for a named gradient.
+
+A target's reference expression is not typed in here: it is read off the
+right-hand side of a catalog derivation (which ``verify()`` proves) and mapped
+to plain scalar symbols.  Every reference is defined on its whole target domain
+(:data:`DOMAINS`).  ``check`` decides ``formula == reference`` on that domain:
+
+* "proved": ``formula - reference`` rewrites to 0 exactly (``is_identically_zero``),
+  every condition the typed formula needs (nonzero divisors, positive log
+  arguments, ...; see :mod:`gradproof.symbolic._checker._parse`) is proved to hold on the whole domain,
+  and a second witness agrees: certified enclosures (:mod:`gradproof.symbolic._proof._certified`) of
+  both sides overlap, narrowly, at :data:`WITNESS_POINTS` random rational points.
+* "proved-except": the same, except that some condition is not proved to hold
+  everywhere: the formula equals the reference wherever the formula is defined,
+  and may be undefined on the listed exception set (a removable singularity such
+  as 0/0 at z = 0).  When a point of that set was found, it is shown.
+* "refuted": an exact rational point of the domain where certified enclosures of
+  the two sides are disjoint, or where the typed formula is certainly undefined
+  (a divisor exactly 0, a log argument certainly negative, a divisor identically
+  0) while the reference is defined.
+* "undecided": anything else, including a disagreement between the exact proof
+  and the witness (then ``fault`` says so: a soundness fault of the engine).
+
+Every stage runs under a time limit; ``check`` answers within :data:`TOTAL_SECONDS` of
+CPU time (the certified stages count CPU time, so their answers do not depend on the
+machine's load; the exact rewrites are interrupted by a wall-clock alarm).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .._catalog import catalog, linear_logit
+from .._proof import (
+    Enclosure,
+    TimeLimitError,
+    compare,
+    describe,
+    evaluate,
+    is_identically_zero,
+    is_positive,
+    time_limit,
+)
+from .._vocabulary import InputError, b, c, h, k, p, pw, v, w, x, y, z
+from ._parse import Condition, Formula, FormulaError, parse
+
+__all__ = ["Target", "Verdict", "targets", "check", "DOMAINS", "TOTAL_SECONDS"]
+
+TOTAL_SECONDS = 10.0
+PARSE_SECONDS = 1.0
+CONDITION_SECONDS = 2.0
+PROOF_SECONDS = 4.0
+SEARCH_SECONDS = 1.5
+WITNESS_SECONDS = 1.0
+SAMPLE_POINTS = 16
+WITNESS_POINTS = 3
+
+_x, _h, _v = sp.symbols("x h v", real=True)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A gradient a user may check: its reference, variables and their meaning."""
+
+    name: str
+    derivation: str
+    reference: sp.Expr
+    variables: dict[str, sp.Symbol]
+    meanings: dict[str, str]
+    domains: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        names = ", ".join(f"{name} ({self.meanings[name]})" for name in self.variables)
+        return f"{self.name}: variables {names}; proved in derivation '{self.derivation}'"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The checker's answer.
+
+    ``status`` is "proved", "proved-except", "refuted" or "undecided" (see the module
+    docstring).  ``counterexample`` is set only for "refuted": the exact rational
+    point (variable name -> ``sp.Rational``) plus the texts "formula" and "expected"
+    of the two certified values there.  ``exceptions`` (for "proved-except") lists
+    the sets where the formula may be undefined; ``fault`` is non-empty only when the
+    exact proof and the numeric witness disagreed.
+    """
+
+    status: str
+    target: str
+    formula: sp.Expr
+    reference: sp.Expr
+    counterexample: dict[str, object] | None = None
+    reason: str = ""
+    exceptions: tuple[str, ...] = ()
+    fault: str = ""
+    text: str = ""
+
+    def __str__(self) -> str:
+        lines = [f"{self.status}: {self.target} = {self.text or sp.sstr(self.formula)}"]
+        if self.counterexample:
+            lines.append("  counterexample: " + ", ".join(f"{k}={v_}" for k, v_ in self.counterexample.items()))
+        lines += [f"  except {e}" for e in self.exceptions]
+        lines += [f"  {self.reason}"] if self.reason else []
+        lines += [f"  SOUNDNESS FAULT (please report): {self.fault}"] if self.fault else []
+        return "\n".join(lines)
+
+
+_MEANING = {
+    "z": "the logit w.x + b", "y": "the label in [0, 1]", "x": "one feature x_k",
+    "p": "the predicted probability in (0, 1)", "pw": "pos_weight, positive",
+    "h": "one entry h_T,k of the last hidden state", "v": "one head weight v_k",
+}
+_HEAD = {"z": "the head's logit v.h_T + c"}
+_DOMAIN = {"z": (-8.0, 8.0), "y": (0.0, 1.0), "x": (-3.0, 3.0), "p": (0.02, 0.98),
+           "pw": (0.1, 5.0), "h": (-1.0, 1.0), "v": (-3.0, 3.0)}
+DOMAINS = {"z": "real", "x": "real", "h": "real", "v": "real", "y": "[0, 1]", "p": "(0, 1)", "pw": "(0, oo)"}
+"""Each variable's domain, on which "proved" holds; points are sampled from ``_DOMAIN`` within it."""
+_SPECIAL = (0, 1, -1, sp.Rational(1, 2), -sp.Rational(1, 2), 2, -2)
+
+
+def _target(name: str, derivation: str, plain: dict, *names: str, meanings: dict | None = None) -> Target:
+    scalar = {"z": z, "y": y, "x": _x, "p": p, "pw": pw, "h": _h, "v": _v}
+    reference = catalog()[derivation].result.rhs.xreplace(plain)
+    variables = {key: scalar[key] for key in names}
+    leftover = reference.free_symbols - set(variables.values())
+    if leftover:
+        raise RuntimeError(f"target {name}: reference keeps symbols {leftover}")
+    meaning = {**_MEANING, **(meanings or {})}
+    return Target(name, derivation, reference, variables,
+                  {key: meaning[key] for key in names}, {key: _DOMAIN[key] for key in names})
+
+
+def targets() -> dict[str, Target]:
+    """Every checkable target by name, with its reference taken from the catalog."""
+    logreg = {linear_logit(w, x, b): z, x[k]: _x}
+    head = {linear_logit(v, h, c): z, h[k]: _h, v[k]: _v}
+    found = (
+        _target("logreg.dL_dz", "bce_dL_dz", {}, "z", "y"),
+        _target("logreg.dL_dw", "logreg_dL_dw", logreg, "z", "y", "x"),
+        _target("logreg.dL_db", "logreg_dL_db", logreg, "z", "y"),
+        _target("logreg.d2L_dz2", "bce_d2L_dz2", {}, "z"),
+        _target("bce.dL_dp", "bce_dL_dp", {}, "p", "y"),
+        _target("pos_weight.dL_dz", "pos_weight_dL_dz", {}, "z", "y", "pw"),
+        _target("mse_sigmoid.dL_dz", "mse_sigmoid_dL_dz", {}, "z", "y"),
+        _target("gru_head.dL_dv", "gru_head_dL_dv", head, "z", "y", "h", meanings=_HEAD),
+        _target("gru_head.dL_dh", "gru_head_dL_dh", head, "z", "y", "v", meanings=_HEAD),
+    )
+    return {t.name: t for t in found}
+
+
+class _Clock:
+    """The remaining share of :data:`TOTAL_SECONDS`; each stage takes at most its own budget."""
+
+    def __init__(self, total: float = TOTAL_SECONDS):
+        self.end = time.process_time() + total
+
+    def budget(self, stage: float) -> float:
+        return max(0.05, min(stage, self.end - time.process_time() - 0.5))
+
+    def deadline(self, stage: float) -> float:
+        """The CPU time by which a stage of at most ``stage`` seconds must stop."""
+        return time.process_time() + self.budget(stage)
+
+
+def _in_domain(name: str, value: sp.Rational) -> bool:
+    low, high = _DOMAIN[name]
+    return {"[0, 1]": 0 <= value <= 1, "(0, 1)": 0 < value < 1, "(0, oo)": value > 0}.get(
+        DOMAINS[name], low <= value <= high)
+
+
+def _points(target: Target, seed: int) -> list[dict[sp.Symbol, sp.Rational]]:
+    """Random rational points of the sampling boxes, then points made of special values."""
+    rng = random.Random(seed)
+    points = []
+    for _ in range(SAMPLE_POINTS):
+        point = {}
+        for name, symbol in target.variables.items():
+            low, high = target.domains[name]
+            point[symbol] = sp.Rational(round(rng.uniform(low, high), 3)).limit_denominator(1000)
+        points.append(point)
+    specials = [[sp.Rational(s) for s in (*_SPECIAL, *target.domains[name]) if _in_domain(name, sp.Rational(s))]
+                for name in target.variables]
+    grid = list(itertools.product(*specials))
+    rng.shuffle(grid)
+    points += [dict(zip(target.variables.values(), values, strict=True)) for values in grid[:60]]
+    return points
+
+
+def _cases(target: Target) -> list[dict]:
+    """Substitutions that cover the domain by real or positive parameters, for positivity proofs."""
+    cases: list[dict] = [{}]
+    for name, symbol in target.variables.items():
+        t = sp.Dummy(f"t_{name}", positive=True)
+        options = {"(0, oo)": [{symbol: t}], "(0, 1)": [{symbol: t / (1 + t)}],
+                   "[0, 1]": [{symbol: t / (1 + t)}, {symbol: sp.S.Zero}, {symbol: sp.S.One}]}
+        cases = [{**case, **option} for case in cases for option in options.get(DOMAINS[name], [{}])]
+    return cases
+
+
+def _holds_everywhere(condition: Condition, cases: list[dict], seconds: float) -> bool:
+    """Proved: the condition holds at every point of the domain (case by case)."""
+    def holds(expr: sp.Expr) -> bool:
+        if condition.kind == "nonnegative" and expr.is_nonnegative:
+            return True
+        if is_positive(expr, seconds=seconds):
+            return True
+        return condition.kind == "nonzero" and bool(is_positive(-expr, seconds=seconds))
+    return all(holds(condition.expr.xreplace(case)) for case in cases)
+
+
+def _failure(condition: Condition, point: dict) -> str | None:
+    """"strict" where a certified enclosure shows the condition fails on a neighbourhood,
+    "boundary" where it fails exactly at the point, None when not certainly failing."""
+    found = evaluate(condition.typed, point, seconds=0.2)
+    if found.kind != "value":
+        return None
+    if found.low == 0 and found.high == 0:
+        return "strict" if condition.kind == "nonnegative" else "boundary"
+    if condition.kind != "nonzero" and found.high < 0:
+        return "strict"
+    return None
+
+
+def _defined_at(formula: Formula, point: dict) -> bool:
+    """Every condition certainly holds at the point (then ``typed`` equals ``expr`` there)."""
+    for condition in formula.conditions:
+        found = evaluate(condition.typed, point, seconds=0.2)
+        if found.kind != "value":
+            return False
+        ok = {"nonzero": found.low > 0 or found.high < 0, "positive": found.low > 0,
+              "nonnegative": found.low >= 0}[condition.kind]
+        if not ok:
+            return False
+    return True
+
+
+def _point_text(point: dict) -> dict[str, object]:
+    return {str(symbol): value for symbol, value in point.items()}
+
+
+def _point_words(point: dict) -> str:
+    return ", ".join(f"{symbol}={value}" for symbol, value in point.items())
+
+
+def _counterexample(expr: sp.Expr, reference: sp.Expr, point: dict, undefined: Enclosure | None = None) -> dict:
+    """The point and both values, with as many digits as it takes to tell them apart."""
+    if undefined is not None:
+        expected = evaluate(reference, point, seconds=0.5)
+        return {**_point_text(point), "formula": describe(undefined), "expected": describe(expected)}
+    for bits in (40, 160, 640, 2560):
+        got = evaluate(expr, point, seconds=0.3, bits=bits)
+        want = evaluate(reference, point, seconds=0.3, bits=bits)
+        texts = describe(got, bits // 3), describe(want, bits // 3)
+        if texts[0] != texts[1]:
+            break
+    return {**_point_text(point), "formula": texts[0], "expected": texts[1]}
+
+
+def _compare(formula: Formula, reference: sp.Expr, point: dict, seconds: float) -> str:
+    """Certified comparison of the typed formula with the reference at one point.
+
+    The SymPy-evaluated form stands in for the typed one where the typed form is
+    too wide to decide but every condition certainly holds (there they are equal).
+    """
+    verdict = compare(formula.typed, reference, point, seconds=seconds)
+    if verdict == "unknown" and formula.expr != formula.typed and _defined_at(formula, point):
+        verdict = compare(formula.expr, reference, point, seconds=seconds)
+    return verdict
+
+
+def _witness(formula: Formula, reference: sp.Expr, points: list[dict], seconds: float) -> tuple[int, dict | None]:
+    """Certified comparisons at random points: (how many agreed, a point where they are disjoint)."""
+    agreed, end = 0, time.process_time() + seconds
+    for point in points[:SAMPLE_POINTS]:
+        if agreed >= WITNESS_POINTS or time.process_time() > end:
+            break
+        verdict = _compare(formula, reference, point, seconds=max(0.05, end - time.process_time()))
+        if verdict == "disjoint":
+            return agreed, point
+        agreed += verdict == "agree"
+    return agreed, None
+
+
+def _parse(text: str, target: Target, clock: _Clock) -> Formula:
+    try:
+        with time_limit(clock.budget(PARSE_SECONDS)):
+            return parse(text, target.variables)
+    except (TimeLimitError, RecursionError, MemoryError):
+        raise FormulaError("formula: too costly to build (time or memory limit)") from None
+
+
+def _undefined_everywhere(formula: Formula, clock: _Clock) -> Condition | None:
+    """A divisor that rewrites to 0 exactly: the formula is undefined at every point.
+
+    Skipping a divisor for lack of time is safe: the witness counts only points where
+    every divisor is certainly nonzero, so such a formula is never proved anyway.
+    """
+    deadline = clock.deadline(CONDITION_SECONDS)
+    for condition in formula.conditions:
+        if time.process_time() > deadline:
+            break
+        if condition.kind == "nonzero" and is_identically_zero(condition.expr, seconds=clock.budget(1.0)):
+            return condition
+    return None
+
+
+def _refuted_undefined(target: Target, formula: Formula, point: dict, why: str) -> Verdict:
+    value = evaluate(formula.typed, point, seconds=0.5)
+    if value.kind != "undefined":
+        value = Enclosure("undefined", reason=why)
+    found = _counterexample(formula.typed, target.reference, point, value)
+    return Verdict("refuted", target.name, formula.expr, target.reference, found, reason=why, text=formula.text)
+
+
+def _open_conditions(target: Target, formula: Formula, clock: _Clock) -> list[Condition]:
+    """The conditions not proved to hold on the whole domain (within the time budget)."""
+    cases, deadline = _cases(target), clock.deadline(CONDITION_SECONDS)
+    return [cond for cond in formula.conditions
+            if time.process_time() > deadline
+            or not _holds_everywhere(cond, cases, max(0.05, deadline - time.process_time()))]
+
+
+def _failures(conditions: list[Condition], points: list[dict], clock: _Clock) -> tuple[tuple | None, tuple | None]:
+    """(point, condition) pairs: the first strict failure, and the first failure exactly at a point."""
+    boundary, deadline = None, clock.deadline(SEARCH_SECONDS)
+    for point, condition in itertools.product(points, conditions):
+        if time.process_time() > deadline:
+            break
+        failure = _failure(condition, point)
+        if failure == "strict":
+            return (point, condition), boundary
+        if failure == "boundary" and boundary is None:
+            boundary = (point, condition)
+    return None, boundary
+
+
+def _decide(target: Target, formula: Formula, seed: int, clock: _Clock) -> Verdict:
+    reference, points = target.reference, _points(target, seed)
+    defined_points = [q for q in points if evaluate(reference, q, seconds=0.2).kind == "value"]
+    void = _undefined_everywhere(formula, clock)
+    if void is not None:
+        why = f"undefined everywhere: in {void.text} the divisor {void.quantity} is identically 0"
+        return _refuted_undefined(target, formula, defined_points[0], why)
+    open_conditions = _open_conditions(target, formula, clock)
+    strict, example = _failures(open_conditions, defined_points, clock)
+    if strict is not None:
+        point, condition = strict
+        return _refuted_undefined(target, formula, point, f"not real-valued near this point: {condition.violated()}")
+    equal = is_identically_zero(formula.expr - reference, seconds=clock.budget(PROOF_SECONDS))
+    if equal:
+        return _confirm(target, formula, defined_points, open_conditions, example, clock)
+    return _refute(target, formula, defined_points, example, clock)
+
+
+def _confirm(target, formula, points, open_conditions, example, clock) -> Verdict:
+    """The exact proof holds; the certified witness must agree before it is printed."""
+    agreed, disjoint = _witness(formula, target.reference, points, clock.budget(WITNESS_SECONDS))
+    if disjoint is not None:
+        fault = (f"an exact rewrite proved {formula.text} = {sp.sstr(target.reference)}, but certified "
+                 f"enclosures differ at {_point_words(disjoint)}")
+        return Verdict("undecided", target.name, formula.expr, target.reference, text=formula.text, fault=fault,
+                       reason="the exact proof and the numeric witness disagree")
+    if agreed < WITNESS_POINTS:
+        return Verdict("undecided", target.name, formula.expr, target.reference, text=formula.text,
+                       reason=f"an exact rewrite reached 0, but the numeric witness confirmed it at only "
+                              f"{agreed} of {WITNESS_POINTS} points")
+    proof = (f"equal to {sp.sstr(target.reference)} (derivation '{target.derivation}'); "
+             f"confirmed by certified evaluation at {agreed} random points")
+    if not open_conditions:
+        return Verdict("proved", target.name, formula.expr, target.reference, text=formula.text, reason=proof)
+    exceptions = tuple(cond.violated() for cond in open_conditions)
+    if example is not None:
+        proof += f"; undefined, for example, at {_point_words(example[0])}"
+    else:
+        proof += "; the exception set may be empty (not decided)"
+    return Verdict("proved-except", target.name, formula.expr, target.reference, text=formula.text,
+                   reason=proof, exceptions=exceptions)
+
+
+def _refute(target, formula, points, example, clock) -> Verdict:
+    """No exact proof: look for a point where certified enclosures are disjoint."""
+    end = time.process_time() + clock.budget(SEARCH_SECONDS)
+    for point in points:
+        if time.process_time() > end:
+            break
+        if _compare(formula, target.reference, point, seconds=max(0.05, end - time.process_time())) == "disjoint":
+            typed_defined = evaluate(formula.typed, point, seconds=0.5).kind == "value"
+            found = _counterexample(formula.typed if typed_defined else formula.expr, target.reference, point)
+            return Verdict("refuted", target.name, formula.expr, target.reference, found,
+                           reason=f"expected {sp.sstr(target.reference)}", text=formula.text)
+    if example is not None:
+        return _refuted_undefined(target, formula, example[0], f"undefined at this point: {example[1].violated()}")
+    return Verdict("undecided", target.name, formula.expr, target.reference, text=formula.text,
+                   reason="no exact rewrite reached 0 and no certified evaluation told the two apart")
+
+
+def check(target: str | Target, formula: str, *, seed: int = 0) -> Verdict:
+    """Prove or refute that ``formula`` equals the gradient named by ``target``.
+
+    Answers within :data:`TOTAL_SECONDS` whatever the input.  Raises InputError:
+    ``FormulaError`` for a formula that is not allowed or not real-valued at a
+    constant part, and one naming ``target`` for an unknown target.
+
+    Examples
+    --------
+    >>> check("logreg.dL_dw", "x/(1 + exp(-z)) - x*y").status
+    'proved'
+    >>> check("logreg.dL_dw", "(y - sigmoid(z))*x").status
+    'refuted'
+    >>> check("logreg.dL_dz", "(sigmoid(z) - y)*(exp(z) - 1)/(exp(z) - 1)").status
+    'proved-except'
+    """
+    clock = _Clock()
+    if isinstance(target, Target):  # e.g. a loss's target, from symbolic.loss(...).targets()
+        chosen = target
+    else:
+        known = targets()
+        if target not in known:
+            raise InputError(f"target: unknown target {target!r}; known: {', '.join(known)}")
+        chosen = known[target]
+    parsed = _parse(formula, chosen, clock)
+    return _decide(chosen, parsed, seed, clock)

@@ -1,0 +1,310 @@
+"""A whitelist parser for user formulas: no Python is ever evaluated.
+
+The text is parsed by :func:`ast.parse` (which builds a tree and runs nothing)
+and the tree is walked by hand: only numbers, the named variables, the
+functions sigmoid/exp/log/tanh, ``+ - * / **`` (``^`` is read as a power) and
+parentheses are accepted.  ``e`` and ``pi`` are the constants.  Length, nesting
+depth, node count, the size of numbers (every constant, typed or computed, within
+1e-100 .. 1e100 in numerator and denominator) and of constant exponents are
+bounded, so hostile input such as ``10**10**10``, ``((1/10**100)**100)**100`` or a
+100 kB string is refused at once instead of computed.
+
+Definedness is judged on what was typed.  SymPy simplifies while it builds
+(``0/B`` becomes 0, ``B/B`` becomes 1, ``log(x) - log(x)`` becomes 0), so the parser
+records, before any such folding, every *condition* the typed formula needs to be
+a real number: each divisor is nonzero, each ``log`` argument positive, each base
+under a non-integer power positive (nonnegative under a positive constant power).
+It also keeps the formula *as typed*, built without automatic evaluation, for the
+checker's certified evaluation.  A condition that fails for a constant (``log(0)``,
+``log(-1)``, ``(-1)**(1/2)``, ``(-8)**(1/3)``, ``1/0``) makes the formula bad input.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from .._proof import evaluate
+from .._vocabulary import InputError, sigmoid
+
+__all__ = ["FormulaError", "Formula", "Condition", "parse", "parse_formula", "FUNCTIONS"]
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 60
+MAX_NODES = 400
+MAX_CONSTANT = sp.Integer(10) ** 100
+MAX_CONSTANT_BITS = 333  # 2**333 > 1e100
+MAX_CONSTANT_EXPONENT = 100
+MAX_MAGNITUDE_BITS = 2**16  # every constant part lies within 2**(+-65536), about 10**(+-19728)
+
+FUNCTIONS: dict[str, type[sp.Function]] = {
+    "sigmoid": sigmoid, "sigma": sigmoid, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh,
+}
+CONSTANTS: dict[str, sp.Expr] = {"e": sp.E, "pi": sp.pi}
+_NOT_REAL = (sp.nan, sp.zoo, sp.oo, sp.I)
+
+
+class FormulaError(InputError):
+    """The formula text is not an allowed expression; the message says why."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What the typed formula needs at a point to be a real number there.
+
+    ``kind`` is "nonzero" (a divisor), "positive" (a log argument, or a base under a
+    non-constant or negative non-integer power) or "nonnegative" (a base under a
+    positive non-integer constant power); ``expr`` is the quantity, ``typed`` the same
+    as typed, ``quantity`` its text and ``text`` the part of the formula that needs it.
+    """
+
+    kind: str
+    expr: sp.Expr
+    typed: sp.Expr
+    quantity: str
+    text: str
+
+    def violated(self) -> str:
+        """The set where the condition fails, in words: "where exp(z) - 1 = 0 (...)"."""
+        relation = {"nonzero": "= 0", "positive": "<= 0", "nonnegative": "< 0"}[self.kind]
+        return f"where {self.quantity} {relation} ({self.text} is undefined there)"
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed formula: ``expr`` (SymPy's evaluated form), ``typed`` (built without
+    automatic evaluation), the ``conditions`` under which the typed text is real, and
+    ``text``, the source as read (``^`` written ``**``)."""
+
+    expr: sp.Expr
+    typed: sp.Expr
+    conditions: tuple[Condition, ...]
+    text: str
+
+
+def _depth(tree: ast.AST) -> int:
+    """Nesting depth of the tree, computed without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _bits(number: sp.Rational) -> int:
+    return max(abs(int(number.p)).bit_length(), int(number.q).bit_length())
+
+
+def _bounded(value: sp.Expr) -> sp.Expr:
+    if value.is_Rational and _bits(value) > MAX_CONSTANT_BITS and abs(value) != MAX_CONSTANT:
+        raise FormulaError("formula: a number in it exceeds 1e100 (or is below 1e-100)")
+    return value
+
+
+def _check_power_size(base: sp.Expr, exponent: sp.Expr) -> None:
+    """Refuse a power before SymPy computes it when its value would exceed the bounds."""
+    if exponent.is_Number and abs(exponent) > MAX_CONSTANT_EXPONENT:
+        raise FormulaError(f"formula: the exponent {exponent} is larger than {MAX_CONSTANT_EXPONENT}")
+    if base.is_Rational and exponent.is_Rational and abs(base) not in (0, 1):
+        size = max(math.log2(abs(int(base.p))), math.log2(int(base.q)))  # log2 of numerator, denominator
+        if size * float(abs(exponent)) > math.log2(10) * 100 + 1e-9:
+            raise FormulaError("formula: a number in it exceeds 1e100 (or is below 1e-100)")
+
+
+def _power_condition(exponent: sp.Expr) -> str | None:
+    """The condition a base needs under ``exponent`` (None: any real base will do)."""
+    if exponent.is_Integer:
+        return "nonzero" if exponent.is_negative else None
+    if exponent.is_Rational and exponent.is_positive:
+        return "nonnegative"
+    return "positive"
+
+
+class _Builder:
+    def __init__(self, variables: Mapping[str, sp.Symbol], text: str):
+        self.variables, self.text = variables, text
+        self.conditions: list[Condition] = []
+
+    def build(self, node: ast.AST) -> tuple[sp.Expr, sp.Expr]:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise FormulaError(f"formula: '{type(node).__name__}' is not allowed "
+                               "(only numbers, variables, + - * / ** and sigmoid, exp, log, tanh)")
+        expr, typed = method(node)
+        if any(expr.has(bad) for bad in _NOT_REAL):
+            raise FormulaError(f"formula: {self._segment(node)} is not real-valued")
+        if not expr.free_symbols and not expr.is_Rational:
+            self._check_constant(typed, node)
+        return _bounded(expr), typed
+
+    def _check_constant(self, typed: sp.Expr, node: ast.AST) -> None:
+        """A constant part must be certainly real and at most 2**MAX_MAGNITUDE_BITS in size."""
+        found = evaluate(typed, {}, seconds=0.3, max_prec=1024)
+        if found.kind == "undefined":
+            raise FormulaError(f"formula: {self._segment(node)} is not real-valued ({found.reason})")
+        if found.kind != "value" or max(abs(found.low), abs(found.high)) > mpmath.ldexp(1, MAX_MAGNITUDE_BITS):
+            raise FormulaError(f"formula: the constant {self._segment(node)} is too large to evaluate "
+                               f"(constants must stay below 2**{MAX_MAGNITUDE_BITS})")
+
+    def _segment(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.text, node) or ast.unparse(node)
+
+    def _require(self, kind: str, part: tuple[sp.Expr, sp.Expr], quantity: ast.AST, node: ast.AST,
+                 why: str) -> None:
+        """Record a condition; refuse the formula at once if a constant certainly fails it."""
+        condition = Condition(kind, part[0], part[1], self._segment(quantity), self._segment(node))
+        if not condition.expr.free_symbols:
+            if _constant_fails(condition):
+                raise FormulaError(f"formula: {condition.text} is not real-valued: {why}")
+            if _constant_holds(condition):
+                return
+        self.conditions.append(condition)
+
+    def _Expression(self, node: ast.Expression) -> tuple[sp.Expr, sp.Expr]:
+        return self.build(node.body)
+
+    def _Constant(self, node: ast.Constant) -> tuple[sp.Expr, sp.Expr]:
+        if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+            raise FormulaError(f"formula: the constant {node.value!r} is not a number")
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            raise FormulaError(f"formula: the number {self._segment(node)} is not finite")
+        if isinstance(node.value, int) and node.value.bit_length() > 400:
+            raise FormulaError("formula: a number in it exceeds 1e100")
+        value = sp.Rational(repr(node.value)) if isinstance(node.value, float) else sp.Integer(node.value)
+        return value, value
+
+    def _Name(self, node: ast.Name) -> tuple[sp.Expr, sp.Expr]:
+        found = self.variables.get(node.id, CONSTANTS.get(node.id))
+        if found is None:
+            raise FormulaError(f"formula: unknown name '{node.id}'; allowed variables: "
+                               + ", ".join(sorted(self.variables)) + " (constants e, pi)")
+        return found, found
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> tuple[sp.Expr, sp.Expr]:
+        expr, typed = self.build(node.operand)
+        if isinstance(node.op, ast.USub):
+            return -expr, -typed if typed.is_Number else sp.Mul(-1, typed, evaluate=False)
+        if isinstance(node.op, ast.UAdd):
+            return expr, typed
+        raise FormulaError(f"formula: the operator '{type(node.op).__name__}' is not allowed")
+
+    def _BinOp(self, node: ast.BinOp) -> tuple[sp.Expr, sp.Expr]:
+        kind = type(node.op)
+        if kind not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.BitXor):
+            raise FormulaError(f"formula: the operator '{kind.__name__}' is not allowed")
+        (a, a_typed), (b, b_typed) = self.build(node.left), self.build(node.right)
+        if kind is ast.Add:
+            return a + b, sp.Add(a_typed, b_typed, evaluate=False)
+        if kind is ast.Sub:
+            return a - b, sp.Add(a_typed, sp.Mul(-1, b_typed, evaluate=False), evaluate=False)
+        if kind is ast.Mult:
+            return a * b, sp.Mul(a_typed, b_typed, evaluate=False)
+        if kind is ast.Div:
+            self._require("nonzero", (b, b_typed), node.right, node, "division by zero")
+            return a / b, sp.Mul(a_typed, sp.Pow(b_typed, -1, evaluate=False), evaluate=False)
+        return self._power(node, (a, a_typed), (b, b_typed))
+
+    def _power(self, node: ast.BinOp, base: tuple, exponent: tuple) -> tuple[sp.Expr, sp.Expr]:
+        _check_power_size(base[0], exponent[0])
+        kind = _power_condition(exponent[0])
+        if kind == "nonzero":
+            self._require(kind, base, node.left, node, "division by zero (0 raised to a negative power)")
+        elif kind is not None:
+            self._require(kind, base, node.left, node, "a negative base under a non-integer power")
+        power = base[0] ** exponent[0]
+        for inner in sp.preorder_traversal(power):
+            if isinstance(inner, sp.Pow) and inner.exp.is_Number and abs(inner.exp) > MAX_CONSTANT_EXPONENT:
+                raise FormulaError(f"formula: the exponent {inner.exp} is larger than {MAX_CONSTANT_EXPONENT}")
+        return power, sp.Pow(base[1], exponent[1], evaluate=False)
+
+    def _Call(self, node: ast.Call) -> tuple[sp.Expr, sp.Expr]:
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            raise FormulaError("formula: only sigmoid, exp, log and tanh may be called")
+        if node.keywords or len(node.args) != 1:
+            raise FormulaError(f"formula: {node.func.id} takes exactly one argument")
+        function = FUNCTIONS[node.func.id]
+        arg = self.build(node.args[0])
+        if function is sp.log:
+            self._require("positive", arg, node.args[0], node, "log needs a positive argument")
+        return function(arg[0]), function(arg[1], evaluate=False)
+
+
+def _constant_fails(condition: Condition) -> bool:
+    """A constant condition that certainly fails (exactly, or by a certified enclosure)."""
+    exact = {"nonzero": condition.expr.is_zero, "positive": condition.expr.is_nonpositive,
+             "nonnegative": condition.expr.is_negative}[condition.kind]
+    if exact:
+        return True
+    found = evaluate(condition.typed, {}, seconds=0.5)
+    if found.kind == "undefined":
+        return True
+    if found.kind != "value":
+        return False
+    low, high = found.low, found.high
+    return bool({"nonzero": low == 0 and high == 0, "positive": high <= 0, "nonnegative": high < 0}[condition.kind])
+
+
+def _constant_holds(condition: Condition) -> bool:
+    """A constant condition that a certified enclosure proves."""
+    found = evaluate(condition.typed, {}, seconds=0.5)
+    if found.kind != "value":
+        return False
+    low, high = found.low, found.high
+    return bool({"nonzero": low > 0 or high < 0, "positive": low > 0, "nonnegative": low >= 0}[condition.kind])
+
+
+def parse(text: str, variables: Mapping[str, sp.Symbol]) -> Formula:
+    """Parse ``text`` into a :class:`Formula` over ``variables``, evaluating no Python.
+
+    Raises
+    ------
+    FormulaError
+        (an InputError) naming what is not allowed, or the constant part that is
+        not real-valued.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> z, y = sp.symbols("z y", real=True)
+    >>> found = parse("sigmoid(z) - y + 0/(exp(z) - 1)", {"z": z, "y": y})
+    >>> found.expr
+    -y + sigmoid(z)
+    >>> [c.violated() for c in found.conditions]
+    ['where exp(z) - 1 = 0 (0/(exp(z) - 1) is undefined there)']
+    """
+    if not isinstance(text, str):
+        raise FormulaError(f"formula: expected a string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"formula: {len(text)} characters, more than the limit of {MAX_LENGTH}")
+    if not text.strip():
+        raise FormulaError("formula: it is empty")
+    source = text.strip().replace("^", "**")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        raise FormulaError(f"formula: cannot parse it ({type(error).__name__})") from None
+    if _depth(tree) > MAX_DEPTH:
+        raise FormulaError(f"formula: nested deeper than {MAX_DEPTH} levels")
+    if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
+        raise FormulaError(f"formula: more than {MAX_NODES} parts")
+    builder = _Builder(variables, source)
+    expr, typed = builder.build(tree)
+    distinct = {(c.kind, c.expr): c for c in reversed(builder.conditions)}  # the first of equal ones
+    return Formula(expr, typed, tuple(reversed(distinct.values())), source)
+
+
+def parse_formula(text: str, variables: Mapping[str, sp.Symbol]) -> sp.Expr:
+    """Parse ``text`` into a SymPy expression over ``variables`` (see :func:`parse`).
+
+    >>> import sympy as sp
+    >>> z, y = sp.symbols("z y", real=True)
+    >>> parse_formula("sigmoid(z) - y", {"z": z, "y": y})
+    -y + sigmoid(z)
+    """
+    return parse(text, variables).expr

@@ -1,0 +1,372 @@
+"""The second witness for a derivation step: both sides evaluated at concrete points.
+
+Every size (a positive integer symbol: n, B, H, D, K) takes concrete values (1, 2, 3
+and 4 for all sizes at once, then each size alone at its extremes), every free index
+a value in its stated range, every real symbol and every entry of an indexed
+symbol a random rational.  Each side is then evaluated by plain arithmetic, with
+nothing of the exact engine: a sum is a loop over its concrete range (its bounds
+evaluated first, never substituted into the sum), a Kronecker delta compares two
+integers, a derivative is taken in forward mode (tagged dual numbers, sigmoid and
+tanh differentiated from their exp definitions), and every real number is an
+interval of ``mpmath.iv`` at 128 bits, so each value comes with a certified
+enclosure (the interval primitives, with their definedness checks, are those of
+:mod:`gradproof.symbolic._proof._certified`).  Two sides *differ* at a point only when their enclosures are disjoint.
+A point where a side is undefined (log of a nonpositive number, division by an
+interval holding 0) is skipped.  Hypotheses are honoured exactly: ``y = 0`` sets a
+value, ``sum_c y_c = 1`` solves for the last entry in exact rational arithmetic.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+import sympy as sp
+from mpmath import iv
+
+from . import _certified as certified
+from . import _dual as dual
+
+__all__ = ["Comparison", "compare", "describe", "free_symbols", "SIZES"]
+
+SIZES = (1, 2, 3, 4)
+PRECISION = 128
+INDEX_TUPLES = 2
+MIN_POINTS = 4
+ATTEMPTS = 6
+UNSTATED_INDICES = range(0, 5)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``agreed`` points where the enclosures of the two sides overlap; ``point`` (with
+    ``detail``) where they are disjoint, if one was found.  ``confirms`` when no point
+    differs and at least MIN_POINTS agree (an expression the witness cannot evaluate
+    confirms nothing)."""
+
+    agreed: int
+    point: dict | None = None
+    detail: str = ""
+
+    @property
+    def confirms(self) -> bool:
+        return self.point is None and self.agreed >= MIN_POINTS
+
+
+@contextmanager
+def _precision(bits: int) -> Iterator[None]:
+    previous = iv.prec
+    iv.prec = bits
+    try:
+        yield
+    finally:
+        iv.prec = previous
+
+
+# --- evaluation -----------------------------------------------------------------------
+
+class _Point:
+    """Concrete integers for the integer symbols and rationals for every real leaf,
+    drawn on first use (a leaf is a real symbol or an indexed entry with integer indices)."""
+
+    def __init__(self, integers: dict, rng: random.Random):
+        self.integers = integers
+        self.values: dict = {}
+        self.intervals: dict = {}
+        self.rng = rng
+
+    def draw(self) -> Fraction:
+        denominator = self.rng.randint(1, 16)
+        if self.rng.random() < 0.5:
+            return Fraction(self.rng.randint(1, denominator - 1) if denominator > 1 else 1, denominator + 1)
+        return Fraction(self.rng.randint(-3 * denominator, 3 * denominator), denominator)
+
+    def value(self, leaf) -> Fraction:
+        if leaf not in self.values:
+            self.values[leaf] = self.draw()
+        return self.values[leaf]
+
+    def interval(self, leaf):
+        if leaf not in self.intervals:
+            self.intervals[leaf] = dual.interval(self.value(leaf))
+        return self.intervals[leaf]
+
+
+class _Evaluator:
+    """Evaluate a SymPy expression at a point, exactly (Fractions) or in intervals."""
+
+    def __init__(self, point: _Point, exact: bool = False, overrides: dict | None = None):
+        self.point, self.exact = point, exact
+        self.overrides = overrides or {}
+        self.cache: dict = {}
+        self.tags = itertools.count(1)
+
+    def integer(self, expr: sp.Expr, env: dict) -> int:
+        if expr in env:
+            return env[expr]
+        if expr in self.point.integers:
+            return self.point.integers[expr]
+        if isinstance(expr, (int, sp.Integer)):
+            return int(expr)
+        value = sp.sympify(expr).xreplace({s: sp.Integer(v) for s, v in {**self.point.integers, **env}.items()})
+        if not value.is_Integer:
+            raise dual.UnsupportedError(f"{sp.sstr(expr)}: it has no integer value")
+        return int(value)
+
+    def leaf(self, expr, env):
+        if isinstance(expr, sp.Indexed):
+            return (expr.base, tuple(self.integer(i, env) for i in expr.indices))
+        return expr
+
+    def real(self, key):
+        if key in self.overrides:
+            value = self.overrides[key]
+            return value if self.exact else dual.interval(value)
+        return self.point.value(key) if self.exact else self.point.interval(key)
+
+    def __call__(self, expr: sp.Expr, env: dict | None = None):
+        env = env or {}
+        key = (expr, tuple(env[s] for s in _integer_free(expr) if s in env))
+        if key not in self.cache:
+            self.cache[key] = self.evaluate(expr, env)
+        return self.cache[key]
+
+    def evaluate(self, expr: sp.Expr, env: dict):
+        if expr.is_Number:
+            return self.number(expr)
+        if isinstance(expr, sp.Symbol):
+            if expr.is_integer:
+                return Fraction(self.integer(expr, env)) if self.exact else iv.mpf(self.integer(expr, env))
+            return self.real(expr)
+        if isinstance(expr, sp.Indexed):
+            return self.real(self.leaf(expr, env))
+        if isinstance(expr, sp.Add):
+            return _fold(dual.add, [self(a, env) for a in expr.args])
+        if isinstance(expr, sp.Mul):
+            return _fold(dual.mul, [self(a, env) for a in expr.args])
+        if isinstance(expr, sp.Pow):
+            return self.power(expr, env)
+        if isinstance(expr, sp.Sum):
+            return self.sum(expr, env)
+        if isinstance(expr, sp.KroneckerDelta):
+            return int(self.integer(expr.args[0], env) == self.integer(expr.args[1], env))
+        if isinstance(expr, sp.Derivative):
+            return self.derivative(expr.expr, list(expr.variables), env)
+        if isinstance(expr, sp.Piecewise):
+            return self.piecewise(expr, env)
+        if expr.func in dual.FUNCTIONS and len(expr.args) == 1 and not self.exact:
+            return dual.FUNCTIONS[expr.func](self(expr.args[0], env))
+        raise dual.UnsupportedError(f"the function {expr.func.__name__}")
+
+    def number(self, expr: sp.Expr):
+        if expr.is_Rational:
+            return Fraction(int(expr.p), int(expr.q)) if self.exact else dual.rational_interval(expr)
+        if expr.is_Float and not self.exact:
+            return iv.mpf(expr._to_mpmath(max(PRECISION, expr._prec)))
+        if expr is sp.E and not self.exact:
+            return iv.e
+        if expr is sp.pi and not self.exact:
+            return iv.pi
+        raise dual.UnsupportedError(f"the number {expr}")
+
+    def power(self, expr: sp.Pow, env: dict):
+        base = self(expr.base, env)
+        if expr.exp.is_Rational:
+            return dual.power(base, Fraction(int(expr.exp.p), int(expr.exp.q)))
+        return dual.exp(dual.mul(self(expr.exp, env), dual.log(base)))
+
+    def sum(self, expr: sp.Sum, env: dict):
+        """A loop over the outermost index; the inner limits see its value."""
+        *inner, (var, low, high) = expr.limits
+        body = sp.Sum(expr.function, *inner) if inner else expr.function
+        total = 0
+        for value in range(self.integer(low, env), self.integer(high, env) + 1):
+            total = dual.add(total, self(body, {**env, var: value}))
+        return total
+
+    def piecewise(self, expr: sp.Piecewise, env: dict):
+        for arm, cond in expr.args:
+            truth = cond.xreplace({s: sp.Integer(v) for s, v in {**self.point.integers, **env}.items()})
+            if truth not in (sp.true, sp.false):
+                raise dual.UnsupportedError(f"a condition {sp.sstr(cond)} that is not integer")
+            if truth is sp.true:
+                return self(arm, env)
+        raise dual.UndefinedError
+
+    def derivative(self, body: sp.Expr, variables: list, env: dict):
+        """d/dv_1 ... d/dv_m body in forward mode: v_m is seeded first (outermost)."""
+        if not variables:
+            return self(body, env)
+        *rest, var = variables
+        leaf = self.leaf(var, env)
+        tag = next(self.tags)
+        seeded = _Evaluator(self.point, self.exact, {**self.overrides, leaf: dual.Dual(self.real(leaf), 1, tag)})
+        seeded.tags = self.tags
+        result = seeded.derivative(body, rest, env)
+        return result.slope if isinstance(result, dual.Dual) and result.tag == tag else 0
+
+
+def _fold(op: Callable, values: list):
+    total = values[0]
+    for value in values[1:]:
+        total = op(total, value)
+    return total
+
+
+# --- the comparison -------------------------------------------------------------------
+
+def _integer_symbols(exprs: list[sp.Expr], ranges) -> tuple[list, list]:
+    """The sizes (positive integer symbols) and the free indices, in a fixed order."""
+    free = set().union(*(free_symbols(e) for e in exprs))
+    free |= {s for _, lo, hi in ranges for s in (sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols)}
+    free |= {var for var, _, _ in ranges if var in free}
+    integers = sorted((s for s in free if s.is_integer), key=sp.default_sort_key)
+    sizes = [s for s in integers if s.is_positive]
+    return sizes, [s for s in integers if not s.is_positive]
+
+
+@functools.lru_cache(maxsize=65536)
+def _integer_free(expr: sp.Basic) -> tuple:
+    """The free integer symbols of ``expr`` in a fixed order: what a cached value depends on."""
+    return tuple(sorted((s for s in free_symbols(expr) if s.is_integer), key=sp.default_sort_key))
+
+
+def free_symbols(expr: sp.Basic) -> set:
+    """The free symbols, those inside a derivative's indexed variable included (SymPy's
+    ``Derivative.free_symbols`` misses k in d/dw[k])."""
+    if isinstance(expr, sp.Symbol):
+        return {expr}
+    if isinstance(expr, sp.Sum):
+        bound = {var for var, *_ in expr.limits}
+        limits = set().union(*(free_symbols(e) for _, *ends in expr.limits for e in ends))
+        return (free_symbols(expr.function) - bound) | limits
+    return set().union(*(free_symbols(a) for a in expr.args)) if expr.args else set()
+
+
+def _size_assignments(sizes: list) -> list[dict]:
+    """All sizes at 1, 2, 3, 4 together, then each size alone at 1 and at 4 among the others at 4 and 1."""
+    together = [{s: v for s in sizes} for v in SIZES]
+    if len(sizes) < 2:
+        return together[: 1 if not sizes else None]
+    alone = [{t: (v if t == s else SIZES[-1] + SIZES[0] - v) for t in sizes}
+             for s in sizes for v in (SIZES[0], SIZES[-1])]
+    return together + [a for i, a in enumerate(alone) if a not in alone[:i]]
+
+
+def _index_assignments(indices: list, ranges, sizes: dict, rng: random.Random) -> list[dict]:
+    """Up to INDEX_TUPLES tuples of index values, each index in its stated range."""
+    stated = {var: (lo, hi) for var, lo, hi in ranges}
+    tuples: list[dict] = [{}]
+    for index in indices:
+        grown = []
+        for partial in tuples:
+            if index in stated:
+                lo, hi = (int(sp.sympify(e).xreplace({**sizes, **partial})) for e in stated[index])
+                values = range(lo, hi + 1)
+            else:
+                values = UNSTATED_INDICES
+            grown += [{**partial, index: v} for v in values]
+        tuples = grown
+    return rng.sample(tuples, min(INDEX_TUPLES, len(tuples)))
+
+
+def _hypothesis_values(case: dict, point: _Point) -> dict:
+    """Leaf values that make every equation of ``case`` hold exactly at ``point``."""
+    overrides: dict = {}
+    for key, value in case.items():
+        exact = _Evaluator(point, exact=True, overrides=overrides)
+        target = exact(sp.sympify(value))
+        if isinstance(key, (sp.Symbol, sp.Indexed)):
+            overrides[exact.leaf(key, {})] = target
+            continue
+        leaves = _leaves(sp.sympify(key), exact)
+        if not leaves:
+            raise dual.UnsupportedError(f"the hypothesis {sp.sstr(key)} = {sp.sstr(value)} has no free value")
+        last = leaves[-1]
+        at = [_Evaluator(point, True, {**overrides, last: Fraction(t)})(key) for t in (0, 1, 2)]
+        slope = at[1] - at[0]
+        if slope == 0 or at[2] - at[1] != slope:
+            raise dual.UnsupportedError(f"the hypothesis {sp.sstr(key)} is not linear in {last}")
+        overrides[last] = (target - at[0]) / slope
+    return overrides
+
+
+def _leaves(expr: sp.Expr, evaluator: _Evaluator, env: dict | None = None) -> list:
+    """The real leaves of ``expr`` at concrete indices, in order of appearance."""
+    env = env or {}
+    if isinstance(expr, sp.Sum):
+        *inner, (var, low, high) = expr.limits
+        body = sp.Sum(expr.function, *inner) if inner else expr.function
+        return [leaf for v in range(evaluator.integer(low, env), evaluator.integer(high, env) + 1)
+                for leaf in _leaves(body, evaluator, {**env, var: v})]
+    if isinstance(expr, sp.Indexed) or (isinstance(expr, sp.Symbol) and not expr.is_integer):
+        return [evaluator.leaf(expr, env)]
+    return [leaf for arg in expr.args for leaf in _leaves(arg, evaluator, env)]
+
+
+def _disjoint(a, b) -> bool:
+    a, b = dual.interval(a), dual.interval(b)
+    return bool(a.b < b.a or b.b < a.a)
+
+
+def _finite(a) -> bool:
+    a = dual.interval(a)
+    return bool(mpmath.isfinite(a.a) and mpmath.isfinite(a.b))
+
+
+def _points(before: sp.Expr, after: sp.Expr, ranges, seed: int) -> Iterator[dict]:
+    """The integer assignments to try: sizes first, then indices in their ranges."""
+    sizes, indices = _integer_symbols([before, after], ranges)
+    rng = random.Random(seed)
+    for assignment in _size_assignments(sizes):
+        for index_values in _index_assignments(indices, ranges, assignment, rng):
+            yield {**assignment, **index_values}
+
+
+def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed: int = 0) -> Comparison:
+    """Evaluate both sides at concrete sizes and random rational points, in every case."""
+    agreed = 0
+    rng = random.Random(seed)
+    integer_points = list(_points(before, after, ranges, seed))
+    repeats = -(-MIN_POINTS // len(integer_points))
+    with _precision(PRECISION):
+        for integers in integer_points * repeats:
+            for case in cases or [{}]:
+                for _ in range(ATTEMPTS):
+                    point = _Point(integers, rng)
+                    try:
+                        overrides = _hypothesis_values(case, point)
+                        evaluator = _Evaluator(point, overrides=overrides)
+                        sides = [evaluator(before), evaluator(after)]
+                    except dual.UnsupportedError as error:
+                        return Comparison(0, None, f"the witness cannot evaluate {error}")
+                    except (dual.UndefinedError, certified.UndefinedError, certified.UnknownError, ArithmeticError):
+                        continue
+                    if not all(_finite(side) for side in sides):
+                        continue
+                    if _disjoint(*sides):
+                        shown = {**integers, **point.values, **overrides}
+                        return Comparison(agreed, shown, f"{_show(sides[0])} against {_show(sides[1])}")
+                    agreed += 1
+                    break
+    return Comparison(agreed)
+
+
+def _show(value) -> str:
+    value = dual.interval(value)
+    return mpmath.nstr(value.mid, 8) if value.delta < 1e-10 * (abs(value.mid) + 1) else str(value)
+
+
+def describe(point: dict) -> str:
+    """A witness point as text: 'n = 2, k = 0, x[0] = 1/3, ...' (the first dozen values)."""
+    items = []
+    for key, value in point.items():
+        name = f"{key[0]}[{', '.join(map(str, key[1]))}]" if isinstance(key, tuple) else str(key)
+        items.append(f"{name} = {value}")
+    return ", ".join(items[:12]) + (", ..." if len(items) > 12 else "")

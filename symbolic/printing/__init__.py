@@ -1,0 +1,21 @@
+"""gradproof.symbolic.printing: expressions and derivations as Typst and LaTeX (as ``sympy.printing``).
+
+:func:`typst` and :func:`latex` print one expression; :func:`typst_parts` splits a long one
+into the parts of a where-list; :func:`typst_equation`, :func:`latex_align`,
+:func:`typst_text` and :func:`latex_text` lay out an equation or a line of prose;
+:func:`hypotheses` and :func:`hypothesis_latex` print a derivation's hypotheses.
+"""
+
+from ._latex import latex as latex
+from ._render import TypstParts as TypstParts
+from ._render import hypotheses as hypotheses
+from ._render import hypothesis_latex as hypothesis_latex
+from ._render import latex_align as latex_align
+from ._render import latex_text as latex_text
+from ._render import typst_equation as typst_equation
+from ._render import typst_parts as typst_parts
+from ._render import typst_text as typst_text
+from ._typst import typst as typst
+
+__all__ = ["typst", "latex", "TypstParts", "typst_parts", "typst_equation", "typst_text", "latex_align",
+           "latex_text", "hypotheses", "hypothesis_latex"]
