@@ -12,6 +12,7 @@ from matplotlib.figure import Figure, FigureBase
 
 from .._figure_data import FigureData, loss_clip
 from ._losses import DRAW as LOSS_DRAW
+from ._series import running_mean
 from ._style import COLORS, LINESTYLES, MARKERS, TEXT_WIDTH
 
 __all__ = ["draw"]
@@ -71,22 +72,15 @@ def _f3(data: FigureData, fig: Figure) -> None:
     ax.legend(loc="upper right", title="share of the bars' total")
 
 
-def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
-    out = np.empty_like(values)
-    for i in range(len(values)):
-        out[i] = np.nanmean(values[max(0, i - window + 1):i + 1])
-    return out
-
-
 def _f4(data: FigureData, fig: Figure) -> None:
     ax = fig.subplots()
     step, window = _col(data, "step"), int(data.key_numbers["window"])
     for model, label in (("logreg", "logistic regression"), ("gru", "GRU classifier")):
         share = _col(data, f"{model}_wrong_share")
         ax.plot(step, share, LINESTYLES[model], color=COLORS[model], lw=0.6, alpha=0.45)
-        ax.plot(step, _running_mean(share, window), LINESTYLES[model], color=COLORS[model],
+        ax.plot(step, running_mean(share, window), LINESTYLES[model], color=COLORS[model],
                 marker=MARKERS[model], markevery=max(1, len(step) // 12), lw=2, label=f"{label}: share")
-        ax.plot(step, _running_mean(_col(data, f"{model}_wrong_fraction"), window), ":", color=COLORS[model],
+        ax.plot(step, running_mean(_col(data, f"{model}_wrong_fraction"), window), ":", color=COLORS[model],
                 lw=1.5, label=f"{label}: fraction")
     ax.plot([], [], "-", color="0.4", lw=0.6, label="thin: each step")
     ax.plot([], [], "-", color="0.4", lw=2, label=f"bold, dotted: mean of last {window} steps")

@@ -6,9 +6,12 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import FigureBase
 
+from ._series import running_mean
 from ._style import COLORS
 
-__all__ = ["DRAW", "running_mean"]
+WINDOW = 10  # steps in the share figure's running mean
+
+__all__ = ["DRAW"]
 
 _CYCLE = ["#E69F00", "#56B4E9", "#CC79A7", "#0072B2", "#D55E00", "#999999"]
 _DASHES = ["-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), (0, (1, 1)), (0, (6, 2))]
@@ -39,21 +42,12 @@ def _margin(data, fig: FigureBase) -> None:
     ax.legend(loc="upper right", fontsize=8)
 
 
-def running_mean(values, window: int = 10) -> np.ndarray:
-    """Mean of the last ``window`` values at each step (fewer at the start)."""
-    values = np.asarray(values, dtype=float)
-    sums = np.cumsum(np.insert(values, 0, 0.0))
-    count = np.arange(1, len(values) + 1)
-    starts = np.maximum(count - window, 0)
-    return (sums[1:] - sums[starts]) / (count - starts)
-
-
 def _share(data, fig: FigureBase) -> None:
     ax = fig.subplots()
     step = np.asarray(data.columns["step"])
     for i, name in enumerate(_names(data, " share")):
-        ax.plot(step, running_mean(data.columns[f"{name} share"]), label=name, **_style(i, name))
-    ax.plot(step, running_mean(data.columns["bce fraction"]), ":", color="0.4", lw=1,
+        ax.plot(step, running_mean(data.columns[f"{name} share"], WINDOW), label=name, **_style(i, name))
+    ax.plot(step, running_mean(data.columns["bce fraction"], WINDOW), ":", color="0.4", lw=1,
             label="misclassified fraction (BCE)")
     ax.set_xlabel("SGD step")
     ax.set_ylabel("misclassified share (10-step mean)")
