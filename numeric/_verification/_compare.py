@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -35,8 +36,39 @@ class CheckResult:
     expected_difference: bool = False
     tolerance_used: float = float("nan")
 
+    @property
+    def status(self) -> str:
+        """``"pass"``, ``"explained"`` (a known departure, exactly as explained) or ``"failed"``."""
+        if not self.passed:
+            return "failed"
+        return "explained" if self.expected_difference else "pass"
+
+    @property
+    def share_of_tolerance(self) -> float | None:
+        """``tolerance_used``, or None where it says nothing (an explained departure, no entries)."""
+        used = self.tolerance_used
+        return None if self.expected_difference or used != used else used
+
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def __str__(self) -> str:
+        share = "" if self.share_of_tolerance is None else f", {100 * self.share_of_tolerance:.0f}% of the bound used"
+        text = (f"{self.status}: {self.name} ({self.device}, {self.dtype}): max |a - b| = {self.max_abs_error:.2e}, "
+                f"max rel = {self.max_rel_error:.2e}; passes when |a - b| <= {self.atol:.0e} + {self.rtol:.0e} |b|"
+                f"{share}")
+        return text + (f"\n  note: {self.note}" if self.note else "")
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + html.escape(str(self)) + "</pre>"
+
+    def _repr_latex_(self) -> str:
+        return (f"$\\text{{{_latex_escape(self.status)}: {_latex_escape(self.name)}}}\\quad "
+                f"\\max|a - b| = {self.max_abs_error:.2e} \\le {self.atol:.0e} + {self.rtol:.0e}\\,|b|$")
+
+
+def _latex_escape(text: str) -> str:
+    return "".join("\\" + c if c in "#$%&_{}" else c for c in text)
 
 
 def _as_numpy(value) -> np.ndarray:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import mpmath
 import numpy as np
@@ -119,7 +120,7 @@ def _extreme_check(loss, generated, written, device) -> CheckResult:
                      note=f"{int(finite.sum())} of {len(z)} points where the loss is finite; stable by: "
                           + ("; ".join(stable_rewrites(loss.grad)) or "no rewrite needed"))
     if not bool(torch.isfinite(got).all()):
-        return CheckResult(**{**result.as_dict(), "passed": False, "note": "non-finite dL/dz"})
+        return replace(result, passed=False, note="non-finite dL/dz")
     return result
 
 

@@ -4,7 +4,6 @@ the torch code generated from the proof against three witnesses."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 __all__ = ["run_loss"]
 
@@ -22,11 +21,16 @@ def _import_numeric() -> None:
     from gradproof import numeric  # noqa: F401 - torch, the slow import, done while SymPy derives
 
 
-def _numeric_part(loss) -> tuple[list[dict], list[str]]:
-    """The checks as plain dicts: a CheckResult would import numeric, and torch, to be unpickled."""
+def _numeric_part(loss) -> tuple[list[dict], str, bool, list[str]]:
+    """The checks as plain data (a CheckResult would import numeric, and torch, to be unpickled):
+    their dicts, their table, whether all passed, and the stable rewrites."""
     from gradproof import numeric
 
-    return [r.as_dict() for r in numeric.losses.loss_checks(loss)], numeric.losses.stable_rewrites(loss.grad)
+    from .._document import verification_table
+
+    results = numeric.losses.loss_checks(loss)
+    return ([r.as_dict() for r in results], verification_table(results), all(r.passed for r in results),
+            numeric.losses.stable_rewrites(loss.grad))
 
 
 def run_loss(args) -> int:
@@ -34,7 +38,7 @@ def run_loss(args) -> int:
 
     from gradproof import symbolic
 
-    from .._document import derivation_latex, verification_table
+    from .._document import derivation_latex
     from ._ahead import Ahead
 
     with Ahead(_import_numeric, _numeric_part) as numeric_part:  # torch imports in a child meanwhile
@@ -42,9 +46,8 @@ def run_loss(args) -> int:
         numeric_part.submit(loss)
         derivations = loss.derivations
         verdicts = [_derivation_report(d) for d in derivations]
-        checks, rewrites = numeric_part.result()
-    results = [SimpleNamespace(**check) for check in checks]
-    failed = not all(r.passed for r in results)
+        checks, table, passed, rewrites = numeric_part.result()
+    failed = not passed
     undecided = loss.undecided or not all(v["verified"] for v in verdicts)
     if args.json:
         print(json.dumps({**loss.as_dict(), "derivations": verdicts, "stable_rewrites": rewrites,
@@ -64,5 +67,5 @@ def run_loss(args) -> int:
         for verdict in loss.margin_profile():
             print(verdict.text())
         print("\ngenerated torch code: stable rewrites " + ("; ".join(rewrites) if rewrites else "none needed"))
-        print(verification_table(results))
+        print(table)
     return 1 if failed else 3 if undecided else 0

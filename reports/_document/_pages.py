@@ -167,14 +167,12 @@ def _sci(value: float) -> str:
 
 
 def _status(r: CheckResult) -> str:
-    if not r.passed:
-        return "*failed*"
-    return "explained" if r.expected_difference else "pass"
+    return "*failed*" if r.status == "failed" else r.status
 
 
 def _used(r: CheckResult) -> str:
-    used = getattr(r, "tolerance_used", float("nan"))
-    if r.expected_difference or used != used:
+    used = r.share_of_tolerance
+    if used is None:
         return "–"
     return f"{100 * used:.0f}%" if used >= 0.01 else "< 1%"
 
