@@ -14,15 +14,24 @@ from collections.abc import Iterator
 
 import torch
 
-__all__ = ["single_thread"]
+__all__ = ["intra_op_threads", "single_thread"]
 
 
 @contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """Run the block with ``torch.set_num_threads(1)``; restore the thread count after."""
+def intra_op_threads(count: int | None = None) -> Iterator[None]:
+    """Run the block on ``count`` intra-op threads (None: as many as now), and leave it with the
+    count found on entry, whatever the block set meanwhile (``torch.set_num_threads`` in a
+    thread the block started sets the process-wide count too): the one save-and-restore."""
     before = torch.get_num_threads()
-    torch.set_num_threads(1)
+    if count is not None and count != before:
+        torch.set_num_threads(count)
     try:
         yield
     finally:
-        torch.set_num_threads(before)
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
+def single_thread() -> contextlib.AbstractContextManager[None]:
+    """Run the block with ``torch.set_num_threads(1)``; restore the thread count after."""
+    return intra_op_threads(1)

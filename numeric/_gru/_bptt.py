@@ -37,6 +37,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from .._threads import intra_op_threads
 from ._large import large_empty
 
 __all__ = ["reverse_within", "LayerTape", "CellStep", "CellScratch", "BackStep", "cell_steps", "cell_scratch",
@@ -59,19 +60,10 @@ def reverse_within(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     return x[torch.arange(B, device=x.device)[:, None], index]
 
 
-@contextlib.contextmanager
-def step_threads(work: int, threads: int | None = None):
+def step_threads(work: int, threads: int | None = None) -> contextlib.AbstractContextManager[None]:
     """Intra-op threads for the per-step work, restored after: ``threads`` if given, else one
     while the per-step work is small (``SMALL_STEP_WORK``) and torch's setting otherwise."""
-    before = torch.get_num_threads()
-    chosen = threads if threads is not None else (1 if work < SMALL_STEP_WORK else before)
-    if chosen != before:
-        torch.set_num_threads(chosen)
-    try:
-        yield
-    finally:
-        if chosen != before:
-            torch.set_num_threads(before)
+    return intra_op_threads(threads if threads is not None else (1 if work < SMALL_STEP_WORK else None))
 
 
 def layer_weight_names(gru: nn.GRU, layer: int, direction: int) -> list[str]:

@@ -18,6 +18,8 @@ from typing import TypeVar
 
 import torch
 
+from .._threads import intra_op_threads
+
 # torch.set_num_threads in a share's thread also sets the default that threads started meanwhile
 # take up; one run at a time means a second caller reads and restores the true setting
 _ONE_RUN_AT_A_TIME = threading.Lock()
@@ -46,17 +48,13 @@ def run_in_shares(work: Callable[[slice], Result], shares: list[slice]) -> list[
     restored after)."""
     if len(shares) == 1:
         return [work(shares[0])]
-    with _ONE_RUN_AT_A_TIME:
-        before, grad_mode = torch.get_num_threads(), torch.is_grad_enabled()
-        inference = torch.is_inference_mode_enabled()
+    with _ONE_RUN_AT_A_TIME, intra_op_threads():
+        grad_mode, inference = torch.is_grad_enabled(), torch.is_inference_mode_enabled()
 
         def one_thread(share: slice) -> Result:  # grad and inference modes are per thread: carry the caller's
             torch.set_num_threads(1)
             with torch.inference_mode(inference), torch.set_grad_enabled(grad_mode):
                 return work(share)
 
-        try:
-            with ThreadPoolExecutor(len(shares), thread_name_prefix="gradproof-share") as pool:
-                return list(pool.map(one_thread, shares))
-        finally:
-            torch.set_num_threads(before)
+        with ThreadPoolExecutor(len(shares), thread_name_prefix="gradproof-share") as pool:
+            return list(pool.map(one_thread, shares))
