@@ -47,24 +47,17 @@ import sympy as sp
 from mpmath import iv
 
 from .._vocabulary import sigmoid
+from . import _intervals as intervals
+from ._intervals import MAX_EXPONENT_BITS, UndefinedError, UnknownError
 
 __all__ = ["Enclosure", "enclose", "evaluate", "compare", "certainly_different",
            "describe", "START_PREC", "MAX_PREC", "MAX_EXPONENT_BITS"]
 
 START_PREC = 64
 MAX_PREC = 8192
-MAX_EXPONENT_BITS = 4096
 MAX_SUM_TERMS = 10_000
 NARROW_BITS = 40
 AGREE_BITS = 192
-
-
-class UndefinedError(Exception):
-    """The enclosure proves that a node is outside its real domain at the point."""
-
-
-class UnknownError(Exception):
-    """The enclosure cannot be computed at this precision (or at all)."""
 
 
 @dataclass(frozen=True)
@@ -84,69 +77,20 @@ class Enclosure:
     @property
     def low(self) -> mpmath.mpf:
         """The lower end of ``interval`` (a value only)."""
-        return _lo(self.interval)
+        return intervals.lower(self.interval)
 
     @property
     def high(self) -> mpmath.mpf:
         """The upper end of ``interval`` (a value only)."""
-        return _hi(self.interval)
+        return intervals.upper(self.interval)
 
     def narrow(self, bits: int = NARROW_BITS) -> bool:
         """A value whose width is at most 2**-bits of max(1, |value|)."""
         if self.kind != "value":
             return False
-        a, b = _lo(self.interval), _hi(self.interval)
+        a, b = intervals.lower(self.interval), intervals.upper(self.interval)
         scale = max(abs(a), abs(b), 1)
         return bool(mpmath.fsub(b, a, rounding="u") <= scale * mpmath.ldexp(1, -bits))
-
-
-def _rational(value) -> object:
-    value = sp.Rational(value)
-    return iv.mpf(int(value.p)) / iv.mpf(int(value.q))
-
-
-def _lo(x) -> mpmath.mpf:
-    return mpmath.mp.make_mpf(x._mpi_[0])
-
-
-def _hi(x) -> mpmath.mpf:
-    return mpmath.mp.make_mpf(x._mpi_[1])
-
-
-def _contains_zero(x) -> bool:
-    return _lo(x) <= 0 <= _hi(x)
-
-
-def _is_zero(x) -> bool:
-    return _lo(x) == 0 and _hi(x) == 0
-
-
-def _reciprocal(x, node) -> object:
-    if _is_zero(x):
-        raise UndefinedError(f"division by zero in {sp.sstr(node)}")
-    if _contains_zero(x):
-        raise UnknownError(f"cannot tell whether the divisor in {sp.sstr(node)} is zero")
-    return 1 / x
-
-
-def _log(x, node) -> object:
-    if _hi(x) <= 0:
-        raise UndefinedError(f"log of a non-positive number in {sp.sstr(node)}")
-    if _lo(x) <= 0:
-        raise UnknownError(f"cannot tell whether the argument of {sp.sstr(node)} is positive")
-    return iv.log(x)
-
-
-def _exp(x, node) -> object:
-    """exp is increasing: exp([a, b]) = [exp(a), exp(b)]; below -CAP the lower end is 0."""
-    cap = mpmath.mpf(2) ** MAX_EXPONENT_BITS
-    a, b = _lo(x), _hi(x)
-    if b > cap:
-        raise UnknownError(f"the argument of {sp.sstr(node)} exceeds 2**{MAX_EXPONENT_BITS}")
-    if a >= -cap:
-        return iv.exp(x)
-    upper = _hi(iv.exp(iv.mpf(max(b, -cap))))
-    return iv.mpf([0, upper])
 
 
 def _power(base, exponent: sp.Expr, node, point, ctx) -> object:
@@ -156,16 +100,16 @@ def _power(base, exponent: sp.Expr, node, point, ctx) -> object:
         if abs(n) > 2**20:
             raise UnknownError(f"the exponent of {sp.sstr(node)} is too large to evaluate")
         if n < 0:
-            base = _reciprocal(base, node)
+            base = intervals.reciprocal(base, node)
         return base ** abs(n) if n else iv.mpf(1)
     e = _walk(exponent, point, ctx)
-    if _is_zero(base) and _lo(e) > 0:
+    if intervals.is_zero(base) and intervals.lower(e) > 0:
         return iv.mpf(0)
-    if _hi(base) < 0 or (_hi(base) <= 0 and _hi(e) <= 0):
+    if intervals.upper(base) < 0 or (intervals.upper(base) <= 0 and intervals.upper(e) <= 0):
         raise UndefinedError(f"{sp.sstr(node)} is not real: a non-positive base under a non-integer power")
-    if _lo(base) <= 0:
+    if intervals.lower(base) <= 0:
         raise UnknownError(f"cannot tell whether the base of {sp.sstr(node)} is positive")
-    return _exp(e * iv.log(base), node)
+    return intervals.exp(e * iv.log(base), node)
 
 
 def _sum(node: sp.Sum, point, ctx) -> object:
@@ -185,13 +129,13 @@ def _walk(node: sp.Expr, point: Mapping, ctx) -> object:
     if time.process_time() > ctx["deadline"]:
         raise UnknownError("time limit")
     if node in point:
-        return _rational(point[node])
+        return intervals.exact(point[node])
     if node in _NOT_REAL:
         raise UndefinedError(f"{sp.sstr(node)} is not a real number")
     if node.is_Float:  # a binary float is an exact rational
-        return _rational(sp.Rational(node))
+        return intervals.exact(sp.Rational(node))
     if node.is_Rational:
-        return _rational(node)
+        return intervals.exact(node)
     if node is sp.pi:
         return iv.pi
     if node is sp.E:
@@ -208,7 +152,7 @@ def _walk(node: sp.Expr, point: Mapping, ctx) -> object:
     if isinstance(node, sp.Indexed):
         indexed = node.func(node.base, *[sp.sympify(i).xreplace(point) for i in node.indices])
         if indexed in point:
-            return _rational(point[indexed])
+            return intervals.exact(point[indexed])
     elif isinstance(node, sp.Sum):
         return _sum(node, point, ctx)
     elif isinstance(node, sp.KroneckerDelta):
@@ -223,15 +167,7 @@ def _walk(node: sp.Expr, point: Mapping, ctx) -> object:
 _NOT_REAL = {sp.nan, sp.zoo, sp.oo, -sp.oo, sp.I}
 
 
-def _tanh(x, node) -> object:
-    return 1 - 2 / (_exp(2 * x, node) + 1)
-
-
-def _sigmoid(x, node) -> object:
-    return 1 / (1 + _exp(-x, node))
-
-
-_FUNCTIONS = {sp.exp: _exp, sp.log: _log, sp.tanh: _tanh, sigmoid: _sigmoid,
+_FUNCTIONS = {sp.exp: intervals.exp, sp.log: intervals.log, sp.tanh: intervals.tanh, sigmoid: intervals.sigmoid,
               sp.Abs: lambda x, node: abs(x)}
 
 
@@ -258,7 +194,7 @@ def _enclosure(expr: sp.Expr, point: Mapping, prec: int, deadline: float) -> Enc
     try:
         iv.prec = prec
         value = _walk(expr, point, {"deadline": deadline})
-        if not (mpmath.isfinite(_lo(value)) and mpmath.isfinite(_hi(value))):
+        if not (mpmath.isfinite(intervals.lower(value)) and mpmath.isfinite(intervals.upper(value))):
             return Enclosure("unknown", prec=prec, reason="an intermediate value overflowed")
         return Enclosure("value", value, prec)
     except UndefinedError as why:
@@ -290,10 +226,6 @@ def evaluate(expr: sp.Expr, point: Mapping[sp.Expr, sp.Rational], *,
     return found
 
 
-def _disjoint(a, b) -> bool:
-    return bool(_hi(a) < _lo(b) or _hi(b) < _lo(a))
-
-
 def compare(a: sp.Expr, b: sp.Expr, point: Mapping[sp.Expr, sp.Rational], *,
             max_prec: int = MAX_PREC, seconds: float = 2.0) -> str:
     """Compare two expressions at ``point``: "agree", "disjoint" or "unknown".
@@ -312,7 +244,7 @@ def compare(a: sp.Expr, b: sp.Expr, point: Mapping[sp.Expr, sp.Rational], *,
         if "undefined" in (left.kind, right.kind):
             return "unknown"
         if left.kind == right.kind == "value":
-            if _disjoint(left.interval, right.interval):
+            if intervals.disjoint(left.interval, right.interval):
                 return "disjoint"
             if left.narrow(AGREE_BITS) and right.narrow(AGREE_BITS):
                 return "agree"
@@ -344,7 +276,7 @@ def describe(found: Enclosure, digits: int = 8) -> str:
     """
     if found.kind != "value":
         return f"undefined ({found.reason})" if found.kind == "undefined" else "unknown"
-    a, b = _lo(found.interval), _hi(found.interval)
+    a, b = intervals.lower(found.interval), intervals.upper(found.interval)
     if found.narrow():
         return _short(mpmath.ldexp(mpmath.fadd(a, b, exact=True), -1), digits)
     return f"in [{_short(a, 3)}, {_short(b, 3)}]"

@@ -6,7 +6,7 @@ the inner derivative).  The base numbers are exact ``Fraction``s or ``mpmath.iv`
 intervals; each function applies the chain rule f(a + b eps) = f(a) + f'(a) b eps
 with f' itself dual-aware, sigmoid and tanh differentiated from their exp
 definitions (sigma' = sigma (1 - sigma), tanh' = 1 - tanh^2), and the interval
-primitives (with their definedness checks) of :mod:`gradproof.symbolic._proof._certified`.
+primitives (with their definedness checks) of :mod:`._intervals`, the ones the certified evaluator uses.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sympy as sp
 from mpmath import iv
 
 from .._vocabulary import sigmoid
-from . import _certified as certified
+from . import _intervals as intervals
 
 __all__ = ["Dual", "UndefinedError", "UnsupportedError", "add", "mul", "power", "FUNCTIONS", "interval",
            "rational_interval", "exp", "log"]
@@ -99,27 +99,27 @@ def power(x, exponent: Fraction):
         return Fraction(x) ** int(exponent)
     if exponent.denominator == 1:
         n = int(exponent)
-        return (certified._reciprocal(x, None) if n < 0 else x) ** abs(n)
-    return certified._exp(interval(exponent) * certified._log(x, None), None)
+        return (intervals.reciprocal(x, None) if n < 0 else x) ** abs(n)
+    return intervals.exp(interval(exponent) * intervals.log(x, None), None)
 
 
 def exp(x):
-    return _apply(lambda a: certified._exp(a, None), exp, x)
+    return _apply(lambda a: intervals.exp(a, None), exp, x)
 
 
 def log(x):
-    return _apply(lambda a: certified._log(a, None), lambda a: power(a, Fraction(-1)), x)
+    return _apply(lambda a: intervals.log(a, None), lambda a: power(a, Fraction(-1)), x)
 
 
 def _sigmoid(x):
     """sigma = 1 / (1 + exp(-x)), sigma' = sigma (1 - sigma), from the exp definition."""
-    return _apply(lambda a: certified._sigmoid(a, None),
+    return _apply(lambda a: intervals.sigmoid(a, None),
                   lambda a: mul(_sigmoid(a), add(1, mul(-1, _sigmoid(a)))), x)
 
 
 def _tanh(x):
     """tanh = 1 - 2 / (exp(2x) + 1), tanh' = 1 - tanh^2."""
-    return _apply(lambda a: certified._tanh(a, None),
+    return _apply(lambda a: intervals.tanh(a, None),
                   lambda a: add(1, mul(-1, mul(_tanh(a), _tanh(a)))), x)
 
 
@@ -131,7 +131,7 @@ def _sign(x):
         return 1
     if x.b < 0:
         return -1
-    raise certified.UnknownError("|x| is not differentiable where x may be 0")
+    raise intervals.UnknownError("|x| is not differentiable where x may be 0")
 
 
 def _abs(x):

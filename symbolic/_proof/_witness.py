@@ -30,8 +30,8 @@ import mpmath
 import sympy as sp
 from mpmath import iv
 
-from . import _certified as certified
 from . import _dual as dual
+from . import _intervals as intervals
 
 __all__ = ["Comparison", "compare", "describe", "free_symbols", "SIZES"]
 
@@ -311,8 +311,7 @@ def _leaves(expr: sp.Expr, evaluator: _Evaluator, env: dict | None = None) -> li
 
 
 def _disjoint(a, b) -> bool:
-    a, b = dual.interval(a), dual.interval(b)
-    return bool(a.b < b.a or b.b < a.a)
+    return intervals.disjoint(dual.interval(a), dual.interval(b))
 
 
 def _finite(a) -> bool:
@@ -346,7 +345,7 @@ def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed:
                         sides = [evaluator(before), evaluator(after)]
                     except dual.UnsupportedError as error:
                         return Comparison(0, None, f"the witness cannot evaluate {error}")
-                    except (dual.UndefinedError, certified.UndefinedError, certified.UnknownError, ArithmeticError):
+                    except (dual.UndefinedError, intervals.UndefinedError, intervals.UnknownError, ArithmeticError):
                         continue
                     if not all(_finite(side) for side in sides):
                         continue
