@@ -22,8 +22,9 @@ to plain scalar symbols.  Every reference is defined on its whole target domain
   and the witness (then ``fault`` says so: a soundness fault of the engine).
 
 Every stage runs under a time limit; ``check`` answers within :data:`TOTAL_SECONDS` of
-CPU time (the certified stages count CPU time, so their answers do not depend on the
-machine's load; the exact rewrites are interrupted by a wall-clock alarm).
+CPU time.  Every limit counts this process's CPU time (the certified stages read
+``time.process_time``, the exact rewrites run under ``time_limit``, a CPU-time timer), so an
+answer does not depend on the machine's load.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from .._proof import (
 from .._vocabulary import InputError, b, c, h, k, p, pw, v, w, x, y, z
 from ._parse import Condition, Formula, FormulaError, parse
 
-__all__ = ["Target", "Verdict", "targets", "check", "DOMAINS", "TOTAL_SECONDS"]
+__all__ = ["Target", "Verdict", "targets", "target_of", "check", "DOMAINS", "TOTAL_SECONDS"]
 
 TOTAL_SECONDS = 10.0
 PARSE_SECONDS = 1.0
@@ -131,9 +132,16 @@ def _target(name: str, derivation: str, plain: dict, *names: str, meanings: dict
     leftover = reference.free_symbols - set(variables.values())
     if leftover:
         raise RuntimeError(f"target {name}: reference keeps symbols {leftover}")
+    return target_of(name, derivation, reference, variables, meanings)
+
+
+def target_of(name: str, derivation: str, reference: sp.Expr, variables: dict[str, sp.Symbol],
+              meanings: dict | None = None) -> Target:
+    """A Target whose variables take their meaning and sampling range from the one table of
+    variables (``meanings`` may override a meaning, as the GRU head's logit does)."""
     meaning = {**_MEANING, **(meanings or {})}
     return Target(name, derivation, reference, variables,
-                  {key: meaning[key] for key in names}, {key: _DOMAIN[key] for key in names})
+                  {key: meaning[key] for key in variables}, {key: _DOMAIN[key] for key in variables})
 
 
 def targets() -> dict[str, Target]:
@@ -422,7 +430,7 @@ def check(target: str | Target, formula: str, *, seed: int = 0) -> Verdict:
     else:
         known = targets()
         if target not in known:
-            raise InputError(f"target: unknown target {target!r}; known: {', '.join(known)}")
+            raise InputError(f"target: unknown target {target!r}; known: {', '.join(known)}", argument="target")
         chosen = known[target]
     parsed = _parse(formula, chosen, clock)
     return _decide(chosen, parsed, seed, clock)

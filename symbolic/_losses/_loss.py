@@ -23,7 +23,7 @@ import mpmath
 import sympy as sp
 
 from .._catalog import linear_logit
-from .._checker import Target, parse_formula
+from .._checker import Target, parse_formula, target_of
 from .._proof import Derivation, Fact, Step, TimeLimitError, time_limit
 from .._vocabulary import InputError, b, k, n, sigmoid, sigmoid_forms, w, x, y, z
 from ._loss_catalog import LOSSES, resolve_params, split_loss_text
@@ -163,13 +163,10 @@ class Loss:
         """Checkable targets ``dL_dz`` (z, y), ``dL_dw`` (z, y, x) and ``d2L_dz2`` (z, y) for
         :func:`symbolic.check`, their references read off this loss's derivations."""
         variables = {"z": z, "y": y}
-        meanings = {"z": "the logit w.x + b", "y": "the label in [0, 1]", "x": "one feature x_k"}
-        domains = {"z": (-8.0, 8.0), "y": (0.0, 1.0), "x": (-3.0, 3.0)}
         found = (("dL_dz", self._dz.name, self.grad, variables),
                  ("d2L_dz2", self._d2z.name, self.hessian, variables),
                  ("dL_dw", f"{_key(self.name)}_dL_dw", self.grad_w, {**variables, "x": feature}))
-        return {name: Target(f"{self.name} {name}", derivation, reference, names,
-                             {key: meanings[key] for key in names}, {key: domains[key] for key in names})
+        return {name: target_of(f"{self.name} {name}", derivation, reference, names)
                 for name, derivation, reference, names in found}
 
     def as_dict(self) -> dict:
@@ -211,7 +208,7 @@ def loss(text: str, **params) -> Loss:
     named = split_loss_text(text)
     if named is None:
         if params:
-            raise InputError(f"loss: a formula takes no parameters, got {', '.join(params)}")
+            raise InputError(f"loss: a formula takes no parameters, got {', '.join(params)}", argument="loss")
         expression = parse_formula(text, {"z": z, "y": y})
         _check_formula(expression)
         return Loss(text.strip(), "user loss", "the user's formula", expression, {})
