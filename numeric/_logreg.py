@@ -35,9 +35,14 @@ __all__ = [
     "logreg_per_sample_grads",
     "logreg_grad",
     "REDUCTIONS",
+    "BCELOSS_EPSILON",
 ]
 
 REDUCTIONS = ("none", "mean", "sum")
+
+BCELOSS_EPSILON = 1e-12
+"""nn.BCELoss's backward divides by max(p (1 - p), BCELOSS_EPSILON): where the sigmoid saturates
+(p (1 - p) < 1e-12) its gradient departs from sigmoid(z) - y."""
 
 
 def logit_residual(z: torch.Tensor, y: torch.Tensor, *, weight: torch.Tensor | None = None,
@@ -124,7 +129,7 @@ def logreg_grad(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tens
     One matrix-vector product; the [B, d] per-sample matrix is never formed.
     """
     if reduction not in REDUCTIONS:
-        raise InputError(f"reduction: expected one of {REDUCTIONS}, got {reduction!r}")
+        raise InputError(f"reduction: expected one of {REDUCTIONS}, got {reduction!r}", argument="reduction")
     if reduction == "none":
         return logreg_per_sample_grads(X, y, w, b, weight=weight, pos_weight=pos_weight)
     check_logreg_inputs(X, y, w, b, weight, pos_weight)

@@ -24,16 +24,15 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from gradproof.symbolic import InputError
 
-from .._logreg import logit_residual
+from .._logreg import BCELOSS_EPSILON, logit_residual
 from ._bptt import backward_layer, forward_layer, layer_weight_names, layer_weights, to_frames, to_original_time
 from ._inputs import SequenceBatch, check_labels, sequence_batch
 from ._large import large_empty
 from ._model import GRUModel
 from ._shares import run_in_shares, sample_shares
 
-__all__ = ["GRUClassifier", "gru_per_sample_grads", "gru_residuals", "head_dL_dz", "BCELOSS_EPSILON"]
+__all__ = ["GRUClassifier", "gru_per_sample_grads", "gru_residuals", "head_dL_dz"]
 
-BCELOSS_EPSILON = 1e-12
 
 
 class GRUClassifier(nn.Module):
@@ -127,7 +126,7 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     batch = sequence_batch(parts, X, lengths)
     check_labels(y, batch, parts.gru.weight_ih_l0.dtype)
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise InputError(f"threads: expected a positive integer or None, got {threads!r}")
+        raise InputError(f"threads: expected a positive integer or None, got {threads!r}", argument="threads")
     named = list(parts.named_parameters())
     _check_parameters(parts, named)
     grads = {id(p): large_empty(batch.size, *p.shape, like=p) for _, p in named}
@@ -151,7 +150,7 @@ def _check_parameters(parts: GRUModel, named: list) -> None:
     owned = {id(p) for module in modules for p in module.parameters()}
     for name, p in named:
         if id(p) not in owned:
-            raise InputError(f"model: parameter {name} belongs to none of the recognised parts")
+            raise InputError(f"model: parameter {name} belongs to none of the recognised parts", argument="model")
     registered = {id(p) for _, p in named}
     gru = parts.gru
     weights = {f"gru.{name}": getattr(gru, name) for layer in range(gru.num_layers)
@@ -162,7 +161,8 @@ def _check_parameters(parts: GRUModel, named: list) -> None:
     for name, tensor in weights.items():
         if tensor is not None and id(tensor) not in registered:
             raise InputError(f"model: {name} is not a parameter of the module but a tensor computed from "
-                             f"parameters (weight_norm or spectral_norm?); per-sample gradients need plain parameters")
+                             f"parameters (weight_norm or spectral_norm?); per-sample gradients need plain parameters",
+                             argument="model")
 
 
 def _share_grads(parts: GRUModel, batch: SequenceBatch, y: torch.Tensor, rows: slice, out: dict,
@@ -223,11 +223,22 @@ def _embedding_rows(embedding: nn.Embedding, ids: torch.Tensor, d_x: torch.Tenso
         out[:, embedding.padding_idx] = 0
 
 
+MODULE_OUTPUT_RTOL = {torch.float64: 1e-8, "other": 1e-3}
+"""How closely the module's own output must match the recognised composition (rtol = atol): its
+forward may take another, equally valid order of float operations (cuDNN, packed sequences)."""
+HEAD_INPUT_RTOL = {torch.float64: 1e-8, "other": 1e-4}
+"""How closely, relative in norm, the head's input must equal the last valid step computed here."""
+
+
+def _dtype_bound(bounds: dict, dtype: torch.dtype) -> float:
+    return bounds.get(dtype, bounds["other"])
+
+
 def _check_module(parts: GRUModel, X, lengths, batch: SequenceBatch, z: torch.Tensor, h_last: torch.Tensor) -> None:
     """Run the module's own forward on its shortest and longest sequence, watching its head.
 
     The head must be called once, on the last valid step h (the tensor this module computed,
-    within 1e-4 in norm in float32, 1e-8 in float64), and the module must return what the head
+    within ``HEAD_INPUT_RTOL`` in norm), and the module must return what the head
     returned, through its nn.Sigmoid when it has one.  So a module that pools over steps, reads
     another step or rescales its logit is refused, however small its head's weights make the
     difference in the output.  A change that leaves every value alone and alters only gradients
@@ -245,7 +256,7 @@ def _check_module(parts: GRUModel, X, lengths, batch: SequenceBatch, z: torch.Te
         out = parts.module(*args)
     except Exception as error:
         raise InputError(f"model: calling its forward as {call} on two of the samples failed "
-                         f"({type(error).__name__}: {error})") from error
+                         f"({type(error).__name__}: {error})", argument="model") from error
     finally:
         hook.remove()
     _check_output(parts, out, z[index], index)
@@ -262,14 +273,14 @@ def _check_output(parts: GRUModel, out, z: torch.Tensor, index: torch.Tensor) ->
     if not isinstance(out, torch.Tensor) or out.numel() != len(index):
         raise InputError(f"model: its forward returned {type(out).__name__}"
                          f"{tuple(out.shape) if isinstance(out, torch.Tensor) else ''}; expected one "
-                         f"{'probability' if parts.sigmoid else 'logit'} per sample")
-    rtol = 1e-3 if out.dtype != torch.float64 else 1e-8
+                         f"{'probability' if parts.sigmoid else 'logit'} per sample", argument="model")
+    rtol = _dtype_bound(MODULE_OUTPUT_RTOL, out.dtype)
     if not torch.allclose(out.reshape(-1).to(want.dtype), want, rtol=rtol, atol=rtol):
         raise InputError(
             f"model: its forward returned {out.reshape(-1).tolist()} on samples {index.tolist()}, but "
             f"the recognised composition {_composition(parts)} gives {want.tolist()}; pack variable lengths "
             f"(pack_padded_sequence) and read h_n, and use an nn.Sigmoid module (not torch.sigmoid) when the "
-            f"loss is nn.BCELoss")
+            f"loss is nn.BCELoss", argument="model")
 
 
 def _check_head_calls(parts: GRUModel, calls: list, out: torch.Tensor, h_last: torch.Tensor,
@@ -278,16 +289,17 @@ def _check_head_calls(parts: GRUModel, calls: list, out: torch.Tensor, h_last: t
         shapes = [tuple(h.shape) for h, _ in calls]
         raise InputError(f"model: its forward called the head {len(calls)} times, on inputs of shapes {shapes}; "
                          f"the recognised composition {_composition(parts)} calls it once, on h of shape "
-                         f"{tuple(h_last.shape)}")
+                         f"{tuple(h_last.shape)}", argument="model")
     h, logit = calls[0]
-    bound = 1e-8 if h.dtype == torch.float64 else 1e-4
+    bound = _dtype_bound(HEAD_INPUT_RTOL, h.dtype)
     difference, scale = float((h.to(h_last.dtype) - h_last).norm()), float(h_last.norm())
     if difference > bound * max(scale, 1e-30):
         raise InputError(f"model: its head's input on samples {index.tolist()} is not the last valid step "
                          f"(relative difference {difference / scale:.2g}); the recognised composition is "
-                         f"{_composition(parts)} (pooling over steps or another step is not)")
+                         f"{_composition(parts)} (pooling over steps or another step is not)", argument="model")
     want = torch.sigmoid(logit) if parts.sigmoid else logit
     if not torch.equal(out.reshape(-1), want.reshape(-1)):
         raise InputError(f"model: its forward returned {out.reshape(-1).tolist()} where its head gave "
                          f"{logit.reshape(-1).tolist()}; the recognised composition is {_composition(parts)}, "
-                         f"with nothing between the head and the output{' but nn.Sigmoid' if parts.sigmoid else ''}")
+                         f"with nothing between the head and the output{' but nn.Sigmoid' if parts.sigmoid else ''}",
+                         argument="model")

@@ -8,7 +8,7 @@ from dataclasses import replace
 import torch
 from torch import nn
 
-from .._logreg import logreg_grad, logreg_per_sample_grads
+from .._logreg import BCELOSS_EPSILON, logreg_grad, logreg_per_sample_grads
 from ._compare import CheckResult, compare
 from ._reference import exact_per_sample_grads, sympy_per_sample_grads
 from ._tolerances import FD_TOLERANCE, tolerance, within_tolerance
@@ -18,7 +18,6 @@ __all__ = ["logreg_checks", "logreg_problem"]
 
 BATCH, FEATURES = 48, 5
 EXTREME_LOGIT = 1e4
-BCELOSS_EPSILON = 1e-12
 
 
 def logreg_problem(seed: int, device, dtype, *, soft: bool = False, scale: float = 1.0):
