@@ -17,11 +17,11 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     try:
         chosen = torch.device(device)
     except (RuntimeError, TypeError) as error:
-        raise InputError(f"device: {device!r} is not a device ({error})") from None
+        raise InputError(f"device: {device!r} is not a device ({error})", argument="device") from None
     if chosen.type not in ("cpu", "cuda"):
-        raise InputError(f"device: expected 'cpu' or 'cuda', got {device!r}")
+        raise InputError(f"device: expected 'cpu' or 'cuda', got {device!r}", argument="device")
     if chosen.type == "cuda" and not torch.cuda.is_available():
-        raise InputError("device: 'cuda' was asked for but CUDA is not available on this machine")
+        raise InputError("device: 'cuda' was asked for but CUDA is not available on this machine", argument="device")
     return chosen
 
 

@@ -50,9 +50,10 @@ def check_regular_file(path: Path, name: str) -> Path:
     """``path`` must be an existing regular file: a device (``/dev/zero``), a FIFO or a
     directory could be endless or block, so none is read."""
     if not path.exists():
-        raise InputError(f"{name} {path}: no such file")
+        raise InputError(f"{name} {path}: no such file", argument=name)
     if not path.is_file():
-        raise InputError(f"{name} {path}: not a regular file (devices, FIFOs and directories are not read)")
+        raise InputError(f"{name} {path}: not a regular file (devices, FIFOs and directories are not read)",
+                         argument=name)
     return path
 
 
@@ -60,26 +61,28 @@ def check_real_dtype(dtype: np.dtype, name: str, path: Path) -> None:
     """Integers and floats only: complex would lose its imaginary part, bool, timedelta and
     datetime are not measurements, objects would need pickle."""
     if dtype.kind not in "iuf":
-        raise InputError(f"{name} {path}: expected real numbers (integer or float), got dtype {dtype}")
+        raise InputError(f"{name} {path}: expected real numbers (integer or float), got dtype {dtype}", argument=name)
 
 
 def _number(text: str, column: str, row: int, path: Path) -> float:
     if text.strip() == "":
-        raise InputError(f"data file {path}: missing value in column {excerpt(column)}, row {row}")
+        raise InputError(f"data file {path}: missing value in column {excerpt(column)}, row {row}",
+                         argument="data file")
     try:
         value = float(text)
     except ValueError:
         raise InputError(f"data file {path}: column {excerpt(column)} is not numeric "
-                         f"(row {row} holds {excerpt(text.strip())})") from None
+                         f"(row {row} holds {excerpt(text.strip())})", argument="data file") from None
     if not math.isfinite(value):
-        raise InputError(f"data file {path}: missing or infinite value in column {excerpt(column)}, row {row}")
+        raise InputError(f"data file {path}: missing or infinite value in column {excerpt(column)}, row {row}",
+                         argument="data file")
     return value
 
 
 def _check_labels(y: np.ndarray, label: str) -> None:
     bad = ~np.isin(y, (0.0, 1.0))
     if bad.any():
-        raise InputError(f"label {excerpt(label)}: labels must be 0 or 1, found {y[bad][0]:g}")
+        raise InputError(f"label {excerpt(label)}: labels must be 0 or 1, found {y[bad][0]:g}", argument="label")
 
 
 class _Lines:
@@ -96,13 +99,15 @@ class _Lines:
             line = self.handle.readline(MAX_LINE_BYTES + 1)
         except UnicodeDecodeError as error:
             raise InputError(f"data file {self.path}: not UTF-8 text ({error.reason} at byte {error.start} "
-                             "of a line)") from None
+                             "of a line)", argument="data file") from None
         if not line:
             raise StopIteration
         if len(line) > MAX_LINE_BYTES:
-            raise InputError(f"data file {self.path}: a line is longer than {MAX_LINE_BYTES} characters")
+            raise InputError(f"data file {self.path}: a line is longer than {MAX_LINE_BYTES} characters",
+                             argument="data file")
         if "\0" in line:
-            raise InputError(f"data file {self.path}: contains NUL bytes, so it is not a CSV text file")
+            raise InputError(f"data file {self.path}: contains NUL bytes, so it is not a CSV text file",
+                             argument="data file")
         self.read += len(line)
         return line
 
@@ -117,7 +122,8 @@ def _csv_rows(handle, path: Path) -> Iterator[tuple[list[str], int]]:
         except StopIteration:
             return
         except csv.Error as error:
-            raise InputError(f"data file {path}: unreadable CSV near line {reader.line_num} ({error})") from None
+            raise InputError(f"data file {path}: unreadable CSV near line {reader.line_num} ({error})",
+                             argument="data file") from None
         yield row, lines.read
 
 
@@ -143,7 +149,7 @@ class LabelledFile:
             block = np.array(array[start:start + rows], dtype=np.float64)
             if not np.isfinite(block).all():
                 row = start + int(np.argwhere(~np.isfinite(block))[0][0])
-                raise InputError(f"data file {self.path}: missing or infinite value in row {row}")
+                raise InputError(f"data file {self.path}: missing or infinite value in row {row}", argument="data file")
             _check_labels(block[:, -1], self.label)
             yield block[:, :-1], block[:, -1]
 
@@ -157,7 +163,7 @@ class LabelledFile:
             for number, (row, read) in enumerate(rows_of, start=2):
                 if len(row) != len(header):
                     raise InputError(f"data file {self.path}: row {number} has {len(row)} fields, "
-                                     f"the header has {len(header)}")
+                                     f"the header has {len(header)}", argument="data file")
                 rows.append([_number(text, header[c], number, self.path) for c, text in enumerate(row)])
                 if len(rows) == self.chunk_size or read - start >= CHUNK_BYTES:
                     yield self._split(rows, column)
@@ -177,38 +183,41 @@ def open_labelled_file(path: str | Path, label: str | None = None, chunk_size: i
     yet but the header."""
     path = Path(path)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise InputError(f"chunk_size: expected a positive integer, got {chunk_size!r}")
+        raise InputError(f"chunk_size: expected a positive integer, got {chunk_size!r}", argument="chunk_size")
     check_regular_file(path, "data file")
     if path.suffix == ".npy":
         return _open_npy(path, label, chunk_size)
     with path.open(newline="", encoding="utf-8") as handle:
         header = next(_csv_rows(handle, path), ([], 0))[0]
     if not header:
-        raise InputError(f"data file {path}: the file is empty")
+        raise InputError(f"data file {path}: the file is empty", argument="data file")
     header = [h.strip() for h in header]
     label = header[-1] if label is None else label
     if label not in header:
         shown = ", ".join(excerpt(h) for h in header[:8]) + (", ..." if len(header) > 8 else "")
-        raise InputError(f"label {excerpt(label)}: no such column in {path} (columns: {shown})")
+        raise InputError(f"label {excerpt(label)}: no such column in {path} (columns: {shown})", argument="label")
     if len(header) < 2:
-        raise InputError(f"data file {path}: needs at least one feature column besides {excerpt(label)}")
+        raise InputError(f"data file {path}: needs at least one feature column besides {excerpt(label)}",
+                         argument="data file")
     return LabelledFile(path, label, tuple(h for h in header if h != label), chunk_size)
 
 
 def _open_npy(path: Path, label: str | None, chunk_size: int) -> LabelledFile:
     if label is not None:
-        raise InputError("label: a .npy file has no column names; its last column is the label")
+        raise InputError("label: a .npy file has no column names; its last column is the label", argument="label")
     try:
         array = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as error:
         if "Python objects" in str(error):
             check_real_dtype(np.dtype(object), "data file", path)
-        raise InputError(f"data file {path}: not a readable .npy file ({excerpt(str(error), 80)})") from None
+        raise InputError(f"data file {path}: not a readable .npy file ({excerpt(str(error), 80)})",
+                         argument="data file") from None
     except OSError as error:
-        raise InputError(f"data file {path}: not a readable .npy file ({excerpt(str(error), 80)})") from None
+        raise InputError(f"data file {path}: not a readable .npy file ({excerpt(str(error), 80)})",
+                         argument="data file") from None
     if not isinstance(array, np.ndarray) or array.ndim != 2 or array.shape[1] < 2:
         raise InputError(f"data file {path}: expected a numeric 2-D array with features then the label, "
-                         f"got shape {getattr(array, 'shape', None)}")
+                         f"got shape {getattr(array, 'shape', None)}", argument="data file")
     check_real_dtype(array.dtype, "data file", path)
     names = tuple(f"x{i}" for i in range(array.shape[1] - 1))
     return LabelledFile(path, "last column", names, chunk_size)
@@ -219,10 +228,10 @@ def read_labelled_csv(path: str | Path, label: str | None) -> Table:
     source = open_labelled_file(path, label)
     parts = list(source.chunks())
     if not parts:
-        raise InputError(f"data file {source.path}: no data rows")
+        raise InputError(f"data file {source.path}: no data rows", argument="data file")
     X = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
     if len(np.unique(y)) < 2:
         raise InputError(f"label {excerpt(source.label)}: only one class ({int(y[0])}) in {source.path}; "
-                         "need both 0 and 1")
+                         "need both 0 and 1", argument="label")
     return Table(X, y, source.features, source.label)

@@ -36,11 +36,11 @@ def stream_logreg_moments(chunks: Iterable[tuple[np.ndarray, np.ndarray]], w: to
     total = None
     for X, y in chunks:
         if X.shape[1] != w.shape[0]:
-            raise InputError(f"w: {w.shape[0]} weights, but the data has {X.shape[1]} features")
+            raise InputError(f"w: {w.shape[0]} weights, but the data has {X.shape[1]} features", argument="w")
         part = logreg_moments(*_tensors(X, y, w.dtype, w.device), w, b)
         total = part if total is None else total.merge(part)
     if total is None:
-        raise InputError("data: no rows")
+        raise InputError("data: no rows", argument="data")
     return total
 
 
@@ -49,7 +49,7 @@ def fit_logreg_streaming(chunks: Chunks, features: int, *, epochs: int = 3, batc
                          device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """Mini-batch SGD on the mean BCE over the chunks, ``epochs`` times (shuffled within a chunk)."""
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise InputError(f"epochs: expected a positive integer, got {epochs!r}")
+        raise InputError(f"epochs: expected a positive integer, got {epochs!r}", argument="epochs")
     gen = torch.Generator().manual_seed(check_seed(seed))
     state = LogregState(torch.zeros(features, dtype=dtype, device=device),
                         torch.zeros((), dtype=dtype, device=device))
@@ -71,7 +71,8 @@ def _read_bounded(path: Path, limit: int) -> bytes:
     with path.open("rb") as handle:
         content = handle.read(limit + 1)
     if len(content) > limit:
-        raise InputError(f"weights file {path}: longer than {limit} bytes, too long for a list of weights")
+        raise InputError(f"weights file {path}: longer than {limit} bytes, too long for a list of weights",
+                         argument="weights file")
     return content
 
 
@@ -85,7 +86,8 @@ def _parse_weights(path: Path, content: bytes) -> np.ndarray:
     except (OSError, ValueError, EOFError) as error:
         if isinstance(error, InputError):
             raise
-        raise InputError(f"weights file {path}: cannot read it ({excerpt(str(error), 80)})") from None
+        raise InputError(f"weights file {path}: cannot read it ({excerpt(str(error), 80)})",
+                         argument="weights file") from None
 
 
 def load_weights(path: str | Path, features: int, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
@@ -98,8 +100,8 @@ def load_weights(path: str | Path, features: int, dtype=torch.float64) -> tuple[
     values = np.asarray(values, dtype=np.float64).reshape(-1)
     if values.size != features + 1:
         raise InputError(f"weights file {path}: expected {features} weights and a bias ({features + 1} numbers), "
-                         f"got {values.size}")
+                         f"got {values.size}", argument="weights file")
     if not np.isfinite(values).all():
-        raise InputError(f"weights file {path}: contains NaN or infinite values")
+        raise InputError(f"weights file {path}: contains NaN or infinite values", argument="weights file")
     tensor = torch.as_tensor(values, dtype=dtype)
     return tensor[:-1].clone(), tensor[-1].clone()

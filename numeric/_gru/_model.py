@@ -64,18 +64,20 @@ class GRUModel:
         if isinstance(module, GRUModel):
             return module
         if not isinstance(module, nn.Module):
-            raise InputError(f"model: expected an nn.Module of the shape {EXPECTED}, got {type(module).__name__}")
+            raise InputError(f"model: expected an nn.Module of the shape {EXPECTED}, got {type(module).__name__}",
+                             argument="model")
         found: dict[str, list[tuple[str, nn.Module]]] = {part: [] for part in _PARTS.values()}
         for name, sub in module.named_modules():
             _collect(name or "<the model itself>", sub, found)
         for part in ("gru", "head"):
             if not found[part]:
                 kind = "nn.GRU" if part == "gru" else "nn.Linear"
-                raise InputError(f"model: found no {kind}; expected {EXPECTED}")
+                raise InputError(f"model: found no {kind}; expected {EXPECTED}", argument="model")
         for part, subs in found.items():
             if len(subs) > 1:
                 names = ", ".join(f"{n} ({type(m).__name__})" for n, m in subs)
-                raise InputError(f"model: found {len(subs)} {part} parts ({names}); expected one: {EXPECTED}")
+                raise InputError(f"model: found {len(subs)} {part} parts ({names}); expected one: {EXPECTED}",
+                                 argument="model")
         one = {part: subs[0][1] if subs else None for part, subs in found.items()}
         return cls(one["gru"], one["head"], one["embedding"], one["sigmoid"] is not None, module)
 
@@ -101,19 +103,20 @@ def _collect(name: str, sub: nn.Module, found: dict) -> None:
     if isinstance(sub, _PASSIVE):
         if isinstance(sub, nn.Dropout) and sub.training and sub.p > 0:
             raise InputError(f"model: {name} is nn.Dropout(p={sub.p}) in training mode; per-sample "
-                             "gradients need the deterministic network: call model.eval() first")
+                             "gradients need the deterministic network: call model.eval() first", argument="model")
         return
     holds_parameters = next(sub.parameters(recurse=False), None) is not None
     if holds_parameters or next(sub.children(), None) is None:
         raise InputError(f"model: found {name} ({type(sub).__name__}), which is not a recognised part; "
-                         f"expected {EXPECTED}")
+                         f"expected {EXPECTED}", argument="model")
 
 def _check_gru(gru: nn.GRU) -> None:
     if gru.dropout > 0 and gru.training and gru.num_layers > 1:
         raise InputError(f"model: the nn.GRU has dropout={gru.dropout} between layers and is in training mode; "
-                         "per-sample gradients are for the deterministic network: call model.eval() first")
+                         "per-sample gradients are for the deterministic network: call model.eval() first",
+                         argument="model")
     if getattr(gru, "proj_size", 0):
-        raise InputError("model: nn.GRU with proj_size is not supported")
+        raise InputError("model: nn.GRU with proj_size is not supported", argument="model")
 
 
 def _check_head(head: nn.Linear, gru: nn.GRU) -> None:
@@ -121,19 +124,21 @@ def _check_head(head: nn.Linear, gru: nn.GRU) -> None:
     if head.out_features != 1 or head.in_features != width:
         raise InputError(f"model: the head is nn.Linear({head.in_features}, {head.out_features}); expected "
                          f"nn.Linear({width}, 1) on the GRU's last valid step"
-                         f"{' (forward and backward states concatenated)' if gru.bidirectional else ''}")
+                         f"{' (forward and backward states concatenated)' if gru.bidirectional else ''}",
+                         argument="model")
     if head.weight.dtype != gru.weight_ih_l0.dtype or head.weight.device != gru.weight_ih_l0.device:
         raise InputError(f"model: the head is {head.weight.dtype} on {head.weight.device} but the GRU is "
-                         f"{gru.weight_ih_l0.dtype} on {gru.weight_ih_l0.device}")
+                         f"{gru.weight_ih_l0.dtype} on {gru.weight_ih_l0.device}", argument="model")
 
 
 def _check_embedding(embedding: nn.Embedding, gru: nn.GRU) -> None:
     if embedding.embedding_dim != gru.input_size:
         raise InputError(f"model: nn.Embedding gives vectors of size {embedding.embedding_dim} but the nn.GRU "
-                         f"expects input_size={gru.input_size}")
+                         f"expects input_size={gru.input_size}", argument="model")
     for option in ("max_norm", "scale_grad_by_freq", "sparse"):
         if getattr(embedding, option):
             raise InputError(f"model: nn.Embedding with {option}={getattr(embedding, option)} is not supported "
-                             "(it changes the weights or the gradient with the batch)")
+                             "(it changes the weights or the gradient with the batch)", argument="model")
     if embedding.weight.dtype != gru.weight_ih_l0.dtype:
-        raise InputError(f"model: the embedding is {embedding.weight.dtype} but the GRU is {gru.weight_ih_l0.dtype}")
+        raise InputError(f"model: the embedding is {embedding.weight.dtype} but the GRU is {gru.weight_ih_l0.dtype}",
+                         argument="model")

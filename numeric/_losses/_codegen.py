@@ -112,5 +112,5 @@ def loss_grad(loss, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     if not isinstance(z, torch.Tensor) or not isinstance(y, torch.Tensor):
         raise symbolic.InputError("z, y: expected torch tensors")
     if z.shape != y.shape:
-        raise symbolic.InputError(f"y: shape {tuple(y.shape)} does not match z's {tuple(z.shape)}")
+        raise symbolic.InputError(f"y: shape {tuple(y.shape)} does not match z's {tuple(z.shape)}", argument="y")
     return torch_function(as_loss(loss).grad)(z, y.to(z.dtype))

@@ -116,7 +116,7 @@ class GradientMoments:
         """G, tr(Sigma) = S/B - ||G||^2, B_simple = tr(Sigma)/||G||^2 and the misclassified
         share sum_wrong ||g_i|| / sum ||g_i|| from the sums (definitions in the module docstring)."""
         if self.count < 1:
-            raise InputError("count: no samples were accumulated")
+            raise InputError("count: no samples were accumulated", argument="count")
         G = self.grad_sum / self.count
         g2 = float(G @ G)
         trace = max(self.sq_norm_sum / self.count - g2, 0.0)
@@ -228,7 +228,7 @@ def moments_from_per_sample(per_sample: torch.Tensor, wrong: torch.Tensor) -> Gr
     """Sufficient statistics from an explicit [B, P] matrix of per-sample gradients."""
     if per_sample.dim() != 2 or wrong.shape != (per_sample.shape[0],):
         raise InputError(f"per_sample: expected [B, P] with wrong [B], got {tuple(per_sample.shape)} "
-                         f"and {tuple(wrong.shape)}")
+                         f"and {tuple(wrong.shape)}", argument="per_sample")
     g = per_sample.double()
     norms = torch.linalg.vector_norm(g, dim=1)
     wrong = wrong.bool()
@@ -254,7 +254,7 @@ def gru_batch_statistics(model: torch.nn.Module, X: torch.Tensor, y: torch.Tenso
     misclassified when its signed margin (2 y_i - 1) z_i is not positive.
     """
     if part not in ("head", "all"):
-        raise InputError(f"part: expected 'head' or 'all', got {part!r}")
+        raise InputError(f"part: expected 'head' or 'all', got {part!r}", argument="part")
     z, r, h_last = gru_residuals(model, X, y, lengths)
     if part == "head":
         per_sample = torch.cat([r[:, None] * h_last, r[:, None]], dim=1)

@@ -37,27 +37,27 @@ def _copies(inputs: Sequence, dtype: torch.dtype | None = None) -> list:
 def _check_positions(wrt, inputs: Sequence) -> tuple[int, ...]:
     positions = _as_tuple(wrt)
     if not positions:
-        raise InputError("wrt: give at least one input position")
+        raise InputError("wrt: give at least one input position", argument="wrt")
     if len(set(positions)) != len(positions):
-        raise InputError(f"wrt: positions repeat in {positions}")
+        raise InputError(f"wrt: positions repeat in {positions}", argument="wrt")
     for position in positions:
         if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < len(inputs):
-            raise InputError(f"wrt: position {position!r} is not one of the {len(inputs)} inputs")
+            raise InputError(f"wrt: position {position!r} is not one of the {len(inputs)} inputs", argument="wrt")
         if not isinstance(inputs[position], torch.Tensor) or not inputs[position].dtype.is_floating_point:
-            raise InputError(f"wrt: input {position} is not a floating-point tensor")
+            raise InputError(f"wrt: input {position} is not a floating-point tensor", argument="wrt")
     return positions
 
 
 def _check_nonnegative(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise InputError(f"{name}: expected a finite number >= 0, got {value!r}")
+        raise InputError(f"{name}: expected a finite number >= 0, got {value!r}", argument=name)
     return float(value)
 
 
 def _scalar_loss(value) -> torch.Tensor:
     if not isinstance(value, torch.Tensor) or value.numel() != 1 or not value.dtype.is_floating_point:
         shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
-        raise InputError(f"loss_fn: expected a floating-point scalar tensor, got {shape}")
+        raise InputError(f"loss_fn: expected a floating-point scalar tensor, got {shape}", argument="loss_fn")
     return value.reshape(())
 
 
@@ -110,11 +110,12 @@ def assert_grad_matches(closed_form: Callable, loss_fn: Callable, *inputs: torch
     atol = default.atol if atol is None else _check_nonnegative("atol", atol)
     if isinstance(fd_step, bool) or not isinstance(fd_step, (int, float)) or not math.isfinite(fd_step) \
             or fd_step <= 0:
-        raise InputError(f"fd_step: expected a finite number > 0, got {fd_step!r}")
+        raise InputError(f"fd_step: expected a finite number > 0, got {fd_step!r}", argument="fd_step")
 
     got = _as_tuple(closed_form(*_copies(inputs)))
     if len(got) != len(positions):
-        raise InputError(f"closed_form: returned {len(got)} gradient(s) for {len(positions)} input(s) in wrt")
+        raise InputError(f"closed_form: returned {len(got)} gradient(s) for {len(positions)} input(s) in wrt",
+                         argument="closed_form")
     got = [g.detach() if isinstance(g, torch.Tensor) else torch.as_tensor(g) for g in got]
 
     leaves = _copies(inputs)

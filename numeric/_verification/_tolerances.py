@@ -11,7 +11,7 @@ checks measure on random data.
   |got - want| <= atol + rtol |want| (:func:`within_tolerance`, the one definition).
 * Finite differences (float64 central differences, step FD_STEP = 1e-6):
   truncation error O(h^2) ~ 1e-12 and rounding error O(eps/h) ~ 1e-10, so
-  FD_RTOL = 1e-6, FD_ATOL = 1e-8.
+  ``FD_TOLERANCE`` = (rtol 1e-6, atol 1e-8).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ FD_TOLERANCE = Tolerance(1e-6, 1e-8)
 def tolerance(dtype: torch.dtype) -> Tolerance:
     """The (rtol, atol) for comparing two computations carried out in ``dtype``."""
     if dtype not in _TOLERANCES:
-        raise InputError(f"dtype: no tolerance defined for {dtype}; use float32 or float64")
+        raise InputError(f"dtype: no tolerance defined for {dtype}; use float32 or float64", argument="dtype")
     return _TOLERANCES[dtype]
 
 

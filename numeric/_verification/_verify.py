@@ -31,6 +31,6 @@ def verify(device: str | torch.device | None = None,
     check_seed(seed)
     for dtype in dtypes:
         if dtype not in (torch.float32, torch.float64):
-            raise InputError(f"dtypes: expected float32 or float64, got {dtype}")
+            raise InputError(f"dtypes: expected float32 or float64, got {dtype}", argument="dtypes")
     return [result for dev in resolve_devices(device) for dtype in dtypes
             for suite in CHECK_SUITES for result in suite(seed, dev, dtype)]

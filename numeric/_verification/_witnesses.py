@@ -22,9 +22,9 @@ def _loss_module(kind: str, reduction: str, weight, pos_weight) -> nn.Module:
         return nn.BCEWithLogitsLoss(weight=weight, reduction=reduction, pos_weight=pos_weight)
     if kind == "after_sigmoid":
         if pos_weight is not None:
-            raise InputError("pos_weight: nn.BCELoss has no pos_weight")
+            raise InputError("pos_weight: nn.BCELoss has no pos_weight", argument="pos_weight")
         return nn.BCELoss(weight=weight, reduction=reduction)
-    raise InputError(f"kind: expected 'with_logits' or 'after_sigmoid', got {kind!r}")
+    raise InputError(f"kind: expected 'with_logits' or 'after_sigmoid', got {kind!r}", argument="kind")
 
 
 def autograd_logreg_grad(X, y, w, b, *, reduction="mean", weight=None, pos_weight=None,

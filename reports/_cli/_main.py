@@ -25,7 +25,6 @@ import argparse
 import errno
 import json
 import os
-import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -37,7 +36,8 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h: a bug, shown with its traceback
 EXIT_INTERRUPTED = 130
 # OS errors that mean "the output could not be written", as opposed to a wrong path
 NOT_WRITTEN_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
-# library argument names (which begin numeric's error messages) and the flags that set them
+# the library's argument names (InputError.argument) and the flags that set them: ``data file x.csv: ...``
+# is said as ``--data x.csv: ...``
 FLAGS = {"data file": "--data", "data": "--data", "label": "--label", "weights file": "--weights",
          "chunk_size": "--chunk-size", "epochs": "--epochs", "seed": "--seed", "device": "--device"}
 EXIT_PROVED_EXCEPT = 5  # check: proved except where the formula is undefined
@@ -263,14 +263,6 @@ def _with_parents(add_parser, parents):
     return add
 
 
-def _flagged(message: str) -> str:
-    """``data file x.csv: ...`` -> ``--data x.csv: ...``: the library names arguments, the CLI flags."""
-    for name, flag in FLAGS.items():
-        if re.match(re.escape(name) + "[: ]", message):
-            return flag + message[len(name):]
-    return message
-
-
 def _os_message(error: OSError) -> str:
     where = f"{error.filename}: " if error.filename else ""
     what = error.strerror or str(error) or type(error).__name__
@@ -297,8 +289,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as error:
         if debug:
             raise
-        lines = str(error).splitlines()
-        return _fail(_flagged(lines[0] if lines else type(error).__name__), EXIT_USAGE)
+        flag = FLAGS.get(error.argument) if error.argument else None
+        lines = (error.naming(flag) if flag else str(error)).splitlines()
+        return _fail(lines[0] if lines else type(error).__name__, EXIT_USAGE)
     except OSError as error:
         if isinstance(error, BrokenPipeError):  # output piped into a program that stopped reading
             devnull = os.open(os.devnull, os.O_WRONLY)

@@ -26,7 +26,7 @@ def run_stats(args) -> int:
         stats = numeric.data.logreg_data_statistics(source.chunks, fit)
     if stats.count < 2:
         raise numeric.InputError(f"data file {source.path}: {stats.count} row; tr(Sigma) and B_simple "
-                                 "need at least two samples")
+                                 "need at least two samples", argument="data file")
     report = {"data": str(source.path), "label": source.label, "features": features,
               "chunk_size": source.chunk_size, "weights": origin, **stats.as_dict()}
     if args.json:

@@ -141,13 +141,13 @@ def split_loss_text(text: str) -> tuple[LossSpec, dict[str, sp.Rational]] | None
     A bare word that is not a variable (z, y) must be a known loss name.
     """
     if not isinstance(text, str):
-        raise InputError(f"loss: expected a name or a formula, got {type(text).__name__}")
+        raise InputError(f"loss: expected a name or a formula, got {type(text).__name__}", argument="loss")
     text = text.strip()
     if not _NAMED.match(text) or text in ("z", "y"):
         return None
     name, _, rest = text.partition(":")
     if name not in LOSSES:
         raise InputError(f"loss: unknown loss {name!r}; known: {', '.join(LOSSES)} "
-                         "(or a formula in z and y)")
+                         "(or a formula in z and y)", argument="loss")
     spec = LOSSES[name]
     return spec, resolve_params(spec, _params_from_text(spec, rest))
