@@ -17,12 +17,10 @@ from __future__ import annotations
 import sympy as sp
 
 from .._proof import Derivation, Step
-from .._vocabulary import sigmoid
+from .._vocabulary import D, H, j, k, q, row, sigmoid
 
 __all__ = ["BUILDERS"]
 
-H, D = sp.symbols("H D", integer=True, positive=True)
-k, p, q, j = sp.symbols("k p q j", integer=True, nonnegative=True)
 x, h, g = (sp.IndexedBase(name, real=True) for name in ("x", "h", "g"))
 W = {name: sp.IndexedBase(f"W_{name}", real=True) for name in ("ir", "iz", "in", "hr", "hz", "hn")}
 bias = {name: sp.IndexedBase(f"b_{name}", real=True) for name in ("ir", "iz", "in", "hr", "hz", "hn")}
@@ -102,18 +100,18 @@ _GATE_FACTOR = {"r": _through_r, "z": _through_u, "n": _through_n}
 
 
 def _parameter_derivation(kind: str, gate: str) -> tuple[Derivation, Derivation]:
-    """The pair (dh'_k / dW_{kind gate}[p, q], dh'_k / db_{kind gate}[p])."""
+    """The pair (dh'_k / dW_{kind gate}[p, q], dh'_k / db_{kind gate}[p]), p the row index."""
     factor = _GATE_FACTOR[gate](k)
     if kind == "h" and gate == "n":
         factor = _through_n(k) * r_(k)
     source, size = (x, D) if kind == "i" else (h, H)
     name = kind + gate
-    delta = sp.KroneckerDelta(k, p)
-    weight = _cell(f"gru_cell_dW_{name}", f"GRU cell: derivative in W_{name}", W[name][p, q],
+    delta = sp.KroneckerDelta(k, row)
+    weight = _cell(f"gru_cell_dW_{name}", f"GRU cell: derivative in W_{name}", W[name][row, q],
                    delta * factor * source[q], f"dh'_k/dW_{name}[p,q] = delta_kp * (gate factor) * "
-                   f"{'x_q' if kind == 'i' else 'h_q'}", ((p, 0, H - 1), (q, 0, size - 1)))
-    return weight, _cell(f"gru_cell_db_{name}", f"GRU cell: derivative in b_{name}", bias[name][p],
-                         delta * factor, f"dh'_k/db_{name}[p] = delta_kp * (gate factor)", ((p, 0, H - 1),))
+                   f"{'x_q' if kind == 'i' else 'h_q'}", ((row, 0, H - 1), (q, 0, size - 1)))
+    return weight, _cell(f"gru_cell_db_{name}", f"GRU cell: derivative in b_{name}", bias[name][row],
+                         delta * factor, f"dh'_k/db_{name}[p] = delta_kp * (gate factor)", ((row, 0, H - 1),))
 
 
 def gru_bptt_recurrence() -> Derivation:

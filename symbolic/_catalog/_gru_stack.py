@@ -19,9 +19,9 @@ from __future__ import annotations
 import sympy as sp
 
 from .._proof import Derivation, Hypothesis, Step
-from .._vocabulary import c, p, sigmoid, y, z
+from .._vocabulary import D, H, c, j, k, p, q, sigmoid, y, z
 from ._bce import bce_on_logit
-from ._gru_cell import D, H, W, bias, g, gru_bptt_recurrence, gru_cell_dx, h, h_next, j, k, q, x
+from ._gru_cell import W, bias, g, gru_bptt_recurrence, gru_cell_dx, h, h_next, x
 
 __all__ = ["BUILDERS"]
 

@@ -119,7 +119,7 @@ def test_the_other_libraries_gru_convention_is_refuted():
     from gradproof.symbolic._catalog import _gru_cell as cell
 
     d = CATALOG["gru_cell_db_hn"]
-    wrong = sp.KroneckerDelta(cell.k, cell.p) * (1 - cell.u_(cell.k)) * (1 - cell.n_(cell.k) ** 2)
+    wrong = sp.KroneckerDelta(cell.k, cell.row) * (1 - cell.u_(cell.k)) * (1 - cell.n_(cell.k) ** 2)
     assert not _break_last_step(d, wrong).verify()
 
 
