@@ -191,8 +191,7 @@ class Derivation:
     """A named result and the machine-checkable chain of steps that proves it.
 
     ``ranges`` state the index ranges (SymPy's limits convention, ``(k, 0, n - 1)``);
-    ``hypotheses`` the assumptions that restrict the domain.  ``cases`` (kept for
-    compatibility) is an unnamed hypothesis: substitutions under which every step must hold.
+    ``hypotheses`` the assumptions that restrict the domain.
     """
 
     name: str
@@ -201,7 +200,6 @@ class Derivation:
     steps: tuple[Step, ...]
     statement: str = ""
     facts: tuple[Fact, ...] = ()
-    cases: tuple[dict, ...] = ()
     assumptions: str = ""
     abbreviations: tuple[tuple[sp.Expr, sp.Symbol], ...] = ()
     hypotheses: tuple[Hypothesis, ...] = ()
@@ -224,18 +222,14 @@ class Derivation:
         return [f"{sp.sstr(lo)} <= {sp.sstr(var)} <= {sp.sstr(hi)}" for var, lo, hi in self.ranges]
 
     def hypothesis_lines(self) -> list[str]:
-        """Every hypothesis as text, the unnamed ``cases`` included."""
-        lines = [h.statement for h in self.hypotheses]
-        if self.cases:
-            lines.append("one of: " + ", ".join(sp.sstr(c) for c in self.cases))
-        return lines
+        """Every hypothesis as text."""
+        return [h.statement for h in self.hypotheses]
 
     def hypothesis_cases(self, split_only: bool = False) -> list[dict]:
         """Each combination of one case per hypothesis: the domain the steps must hold on.
         With ``split_only``, only the hypotheses with several cases (a case split such as hard
         labels): the exact proof applies a one-case hypothesis only in a step that names it."""
         alternatives = [h.cases for h in self.hypotheses if len(h.cases) > 1 or not split_only]
-        alternatives += [self.cases] if self.cases else []
         return [dict(item for case in combo for item in case.items())
                 for combo in itertools.product(*alternatives)]
 

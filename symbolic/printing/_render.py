@@ -134,12 +134,10 @@ def _latex_escape(text: str) -> str:
 
 def hypotheses(d) -> list:
     """What the derivation's statement assumes: each index range as a tuple (lo, index, hi),
-    each hypothesis as its statement (text), unnamed cases as a SymPy disjunction, and the
-    free-text assumptions when nothing else states them."""
+    each hypothesis as its statement (text), and the free-text assumptions when nothing else
+    states them."""
     items: list = [(lo, var, hi) for var, lo, hi in getattr(d, "ranges", ())]
     items += [h.statement for h in getattr(d, "hypotheses", ())]
-    if d.cases:
-        items.append(sp.Or(*[sp.And(*[sp.Eq(k, v) for k, v in case.items()]) for case in d.cases]))
     if d.assumptions and len(items) == 0:
         items.extend(part.strip() for part in d.assumptions.split(";") if part.strip())
     return items
