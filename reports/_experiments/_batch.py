@@ -3,6 +3,8 @@ and what batch size changes in training (F7)."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
 from gradproof import numeric
@@ -119,6 +121,23 @@ def _gru_curve(setting, data, batch, lr, updates):
     return curve.finish(updates, model)
 
 
+class _Outcome(NamedTuple):
+    """One curve of F7 as the caption and the manifest state it."""
+
+    model: str
+    budget: str
+    rule: str
+    batch: int
+    final_loss: float
+    final_accuracy: float
+    max_loss: float
+
+    def key_numbers(self) -> dict[str, float]:
+        tag = f"{self.model}_{self.budget.replace(' ', '_')}_{self.rule}_B{self.batch}"
+        return {f"{tag}_final_loss": self.final_loss, f"{tag}_final_accuracy": self.final_accuracy,
+                f"{tag}_max_loss": self.max_loss}
+
+
 def batch_size_training(setting: Setting) -> FigureData:
     """F7: loss and accuracy for B = 1 and B in {8, 32, 128}: equal epochs or equal updates,
     learning rate held or scaled linearly with B."""
@@ -127,7 +146,7 @@ def batch_size_training(setting: Setting) -> FigureData:
     sizes = {"logreg": setting.logreg.X.shape[0], "gru": 128}
     columns = {k: [] for k in ("model", "budget", "lr_rule", "batch_size", "update", "epoch",
                                "loss", "accuracy")}
-    keys, runs = {}, {}
+    keys, runs, shown = {}, {}, []
     for model, n in sizes.items():
         for budget in ("equal epochs", "equal updates"):
             for rule in ("held", "scaled"):
@@ -142,12 +161,12 @@ def batch_size_training(setting: Setting) -> FigureData:
                     for point in curve:
                         for name, value in zip(columns, (model, budget, rule, batch, *point)):
                             columns[name].append(value)
-                    tag = f"{model}_{budget.replace(' ', '_')}_{rule}_B{batch}"
-                    keys[f"{tag}_final_loss"] = rounded(curve[-1][2])
-                    keys[f"{tag}_final_accuracy"] = rounded(curve[-1][3])
-                    keys[f"{tag}_max_loss"] = rounded(max(p[2] for p in curve))
+                    outcome = _Outcome(model, budget, rule, batch, rounded(curve[-1][2]), rounded(curve[-1][3]),
+                                       rounded(max(p[2] for p in curve)))
+                    shown.append(outcome)
+                    keys.update(outcome.key_numbers())
                     keys[f"{model}_start_loss"] = rounded(curve[0][2])
-    caption = _training_caption(keys, sizes)
+    caption = _training_caption(keys, sizes, shown)
     return FigureData("f7-batch-size-training", "Batch size 1 against mini-batches", caption, columns, keys)
 
 
@@ -160,20 +179,14 @@ def _compare(small: float, large: float) -> str:
     return "$B = 1$ lower" if small < large else "$B = 128$ lower"
 
 
-def _clipped(keys: dict) -> list[str]:
+def _clipped(keys: dict, outcomes: list[_Outcome]) -> list[str]:
     """The runs whose loss leaves F7's axis, with their largest loss."""
-    out = []
-    for tag, value in keys.items():
-        model = tag.split("_")[0]
-        if tag.endswith("_max_loss") and value > loss_clip(keys, model):
-            name = "logistic regression" if model == "logreg" else "GRU"
-            run = tag.removesuffix("_max_loss").split("_", 1)[1].replace("_", " ").replace(" B", ", $B = ")
-            out.append(f"{name}, {run}$ (up to {value})".replace(" held,", ", rate held,")
-                       .replace(" scaled,", ", rate scaled,"))
-    return out
+    return [f"{'logistic regression' if o.model == 'logreg' else 'GRU'}, {o.budget}, rate {o.rule}, "
+            f"$B = {o.batch}$ (up to {o.max_loss})"
+            for o in outcomes if o.max_loss > loss_clip(keys, o.model)]
 
 
-def _training_caption(keys, sizes) -> str:
+def _training_caption(keys, sizes, outcomes: list[_Outcome]) -> str:
     cells = []
     for model, name in (("logreg", "logistic regression"), ("gru", "GRU")):
         pairs = []
@@ -183,7 +196,7 @@ def _training_caption(keys, sizes) -> str:
                 large = keys[f"{model}_{budget}_{rule}_B128_final_loss"]
                 pairs.append(f"{small} against {large} ({_compare(small, large)})")
         cells.append(f"{name}: " + ", ".join(pairs))
-    clipped = _clipped(keys)
+    clipped = _clipped(keys, outcomes)
     note = (f" Loss axes end at {LOSS_CLIP} times the starting loss; larger losses are drawn as open "
             f"triangles on the top edge: " + "; ".join(clipped) + "." if clipped else "")
     return (
