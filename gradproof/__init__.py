@@ -16,19 +16,14 @@ so ``import gradproof`` costs neither SymPy nor torch.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _distribution_version
 from typing import TYPE_CHECKING, Any
+
+from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
     from . import numeric as numeric
     from . import reports as reports
     from . import symbolic as symbolic
-
-try:
-    __version__: str = _distribution_version("gradproof")
-except PackageNotFoundError:  # run from a source tree that was never installed
-    __version__ = "0+unknown"
 
 __all__ = ["symbolic", "numeric", "reports", "__version__"]
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 from collections import defaultdict
 from pathlib import Path
 
@@ -131,8 +132,13 @@ def test_data_flows_one_way(part):
 
 
 def _user_files() -> list[Path]:
-    return sorted(p for p in ROOT.rglob("*.py")
-                  if not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(ROOT).parts))
+    """Every Python file of the repository that git would keep (not build/, not a virtual environment)."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"],
+                            cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode == 0:
+        return sorted(ROOT / name for name in listed.stdout.split() if (ROOT / name).is_file())
+    return sorted(p for p in ROOT.rglob("*.py") if not any(
+        part.startswith(".") or part in ("__pycache__", "build", "dist") for part in p.relative_to(ROOT).parts))
 
 
 def test_nothing_imports_a_bare_part_name():

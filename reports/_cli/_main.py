@@ -29,6 +29,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from gradproof._version import __version__
 from gradproof.symbolic import InputError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNDECIDED, EXIT_NOT_WRITTEN = 0, 1, 2, 3, 4
@@ -201,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gradproof", description="Prove, confirm and show the gradients of "
                      "binary cross-entropy.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"gradproof {__version__}")
     debug = _Parser(add_help=False)  # --debug also after the subcommand
     debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

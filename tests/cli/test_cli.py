@@ -13,7 +13,7 @@ SUBCOMMANDS = ["derive", "check", "verify", "report", "stats"]
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "reports", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True,
                           timeout=120)
 
 
