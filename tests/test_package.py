@@ -80,3 +80,27 @@ def test_the_wheel_installs_one_gradproof_namespace(tmp_path):
     assert tops == {"gradproof", f"gradproof-{gradproof.__version__}.dist-info"}, tops
     assert {"gradproof/py.typed", "gradproof/symbolic/_proof/_zero.py", "gradproof/numeric/_gru/_bptt.py",
             "gradproof/reports/_document/gradproof.typ"} <= set(names)
+
+
+def test_results_show_themselves_in_a_notebook():
+    import torch
+
+    from gradproof import numeric, symbolic
+
+    loss = symbolic.loss("focal")
+    X, y = torch.randn(20, 3, dtype=torch.float64), torch.rand(20, dtype=torch.float64)
+    stats, _ = numeric.logreg_batch_statistics(X, y, torch.randn(3, dtype=torch.float64),
+                                               torch.tensor(0.1, dtype=torch.float64))
+    check = numeric.verify(dtypes=(torch.float64,))[0]
+    verdict = symbolic.check("logreg.dL_dz", "sigmoid(z) - y + 1/2")
+    shown = [symbolic.catalog()["bce_dL_dz"], verdict, loss, loss.margin_profile()[0], stats, check]
+    for result in shown:
+        text, page, maths = str(result), result._repr_html_(), result._repr_latex_()
+        assert text and "object at 0x" not in text, type(result)
+        assert page.startswith(("<pre", "<table")) and "<script" not in page, type(result)
+        assert maths.startswith("$") and maths.endswith("$") and maths.count("{") == maths.count("}"), type(result)
+    assert str(verdict).startswith("refuted: logreg.dL_dz") and "\\ne" in verdict._repr_latex_()
+    assert "logreg.dL\\_dz" in verdict._repr_latex_()  # a name is text, escaped for LaTeX
+    assert str(check).startswith(f"{check.status}: {check.name}")
+    assert f"{stats.count}" in str(stats) and "B_simple" in str(stats)
+    assert symbolic.printing.html_text("<b>&") == '<pre style="white-space: pre-wrap">&lt;b&gt;&amp;</pre>'

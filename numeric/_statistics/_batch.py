@@ -29,6 +29,7 @@ a large file, or processes joined by an all-reduce, combine exactly.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,29 @@ class BatchStatistics:
                 "wrong_count": self.wrong_count, "wrong_fraction": self.wrong_fraction,
                 "wrong_share": self.wrong_share,
                 "mean_gradient": [float(v) for v in self.mean_gradient.reshape(-1)]}
+
+    def _rows(self) -> list[tuple[str, str]]:
+        return [("samples B", f"{self.count}"),
+                ("misclassified, (2y - 1) z <= 0", f"{self.wrong_count} ({100 * self.wrong_fraction:.1f}%)"),
+                ("misclassified share, sum_wrong |g_i| / sum |g_i|", f"{self.wrong_share:.4g}"),
+                ("|G|, G = (1/B) sum g_i", f"{self.mean_gradient_norm:.6g}"),
+                ("tr(Sigma) = (1/B) sum |g_i - G|^2", f"{self.trace_covariance:.6g}"),
+                ("B_simple = tr(Sigma) / |G|^2", f"{self.noise_scale:.6g}")]
+
+    def __str__(self) -> str:
+        width = max(len(name) for name, _ in self._rows())
+        return "\n".join(f"{name:<{width}}  {value}" for name, value in self._rows())
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>{html.escape(name)}</td><td>{html.escape(value)}</td></tr>"
+                       for name, value in self._rows())
+        return f"<table>{rows}</table>"
+
+    def _repr_latex_(self) -> str:
+        return (f"$B = {self.count},\\ \\|G\\| = {self.mean_gradient_norm:.6g},\\ "
+                f"\\operatorname{{tr}}\\Sigma = {self.trace_covariance:.6g},\\ "
+                f"B_\\text{{simple}} = {self.noise_scale:.6g},\\ "
+                f"\\text{{misclassified share}} = {self.wrong_share:.4g}$")
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from .._proof import (
     time_limit,
 )
 from .._vocabulary import InputError, b, c, h, k, p, pw, v, w, x, y, z
+from ..printing import html_text, latex, latex_text
 from ._parse import Condition, Formula, FormulaError, parse
 
 __all__ = ["Target", "Verdict", "targets", "target_of", "check", "DOMAINS", "TOTAL_SECONDS"]
@@ -110,6 +111,14 @@ class Verdict:
         lines += [f"  {self.reason}"] if self.reason else []
         lines += [f"  SOUNDNESS FAULT (please report): {self.fault}"] if self.fault else []
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return html_text(str(self))
+
+    def _repr_latex_(self) -> str:
+        relation = {"refuted": "\\ne", "undecided": "\\overset{?}{=}"}.get(self.status, "=")
+        return (f"$\\text{{{latex_text(self.status + ': ' + self.target)}}}\\quad {latex(self.formula)} {relation} "
+                f"{latex(self.reference)}$")
 
 
 _MEANING = {

@@ -26,6 +26,7 @@ from .._catalog import linear_logit
 from .._checker import Target, parse_formula, target_of
 from .._proof import Derivation, Fact, Step, TimeLimitError, time_limit
 from .._vocabulary import InputError, b, k, n, sigmoid, sigmoid_forms, w, x, y, z
+from ..printing import html_text, latex, latex_text
 from ._loss_catalog import LOSSES, resolve_params, split_loss_text
 from ._margin import MarginVerdict, margin_verdict, pull
 from ._margin import m as margin
@@ -115,6 +116,17 @@ class Loss:
             sp.diff(self.grad, z), "differentiate dL/dz", "d2L/dz2 from the proved dL/dz", self.undecided,
             self._memo)
         self.grad_w = self.grad * feature
+
+    def __str__(self) -> str:
+        return (f"{self.name}: {self.title}\n  L(z, y) = {sp.sstr(self.expression)}\n"
+                f"  dL/dz = {sp.sstr(self.grad)}\n  d2L/dz2 = {sp.sstr(self.hessian)}\n  source: {self.source}")
+
+    def _repr_html_(self) -> str:
+        return html_text(str(self))
+
+    def _repr_latex_(self) -> str:
+        return (f"$\\text{{{latex_text(self.name)}:}}\\quad L(z, y) = {latex(self.expression)},\\quad "
+                f"\\frac{{\\partial L}}{{\\partial z}} = {latex(self.grad)}$")
 
     def _dw(self) -> Derivation:
         logit = linear_logit(w, x, b)

@@ -22,6 +22,7 @@ import sympy as sp
 
 from .._proof import TimeLimitError, evaluate, is_positive, time_limit
 from .._vocabulary import sigmoid
+from ..printing import html_text, latex, latex_text
 
 __all__ = ["MarginVerdict", "pull", "margin_verdict", "GRID"]
 
@@ -66,6 +67,21 @@ class MarginVerdict:
                  f"m -> -oo (confidently wrong): {shown(self.limit_wrong)}",
                  f"    monotone in m: {self.monotone}"]
         return "\n".join(lines + [f"      {line}" for line in self.evidence])
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        return html_text(self.text())
+
+    def _repr_latex_(self) -> str:
+        def shown(v):
+            return "\\text{undecided}" if v is None else latex(v)
+
+        return (f"$y = {self.label}:\\ \\left|\\frac{{\\partial L}}{{\\partial z}}\\right| = "
+                f"\\left|{latex(self.pull)}\\right| \\to {shown(self.limit_right)}\\ (m \\to +\\infty),\\ "
+                f"\\to {shown(self.limit_wrong)}\\ (m \\to -\\infty);\\ "
+                f"\\text{{monotone in }} m\\text{{: {latex_text(self.monotone)}}}$")
 
 
 def _limit_in_sigmoid(expr: sp.Expr, direction) -> sp.Expr | None:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..printing import latex, typst_equation
+from ..printing import html_text, latex, typst_equation
 from . import _witness
 from ._ranges import Ranges, implied, within
 from ._zero import DEFAULT_SECONDS, is_identically_zero, is_positive
@@ -320,6 +320,9 @@ class Derivation:
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
+
+    def _repr_html_(self) -> str:
+        return html_text(self.text())
 
     def _rule(self, step: Step) -> str:
         """The step's rule, with the hypotheses it uses named."""

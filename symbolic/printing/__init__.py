@@ -3,10 +3,12 @@
 :func:`typst` and :func:`latex` print one expression; :func:`typst_parts` splits a long one
 into the parts of a where-list; :func:`typst_equation`, :func:`latex_align`,
 :func:`typst_text` and :func:`latex_text` lay out an equation or a line of prose;
-:func:`hypotheses` and :func:`hypothesis_latex` print a derivation's hypotheses.
+:func:`hypotheses` and :func:`hypothesis_latex` print a derivation's hypotheses;
+:func:`html_text` is how a result's text shows in a notebook.
 """
 
 from ._latex import latex as latex
+from ._notebook import html_text as html_text
 from ._render import TypstParts as TypstParts
 from ._render import hypotheses as hypotheses
 from ._render import hypothesis_latex as hypothesis_latex
@@ -18,4 +20,4 @@ from ._render import typst_text as typst_text
 from ._typst import typst as typst
 
 __all__ = ["typst", "latex", "TypstParts", "typst_parts", "typst_equation", "typst_text", "latex_align",
-           "latex_text", "hypotheses", "hypothesis_latex"]
+           "latex_text", "hypotheses", "hypothesis_latex", "html_text"]
