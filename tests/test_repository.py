@@ -284,6 +284,31 @@ def test_no_import_circle_between_modules():
     assert not found, "\n".join(" -> ".join(".".join(m) for m in c) for c in found)
 
 
+# the picture of docs/DESIGN.md: each package's parts, lowest first; a part imports only parts before it
+ORDER = {
+    ("gradproof",): ["_version", "symbolic", "numeric", "reports", "__main__"],
+    ("gradproof", "symbolic"): ["_vocabulary", "printing", "_proof", "_catalog", "_checker", "_losses"],
+    ("gradproof", "numeric"): ["_validation", "_devices", "_threads", "_logreg", "_gru", "_statistics", "_losses",
+                               "_training", "_data", "_verification",
+                               "testing", "data", "losses", "training", "runtime", "implementations"],
+    ("gradproof", "reports"): ["_links", "_figure_data", "_experiments", "_figures", "_document", "_build", "_cli",
+                               "__main__"],
+}
+
+
+def test_the_parts_import_each_other_in_the_order_of_the_picture():
+    names = {module_name(p) for p in sources()}
+    levels = level_graphs(module_graph())
+    offences = []
+    for package, order in ORDER.items():
+        children = {n[len(package)] for n in names if len(n) > len(package) and n[:len(package)] == package}
+        assert children == set(order), f"{'.'.join(package)}: the picture lists {set(order) ^ children} wrongly"
+        for source, targets in levels[package].items():
+            offences += [f"{'.'.join(package)}: {source} imports {target}, drawn above it"
+                         for target in targets if order.index(target) > order.index(source)]
+    assert not offences, "\n".join(offences)
+
+
 def test_no_import_circle_between_the_parts_of_any_package():
     graph = module_graph()
     levels = level_graphs(graph)
