@@ -284,7 +284,7 @@ def test_no_import_circle_between_modules():
     assert not found, "\n".join(" -> ".join(".".join(m) for m in c) for c in found)
 
 
-# the picture of docs/DESIGN.md: each package's parts, lowest first; a part imports only parts before it
+# the picture of docs/DESIGN.md: each package's parts from the top down; a part imports only parts drawn above it
 ORDER = {
     ("gradproof",): ["_version", "symbolic", "numeric", "reports", "__main__"],
     ("gradproof", "symbolic"): ["_vocabulary", "printing", "_proof", "_catalog", "_checker", "_losses"],
@@ -304,7 +304,7 @@ def test_the_parts_import_each_other_in_the_order_of_the_picture():
         children = {n[len(package)] for n in names if len(n) > len(package) and n[:len(package)] == package}
         assert children == set(order), f"{'.'.join(package)}: the picture lists {set(order) ^ children} wrongly"
         for source, targets in levels[package].items():
-            offences += [f"{'.'.join(package)}: {source} imports {target}, drawn above it"
+            offences += [f"{'.'.join(package)}: {source} imports {target}, which the picture draws below it"
                          for target in targets if order.index(target) > order.index(source)]
     assert not offences, "\n".join(offences)
 
