@@ -49,6 +49,14 @@ class CheckResult:
         used = self.tolerance_used
         return None if self.expected_difference or used != used else used
 
+    def share_text(self, *, missing: str = "-", small: str = "<1%") -> str:
+        """``share_of_tolerance`` as a whole percentage for a table: ``missing`` where it says
+        nothing, ``small`` below 1%."""
+        used = self.share_of_tolerance
+        if used is None:
+            return missing
+        return f"{100 * used:.0f}%" if used >= 0.01 else small
+
     def as_dict(self) -> dict:
         return asdict(self)
 

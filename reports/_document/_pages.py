@@ -170,13 +170,6 @@ def _status(r: CheckResult) -> str:
     return "*failed*" if r.status == "failed" else r.status
 
 
-def _used(r: CheckResult) -> str:
-    used = r.share_of_tolerance
-    if used is None:
-        return "–"
-    return f"{100 * used:.0f}%" if used >= 0.01 else "< 1%"
-
-
 def verification_section(results: Sequence[CheckResult]) -> str:
     rows, notes = [], []
     for r in results:
@@ -186,7 +179,7 @@ def verification_section(results: Sequence[CheckResult]) -> str:
             name += f"#super[{len(notes)}]"
         rows.append(", ".join(f"[{cell}]" for cell in (
             name, esc(r.dtype), _sci(r.max_abs_error), _sci(r.atol), _sci(r.max_rel_error), _sci(r.rtol),
-            _used(r), _status(r))))
+            r.share_text(missing="–", small="< 1%"), _status(r))))
     failed = sum(not r.passed for r in results)
     devices = ", ".join(sorted({r.device for r in results}))
     note_lines = "\n".join(f"+ {esc(n)}" for n in notes)

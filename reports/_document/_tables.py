@@ -15,14 +15,6 @@ def _status(result: CheckResult) -> str:
     return "FAILED" if result.status == "failed" else result.status
 
 
-def _used(result: CheckResult) -> str:
-    """The largest share of |a - b| <= atol + rtol |b| that any entry takes."""
-    used = result.share_of_tolerance
-    if used is None:
-        return "-"
-    return f"{100 * used:.0f}%" if used >= 0.01 else "<1%"
-
-
 def verification_table(results: Sequence[CheckResult]) -> str:
     """One line per check: status, device, dtype, errors, both tolerances and the share of the
     tolerance used (why the row passes); notes below."""
@@ -31,7 +23,8 @@ def verification_table(results: Sequence[CheckResult]) -> str:
              f"{'max rel':>9} {'rtol':>7} {'used':>5}"]
     for r in results:
         lines.append(f"{_status(r):<10}{r.device:<7}{r.dtype:<9}{r.name:<{width}}  "
-                     f"{r.max_abs_error:>9.2e} {r.atol:>7.0e} {r.max_rel_error:>9.2e} {r.rtol:>7.0e} {_used(r):>5}")
+                     f"{r.max_abs_error:>9.2e} {r.atol:>7.0e} {r.max_rel_error:>9.2e} {r.rtol:>7.0e} "
+                     f"{r.share_text():>5}")
         if r.note:
             lines.append(f"{'':<26}note: {r.note}")
     failed = sum(not r.passed for r in results)
