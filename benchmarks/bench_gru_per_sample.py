@@ -35,7 +35,6 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _harness import measure, print_table, run_method_in_child  # noqa: E402
 
