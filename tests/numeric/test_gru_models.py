@@ -1,5 +1,10 @@
 """Per-sample BPTT for GRU classifiers of every recognised shape, against per-sample autograd of
-the unmodified module (float64, tight), plus the model adapter's refusals."""
+the unmodified module (float64, tight), plus the model adapter's refusals.
+
+The models are plain torch modules and the reference is one backward pass per sample through
+them, both written in the tests (``PlainGRUClassifier`` and ``per_sample_autograd`` in
+tests/numeric/conftest.py, reached through the ``gru_oracle`` fixture): nothing here runs
+gradproof's own forward or its own reference."""
 
 import itertools
 
@@ -9,7 +14,6 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from gradproof import numeric
-from gradproof.numeric._verification._gru import autograd_per_sample, sample_loss
 
 B, T, D, H, V = 4, 5, 3, 3, 7
 
@@ -17,12 +21,18 @@ B, T, D, H, V = 4, 5, 3, 3, 7
 # the options the issue names (the head alternates between BCE-with-logits and Sigmoid + BCELoss)
 MATRIX = [(*options, index % 2 == 1, form) for index, (*options, form) in enumerate(itertools.product(
     (1, 2, 3), (False, True), (False, True), (False, True), (False, True), ("padded", "equal", "variable", "packed")))]
+assert len(MATRIX) == 192 and len(set(MATRIX)) == 192
 
 
-def problem(layers, bidirectional, batch_first, bias, embedding, sigmoid, form, dtype=torch.float64, seed=0):
+def problem(oracle, layers, bidirectional, batch_first, bias, embedding, sigmoid, form, dtype=torch.float64,
+            seed=0, read=None):
+    """A plain model and batch; the head's input is read from h_n or by indexing, alternately."""
     torch.manual_seed(seed)
-    model = numeric.GRUClassifier(D, H, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first,
-                                  bias=bias, vocab_size=V if embedding else None, sigmoid=sigmoid).to(dtype)
+    if read is None:
+        read = ("h_n", "index")[(layers + bidirectional + batch_first + bias + embedding) % 2]
+    model = oracle.PlainGRUClassifier(D, H, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first,
+                                      bias=bias, vocab_size=V if embedding else None, sigmoid=sigmoid,
+                                      read=read).to(dtype)
     shape = (B, T) if batch_first else (T, B)
     X = torch.randint(0, V, shape) if embedding else torch.randn(*shape, D, dtype=dtype)
     y = torch.rand(B, dtype=dtype)
@@ -32,55 +42,132 @@ def problem(layers, bidirectional, batch_first, bias, embedding, sigmoid, form, 
     return model, X, y, lengths
 
 
-def relative_error(got, want):
-    """Per sample: max |got - want| / max |want| over the parameter's entries."""
-    diff = (got - want).abs().reshape(len(got), -1).amax(1)
-    scale = want.abs().reshape(len(want), -1).amax(1).clamp_min(1e-30)
-    return float((diff / scale).max())
+def config_id(c):
+    return "L{}-bi{:d}-bf{:d}-bias{:d}-emb{:d}-sig{:d}-{}".format(*c)
 
 
-def assert_matches(got, want, model, bound):
-    assert list(got) == [name for name, _ in model.named_parameters()]
-    for name, p in model.named_parameters():
-        assert got[name].shape == (B, *p.shape), name
-        assert relative_error(got[name], want[name]) <= bound, name
+@pytest.mark.parametrize("config", MATRIX, ids=config_id)
+def test_matches_per_sample_autograd_float64(gru_oracle, config):
+    model, X, y, lengths = problem(gru_oracle, *config)
+    want = gru_oracle.per_sample_autograd(model, X, y, lengths)
+    gru_oracle.assert_matches(numeric.gru_per_sample_grads(model, X, y, lengths), want, model, 1e-10)
 
 
-@pytest.mark.parametrize("config", MATRIX, ids=lambda c: "L{}-bi{:d}-bf{:d}-bias{:d}-emb{:d}-sig{:d}-{}".format(*c))
-def test_matches_per_sample_autograd_float64(config):
-    model, X, y, lengths = problem(*config)
-    assert_matches(numeric.gru_per_sample_grads(model, X, y, lengths), autograd_per_sample(model, X, y, lengths),
-                   model, 1e-10)
+@pytest.mark.parametrize("config", [MATRIX[-1], MATRIX[-42]], ids=config_id)
+def test_matches_per_sample_autograd_float32(gru_oracle, config):
+    model, X, y, lengths = problem(gru_oracle, *config, dtype=torch.float32)
+    want = gru_oracle.per_sample_autograd(model, X, y, lengths)
+    gru_oracle.assert_matches(numeric.gru_per_sample_grads(model, X, y, lengths), want, model, 1e-4)
 
 
-@pytest.mark.parametrize("config", [MATRIX[-1], MATRIX[-42]])
-def test_matches_per_sample_autograd_float32(config):
-    model, X, y, lengths = problem(*config, dtype=torch.float32)
-    assert_matches(numeric.gru_per_sample_grads(model, X, y, lengths), autograd_per_sample(model, X, y, lengths),
-                   model, 1e-4)
+# --- the reference itself: consistent, and able to fail ---------------------------------------
 
+@pytest.mark.parametrize("config", [MATRIX[i] for i in (2, 3, 45, 94, 127, 170, 191)], ids=config_id)
+def test_the_reference_is_the_same_on_each_sample_cut_to_its_length(gru_oracle, config):
+    """The plain module's per-sample loss, fed as given (lengths / packed), equals the loss of
+    the sample cut to its length with no padding at all, and both ways of reading the last
+    step (h_n, indexing) give it: the reference does not depend on how padding is handled."""
+    model, X, y, lengths = problem(gru_oracle, *config, read="h_n")
+    want = gru_oracle.per_sample_autograd(model, X, y, lengths)
+    cut = gru_oracle.per_sample_autograd(model, X, y, lengths, split=gru_oracle.truncated_sample)
+    model.read = "index"
+    indexed = gru_oracle.per_sample_autograd(model, X, y, lengths)
+    for name in want:
+        assert gru_oracle.relative_error(cut[name], want[name]) <= 1e-12, name
+        assert gru_oracle.relative_error(indexed[name], want[name]) <= 1e-12, name
+
+
+@pytest.mark.parametrize("config", [MATRIX[i] for i in (3, 46, 127, 191)], ids=config_id)
+@pytest.mark.parametrize("where", ["gru.weight_hh_l0", "head.weight", "gru.bias_ih_l0"])
+def test_the_comparison_fails_when_a_parameter_moves_after_the_reference(gru_oracle, config, where):
+    model, X, y, lengths = problem(gru_oracle, *config)
+    params = dict(model.named_parameters())
+    if where not in params:
+        where = "gru.weight_ih_l0"
+    want = gru_oracle.per_sample_autograd(model, X, y, lengths)
+    gru_oracle.assert_matches(numeric.gru_per_sample_grads(model, X, y, lengths), want, model, 1e-10)
+    with torch.no_grad():
+        params[where].view(-1)[0] += 1e-3
+    with pytest.raises(AssertionError, match="relative error"):
+        gru_oracle.assert_matches(numeric.gru_per_sample_grads(model, X, y, lengths), want, model, 1e-10)
+
+
+class PaddedLastStep(nn.Module):
+    """Wrong on purpose: reads the padded last step, whatever the lengths."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, X, lengths=None):
+        out, _ = self.model.gru(self.model.embed(X))
+        z = self.model.head(out[:, -1] if self.model.gru.batch_first else out[-1]).squeeze(1)
+        return self.model.sigmoid(z) if hasattr(self.model, "sigmoid") else z
+
+
+class SwappedDirections(nn.Module):
+    """Wrong on purpose: [backward, forward] into the head."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, X, lengths=None):
+        h = self.model.last_step(X, lengths)
+        z = self.model.head(torch.cat([h[:, H:], h[:, :H]], dim=1)).squeeze(1)
+        return self.model.sigmoid(z) if hasattr(self.model, "sigmoid") else z
+
+
+def prefixed(grads, prefix="model."):
+    return {name.removeprefix(prefix): g for name, g in grads.items()}
+
+
+@pytest.mark.parametrize("wrong, sigmoid", [
+    ("padded last step", False), ("padded last step", True), ("swapped directions", False),
+    ("swapped directions", True), ("labels flipped", False), ("labels flipped", True),
+    ("mean over the batch", False), ("mean over the batch", True), ("BCE-with-logits on the probability", True)])
+def test_a_reference_of_another_model_or_loss_is_told_apart(gru_oracle, wrong, sigmoid):
+    model, X, y, lengths = problem(gru_oracle, 2, True, True, True, False, sigmoid, "variable")
+    got = numeric.gru_per_sample_grads(model, X, y, lengths)
+    gru_oracle.assert_matches(got, gru_oracle.per_sample_autograd(model, X, y, lengths), model, 1e-10)
+    if wrong == "padded last step":
+        other = prefixed(gru_oracle.per_sample_autograd(PaddedLastStep(model), X, y, lengths))
+    elif wrong == "swapped directions":
+        other = prefixed(gru_oracle.per_sample_autograd(SwappedDirections(model), X, y, lengths))
+    elif wrong == "labels flipped":
+        other = gru_oracle.per_sample_autograd(model, X, 1 - y, lengths)
+    elif wrong == "mean over the batch":
+        other = {name: g / B for name, g in gru_oracle.per_sample_autograd(model, X, y, lengths).items()}
+    else:
+        other = gru_oracle.per_sample_autograd(model, X, y, lengths, probability=False)
+    with pytest.raises(AssertionError, match="relative error"):
+        gru_oracle.assert_matches(got, other, model, 1e-10)
+
+
+# --- sums, shares, the user's own module ------------------------------------------------------
 
 @pytest.mark.parametrize("threads", [2, 3])
-def test_shares_of_the_batch_in_threads_give_the_one_pass_result(threads):
+def test_shares_of_the_batch_in_threads_give_the_one_pass_result(gru_oracle, threads):
     torch.manual_seed(4)
-    model = numeric.GRUClassifier(D, H, num_layers=2, bidirectional=True, vocab_size=V, sigmoid=True).double()
+    model = gru_oracle.PlainGRUClassifier(D, H, num_layers=2, bidirectional=True, vocab_size=V, sigmoid=True).double()
     ids, y = torch.randint(0, V, (100, T)), torch.rand(100, dtype=torch.float64)
     lengths = torch.randint(1, T + 1, (100,))
     before = torch.get_num_threads()
     got = numeric.gru_per_sample_grads(model, ids, y, lengths, threads=threads)
     assert torch.get_num_threads() == before
     one_pass = numeric.gru_per_sample_grads(model, ids, y, lengths, threads=1)
-    want = autograd_per_sample(model, ids, y, lengths)
+    want = gru_oracle.per_sample_autograd(model, ids, y, lengths)
     for name in want:
         torch.testing.assert_close(got[name], one_pass[name], rtol=1e-12, atol=1e-14)
-        assert relative_error(got[name], want[name]) <= 1e-10, name
+    gru_oracle.assert_matches(got, want, model, 1e-10)
 
 
-def test_sum_over_samples_is_the_summed_loss_gradient():
-    model, X, y, lengths = problem(2, True, True, True, True, True, "packed")
+def test_sum_over_samples_is_the_summed_loss_gradient(gru_oracle):
+    model, X, y, lengths = problem(gru_oracle, 2, True, True, True, True, True, "packed")
     got = numeric.gru_per_sample_grads(model, X, y, lengths)
-    sample_loss(model, model(X), y, reduction="sum").backward()
+    nn.functional.binary_cross_entropy(model(X), y, reduction="sum").backward()
     for name, p in model.named_parameters():
+        assert float(p.grad.abs().max()) > 0, name
         torch.testing.assert_close(got[name].sum(0), p.grad, rtol=1e-10, atol=1e-12)
 
 
@@ -107,20 +194,21 @@ def user_problem(module=None):
     return model, ids, torch.rand(B, dtype=torch.float64), torch.tensor([5, 3, 2, 5])
 
 
-def test_a_plain_user_module():
+def test_a_plain_user_module(gru_oracle):
     model, ids, y, lengths = user_problem()
     got = numeric.gru_per_sample_grads(model, ids, y, lengths)
-    assert_matches(got, autograd_per_sample(model, ids, y, lengths), model, 1e-10)
+    gru_oracle.assert_matches(got, gru_oracle.per_sample_autograd(model, ids, y, lengths), model, 1e-10)
     assert "embed.weight" in got and float(got["embed.weight"][:, 0].abs().max()) == 0.0
 
 
-def test_bceloss_clamp_is_reproduced_where_sigmoid_saturates():
+def test_bceloss_clamp_is_reproduced_where_sigmoid_saturates(gru_oracle):
     model, ids, y, lengths = user_problem()
     with torch.no_grad():
         model.classifier[0].bias.fill_(40.0)   # p (1 - p) < 1e-12: BCELoss's backward clamps
     y = torch.tensor([0.0, 1.0, 0.3, 0.0], dtype=torch.float64)
     got = numeric.gru_per_sample_grads(model, ids, y, lengths)
-    assert_matches(got, autograd_per_sample(model, ids, y, lengths), model, 1e-10)
+    want = gru_oracle.per_sample_autograd(model, ids, y, lengths)
+    gru_oracle.assert_matches(got, want, model, 1e-10)
     z, dL_dz, _ = numeric.gru_residuals(model, ids, y, lengths)
     residual = numeric.logit_residual(z, y)
     assert float((dL_dz - residual).abs()[[0, 2, 3]].min()) > 0.5   # the clamp, not sigmoid(z) - y
@@ -141,10 +229,6 @@ class LogitsThroughTorchSigmoid(nn.Module):
         return torch.sigmoid(self.head(self.gru(X)[0][:, -1])).squeeze(1)
 
 
-def _dropout_model():
-    model = numeric.GRUClassifier(D, H, num_layers=2, dropout=0.5).double()
-    return model.train()
-
 
 @pytest.mark.parametrize("make, message", [
     (lambda: UserClassifier(nn.Sequential(nn.Linear(2 * H, 4), nn.Linear(4, 1))), "found 2 head parts"),
@@ -161,13 +245,15 @@ def test_unrecognised_models_are_refused(make, message):
         numeric.gru_per_sample_grads(model, ids, y, lengths)
 
 
-def test_training_mode_dropout_between_layers_is_refused_and_eval_mode_is_exact():
-    model = _dropout_model()
+def test_training_mode_dropout_between_layers_is_refused_and_eval_mode_is_exact(gru_oracle):
+    torch.manual_seed(0)
+    model = gru_oracle.PlainGRUClassifier(D, H, num_layers=2, dropout=0.5).double().train()
     X, y = torch.randn(B, T, D, dtype=torch.float64), torch.rand(B, dtype=torch.float64)
     with pytest.raises(numeric.InputError, match="dropout=0.5 between layers and is in training mode"):
         numeric.gru_per_sample_grads(model, X, y)
     model.eval()
-    assert_matches(numeric.gru_per_sample_grads(model, X, y), autograd_per_sample(model, X, y), model, 1e-10)
+    want = gru_oracle.per_sample_autograd(model, X, y)
+    gru_oracle.assert_matches(numeric.gru_per_sample_grads(model, X, y), want, model, 1e-10)
 
 
 def test_a_probability_without_nn_sigmoid_is_refused():
@@ -240,9 +326,9 @@ def test_a_forward_whose_logits_barely_differ_is_refused_by_its_head(make, dtype
         numeric.gru_per_sample_grads(model, torch.randn(8, T, D, dtype=dtype), torch.rand(8, dtype=dtype))
 
 
-def test_inference_mode_gives_the_same_gradients_in_shares():
+def test_inference_mode_gives_the_same_gradients_in_shares(gru_oracle):
     torch.manual_seed(2)
-    model = numeric.GRUClassifier(D, H).double().eval()
+    model = gru_oracle.PlainGRUClassifier(D, H).double().eval()
     X, y = torch.randn(70, T, D, dtype=torch.float64), torch.rand(70, dtype=torch.float64)
     want = numeric.gru_per_sample_grads(model, X, y, threads=1)
     with torch.inference_mode():
@@ -252,18 +338,18 @@ def test_inference_mode_gives_the_same_gradients_in_shares():
 
 
 @pytest.mark.filterwarnings("ignore:.*weight_norm.*:FutureWarning")
-def test_weight_normalised_parts_are_refused():
+def test_weight_normalised_parts_are_refused(gru_oracle):
     torch.manual_seed(0)
-    model = numeric.GRUClassifier(D, H).double().eval()
+    model = gru_oracle.PlainGRUClassifier(D, H).double().eval()
     model.head = nn.utils.weight_norm(model.head)
     with pytest.raises(numeric.InputError, match="head.weight is not a parameter"):
         numeric.gru_per_sample_grads(model, torch.randn(4, T, D, dtype=torch.float64),
                                      torch.rand(4, dtype=torch.float64))
 
 
-def test_small_integer_token_ids_are_read_as_indices():
+def test_small_integer_token_ids_are_read_as_indices(gru_oracle):
     torch.manual_seed(1)
-    model = numeric.GRUClassifier(D, H, vocab_size=V).double().eval()
+    model = gru_oracle.PlainGRUClassifier(D, H, vocab_size=V).double().eval()
     ids, y = torch.randint(0, V, (4, T)), torch.rand(4, dtype=torch.float64)
     want = numeric.gru_per_sample_grads(model, ids, y)
     got = numeric.gru_per_sample_grads(model, ids.to(torch.int32), y)

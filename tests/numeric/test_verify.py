@@ -1,11 +1,14 @@
 """numeric.verify passes, and fails when a closed form is deliberately broken."""
 
+import math
+
 import pytest
 import torch
 
 from gradproof import numeric
 from gradproof.numeric import _logreg as logreg
 from gradproof.numeric._verification._logreg import logreg_checks
+from gradproof.numeric._verification._tolerances import FD_TOLERANCE
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +28,33 @@ def test_verify_passes_on_every_available_device(results):
 
 def test_results_carry_errors_and_tolerances(results):
     for r in results:
-        assert r.max_abs_error >= 0 and r.rtol > 0 and r.atol > 0
         assert set(r.as_dict()) >= {"name", "device", "dtype", "max_abs_error", "max_rel_error", "passed"}
+        assert all(math.isfinite(v) for v in (r.max_abs_error, r.max_rel_error, r.tolerance_used)), r
+        dtype = getattr(torch, r.dtype)
+        assert (r.rtol, r.atol) in (tuple(numeric.testing.tolerance(dtype)), tuple(FD_TOLERANCE)), r
+        if (r.rtol, r.atol) != tuple(numeric.testing.tolerance(dtype)):
+            assert "finite differences" in r.name, r
+
+
+def test_each_error_is_within_the_bound_the_result_states(results):
+    """passed says |a - b| <= atol + rtol |b| for every entry, i.e. tolerance_used <= 1; and the
+    three numbers of a row fit together: max_rel / (1 + rtol) <= tolerance_used <= max_abs / atol
+    (each entry's bound lies between atol and (1 + rtol) max(|b|, atol))."""
+    checked = [r for r in results if not r.expected_difference]
+    assert len(checked) >= 60
+    for r in checked:
+        assert r.passed == (r.tolerance_used <= 1) and r.status == "pass", r
+        assert r.max_rel_error / (1 + r.rtol) <= r.tolerance_used * (1 + 1e-9), r
+        assert r.tolerance_used <= r.max_abs_error / r.atol * (1 + 1e-9), r
+
+
+def test_the_checks_measure_something(results):
+    """Not a value compared with itself: most rows see rounding, and float32 rows see more of it."""
+    checked = [r for r in results if not r.expected_difference]
+    assert sum(r.max_abs_error > 0 for r in checked) >= len(checked) - 4
+    worst = {dtype: max(r.tolerance_used * r.rtol for r in checked if r.dtype == dtype)
+             for dtype in ("float64", "float32")}
+    assert worst["float32"] > 100 * worst["float64"], worst
 
 
 def test_tolerance_used_says_why_a_check_passes(results):
@@ -47,6 +75,7 @@ def test_bceloss_clamp_is_shown_as_an_explained_difference(results):
     assert clamp and all(r.passed for r in clamp)
     for r in clamp:
         assert r.max_abs_error >= 0.9  # the clamp costs a confidently wrong sample its gradient
+        assert r.tolerance_used > 1 and r.share_of_tolerance is None and r.status == "explained"
         assert "1e-12" in r.note and "BCEWithLogitsLoss does not" in r.note
 
 
@@ -65,6 +94,22 @@ def test_a_broken_closed_form_fails_verification(monkeypatch, kind):
     monkeypatch.setattr(logreg, "logit_residual", BREAKAGES[kind])
     failed = [r for r in logreg_checks(0, torch.device("cpu"), torch.float64) if not r.passed]
     assert failed, f"breakage {kind!r} went unnoticed"
+
+
+@pytest.mark.parametrize("target, part", [
+    ("gradproof.numeric._logreg.logit_residual", "logreg: per-sample closed form"),
+    ("gradproof.numeric._gru._classifier.head_dL_dz", "gru: per-sample BPTT"),
+])
+def test_verify_reports_a_broken_closed_form_as_failed(monkeypatch, target, part):
+    """numeric.verify itself (not only one family of checks) reports the breakage, with numbers
+    that say why: the failed rows exceed their bound."""
+    monkeypatch.setattr(target, lambda z, y, **kw: y - torch.sigmoid(z))   # the sign error
+    results = numeric.verify(device="cpu", dtypes=(torch.float64,))
+    failed = [r for r in results if not r.passed]
+    assert failed and any(r.name.startswith(part) for r in failed), [r.name for r in failed]
+    for r in failed:
+        assert r.status == "failed" and r.tolerance_used > 1 and str(r).startswith("failed:"), r
+    assert any(r.passed for r in results)   # the rest still pass: the failure is the breakage's
 
 
 def test_a_broken_feature_factor_fails(monkeypatch):
