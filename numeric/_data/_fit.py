@@ -58,7 +58,7 @@ def standardisation(chunks: Chunks) -> Standardisation:
         mean = mean + delta * (n / total)
         m2 = m2 + part_m2 + delta ** 2 * (count * n / total)
         count = total
-    if mean is None:
+    if mean is None or m2 is None:
         raise ValueError("data: no rows")
     scale = np.sqrt(m2 / count)
     return Standardisation(mean, np.where(scale > 0, scale, 1.0))

@@ -94,10 +94,14 @@ class LayerTape:
     coef_n: torch.Tensor
 
 
-def _stacked(gru: nn.GRU, layer: int, directions: int, which: int) -> torch.Tensor | None:
-    if which >= 2 and not gru.bias:
-        return None
+def _stacked(gru: nn.GRU, layer: int, directions: int, which: int) -> torch.Tensor:
+    """Slot ``which`` (0 W_ih, 1 W_hh, 2 b_ih, 3 b_hh) of the layer's directions, stacked [K, ...]."""
     return torch.stack([layer_weights(gru, layer, k)[which] for k in range(directions)])
+
+
+def _stacked_bias(gru: nn.GRU, layer: int, directions: int, which: int) -> torch.Tensor | None:
+    """As :func:`_stacked` for a bias slot (2 or 3): None when the GRU has no biases."""
+    return _stacked(gru, layer, directions, which) if gru.bias else None
 
 
 class CellStep(NamedTuple):
@@ -213,7 +217,7 @@ def forward_layer(gru: nn.GRU, layer: int, x: torch.Tensor, lengths: torch.Tenso
                    out=large_empty(K, B * T, 3 * H, like=x))
     if gru.bias:
         gi += _stacked(gru, layer, K, 2)[:, None]
-    W_hh_T, b_hh = _stacked(gru, layer, K, 1).transpose(1, 2), _stacked(gru, layer, K, 3)
+    W_hh_T, b_hh = _stacked(gru, layer, K, 1).transpose(1, 2), _stacked_bias(gru, layer, K, 3)
     b_hh = x.new_zeros(K, 1, 3 * H) if b_hh is None else b_hh[:, None]
     states = large_empty(K, B, T + 1, H, like=x)
     states[:, :, 0] = 0

@@ -124,7 +124,7 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     """
     parts = GRUModel.from_module(model)
     batch = sequence_batch(parts, X, lengths)
-    check_labels(y, batch, parts.gru.weight_ih_l0.dtype)
+    check_labels(y, batch, parts.gru.weight_ih_l0.dtype)  # type: ignore[arg-type]  # nn.Module.__getattr__
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise InputError(f"threads: expected a positive integer or None, got {threads!r}", argument="threads")
     named = list(parts.named_parameters())
@@ -139,7 +139,7 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     z, h_last = (torch.cat(parts_) for parts_ in zip(*run_in_shares(share_grads, shares)))
     result = {name: grads[id(p)] for name, p in named}
     if parts.module is not None:
-        _check_module(parts, X, lengths, batch, z, h_last)
+        _check_module(parts, parts.module, X, lengths, batch, z, h_last)
     return result
 
 
@@ -234,7 +234,8 @@ def _dtype_bound(bounds: dict, dtype: torch.dtype) -> float:
     return bounds.get(dtype, bounds["other"])
 
 
-def _check_module(parts: GRUModel, X, lengths, batch: SequenceBatch, z: torch.Tensor, h_last: torch.Tensor) -> None:
+def _check_module(parts: GRUModel, module: nn.Module, X, lengths, batch: SequenceBatch, z: torch.Tensor,
+                  h_last: torch.Tensor) -> None:
     """Run the module's own forward on its shortest and longest sequence, watching its head.
 
     The head must be called once, on the last valid step h (the tensor this module computed,
@@ -244,6 +245,7 @@ def _check_module(parts: GRUModel, X, lengths, batch: SequenceBatch, z: torch.Te
     difference in the output.  A change that leaves every value alone and alters only gradients
     (a detach, a hook) is not seen."""
     index = torch.unique(torch.stack([batch.lengths.argmin(), batch.lengths.argmax()]))
+    args: tuple
     if isinstance(X, PackedSequence):
         args, call = (pack_padded_sequence(batch.inputs[:, index], batch.lengths[index].cpu(),
                                            enforce_sorted=False),), "model(packed)"
@@ -253,7 +255,7 @@ def _check_module(parts: GRUModel, X, lengths, batch: SequenceBatch, z: torch.Te
     calls: list[tuple] = []
     hook = parts.head.register_forward_hook(lambda _, inputs, output: calls.append((inputs[0], output)))
     try:
-        out = parts.module(*args)
+        out = module(*args)
     except Exception as error:
         raise InputError(f"model: calling its forward as {call} on two of the samples failed "
                          f"({type(error).__name__}: {error})", argument="model") from error

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from gradproof.symbolic import InputError
@@ -51,7 +52,10 @@ def sequence_batch(model: GRUModel, X, lengths=None) -> SequenceBatch:
         raise InputError(f"X: empty batch or sequence, shape {tuple(X.shape if not packed else inputs.shape)}",
                          argument="X")
     lengths = _check_lengths(lengths, inputs)
-    (_check_ids if model.embedding is not None else _check_features)(model, inputs)
+    if model.embedding is not None:
+        _check_ids(model.embedding, inputs)
+    else:
+        _check_features(model, inputs)
     return SequenceBatch(inputs, lengths, packed)
 
 
@@ -79,12 +83,12 @@ def _check_lengths(lengths, inputs: torch.Tensor) -> torch.Tensor:
     return lengths.to(device=inputs.device, dtype=torch.int64)
 
 
-def _check_ids(model: GRUModel, ids: torch.Tensor) -> None:
-    vocabulary = model.embedding.num_embeddings
+def _check_ids(embedding: nn.Embedding, ids: torch.Tensor) -> None:
+    vocabulary = embedding.num_embeddings
     if ids.dtype.is_floating_point or ids.dtype.is_complex or ids.dtype == torch.bool:
         raise InputError(f"X: token ids must be an integer tensor, got {ids.dtype}", argument="X")
-    if ids.device != model.embedding.weight.device:
-        raise InputError(f"X: on {ids.device}, but the model is on {model.embedding.weight.device}", argument="X")
+    if ids.device != embedding.weight.device:
+        raise InputError(f"X: on {ids.device}, but the model is on {embedding.weight.device}", argument="X")
     low, high = int(ids.min()), int(ids.max())
     if low < 0 or high >= vocabulary:
         raise InputError(f"X: token ids must lie in [0, {vocabulary - 1}] (the nn.Embedding's "

@@ -20,6 +20,7 @@ differs from the composition above.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from torch import nn
 
@@ -79,7 +80,8 @@ class GRUModel:
                 raise InputError(f"model: found {len(subs)} {part} parts ({names}); expected one: {EXPECTED}",
                                  argument="model")
         one = {part: subs[0][1] if subs else None for part, subs in found.items()}
-        return cls(one["gru"], one["head"], one["embedding"], one["sigmoid"] is not None, module)
+        return cls(cast(nn.GRU, one["gru"]), cast(nn.Linear, one["head"]),
+                   cast("nn.Embedding | None", one["embedding"]), one["sigmoid"] is not None, module)
 
     @property
     def directions(self) -> int:

@@ -112,11 +112,11 @@ def assert_grad_matches(closed_form: Callable, loss_fn: Callable, *inputs: torch
             or fd_step <= 0:
         raise InputError(f"fd_step: expected a finite number > 0, got {fd_step!r}", argument="fd_step")
 
-    got = _as_tuple(closed_form(*_copies(inputs)))
-    if len(got) != len(positions):
-        raise InputError(f"closed_form: returned {len(got)} gradient(s) for {len(positions)} input(s) in wrt",
+    returned = _as_tuple(closed_form(*_copies(inputs)))
+    if len(returned) != len(positions):
+        raise InputError(f"closed_form: returned {len(returned)} gradient(s) for {len(positions)} input(s) in wrt",
                          argument="closed_form")
-    got = [g.detach() if isinstance(g, torch.Tensor) else torch.as_tensor(g) for g in got]
+    got = [g.detach() if isinstance(g, torch.Tensor) else torch.as_tensor(g) for g in returned]
 
     leaves = _copies(inputs)
     for p in positions:

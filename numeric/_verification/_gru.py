@@ -27,7 +27,7 @@ __all__ = ["gru_checks", "gru_problem", "autograd_per_sample", "sample_loss", "C
 BATCH, STEPS, INPUTS, HIDDEN, VOCABULARY = 6, 7, 3, 5, 11
 
 # (label, GRUClassifier options, input form): the representative set numeric.verify runs
-CONFIGURATIONS = (
+CONFIGURATIONS: tuple[tuple[str, dict, str], ...] = (
     ("1 layer, full length", {}, "padded"),
     ("1 layer, variable lengths", {}, "lengths"),
     ("embedding, 2 layers, bidirectional, sigmoid + BCELoss, packed",
@@ -46,13 +46,14 @@ def gru_problem(seed: int, device, dtype, options: dict | None = None, form: str
         model = GRUClassifier(INPUTS, HIDDEN, **options).to(device=device, dtype=dtype)
     batch_first = options.get("batch_first", True)
     shape = (BATCH, STEPS) if batch_first else (STEPS, BATCH)
+    X: torch.Tensor | PackedSequence
     if "vocab_size" in options:
         X = torch.randint(0, options["vocab_size"], shape, generator=gen).to(device)
     else:
         X = torch.randn(*shape, INPUTS, generator=gen, dtype=torch.float64).to(device, dtype)
     y = torch.rand(BATCH, generator=gen, dtype=torch.float64).to(device, dtype)
     lengths = torch.randint(1, STEPS + 1, (BATCH,), generator=gen).to(device) if form != "padded" else None
-    if form == "packed":
+    if form == "packed" and lengths is not None:
         X, lengths = pack_padded_sequence(X, lengths.cpu(), batch_first=batch_first, enforce_sorted=False), None
     return model, X, y, lengths
 

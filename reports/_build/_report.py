@@ -24,6 +24,7 @@ import torch
 import typst
 
 from gradproof import numeric
+from gradproof._version import __version__
 from gradproof.symbolic import InputError
 
 from .._document import (STYLE, check_derivations, check_loss_derivations, document, loss_sections, loss_verified, plain,
@@ -38,10 +39,7 @@ from ._worker import Background
 __all__ = ["build_report", "FORMATS", "VERSION"]
 
 FORMATS = ("pdf", "png", "svg")
-try:
-    VERSION = metadata.version("gradproof")
-except metadata.PackageNotFoundError:  # running from a source tree that was never installed
-    VERSION = "unknown"
+VERSION = __version__
 FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts and of the PDF
 PRODUCTS = ("report.pdf", "report.typ", "gradproof.typ", "figures", "derivations", "manifest.json")
 
@@ -69,7 +67,8 @@ def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
 
 def _stamp(seed: int, device: torch.device, source: str) -> dict[str, str]:
     return {"gradproof": VERSION, "torch": torch.__version__, "sympy": sympy.__version__,
-            "matplotlib": matplotlib.__version__, "numpy": np.__version__, "typst": typst.__version__,
+            "matplotlib": matplotlib.__version__, "numpy": np.__version__,
+            "typst": typst.__version__,  # type: ignore[attr-defined]  # the package has it; its stubs do not
             "python": platform.python_version(), "seed": str(seed), "device": str(device),
             "data": source}
 

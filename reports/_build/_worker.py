@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from multiprocessing.connection import wait
+from typing import Literal
 
 __all__ = ["Background", "die_with_parent"]
 
@@ -107,7 +108,7 @@ class Background:
         self.jobs.append(job)
         return job
 
-    def __exit__(self, kind, error, trace) -> bool:
+    def __exit__(self, kind, error, trace) -> Literal[False]:
         for job in self.jobs:
             if job.process is not None and job.process.is_alive():
                 job.process.kill()

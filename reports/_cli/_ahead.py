@@ -55,7 +55,11 @@ class Ahead:
     """``work(arg)`` in a forked child that ran ``prepare()`` while this process went on."""
 
     def __init__(self, prepare: Callable[[], None], work: Callable[[Any], Any]):
-        self._prepare, self._work, self._pid, self._arg = prepare, work, None, None
+        self._prepare, self._work = prepare, work
+        self._pid: int | None = None
+        self._arg: Any = None
+        self._arg_write: int | None = None
+        self._result_read: int | None = None
         if can_fork():
             self._start()
 
@@ -91,6 +95,8 @@ class Ahead:
         if self._pid is None:
             self._arg = arg
             return
+        if self._arg_write is None:
+            raise RuntimeError("the work was submitted already")
         _write_all(self._arg_write, pickle.dumps(arg))
         self._arg_write = None
 
@@ -99,6 +105,8 @@ class Ahead:
         if self._pid is None:
             self._prepare()
             return self._work(self._arg)
+        if self._result_read is None:
+            raise RuntimeError("the result was read already")
         data = _read_all(self._result_read)
         self._result_read = None
         os.waitpid(self._pid, 0)

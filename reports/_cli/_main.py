@@ -206,9 +206,9 @@ def _parser() -> argparse.ArgumentParser:
     debug = _Parser(add_help=False)  # --debug also after the subcommand
     debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sub.add_parser = _with_parents(sub.add_parser, [debug])
+    add = _with_parents(sub.add_parser, [debug])
 
-    p = sub.add_parser("derive", help="print derivations, each re-verified by SymPy")
+    p = add("derive", help="print derivations, each re-verified by SymPy")
     p.add_argument("name", nargs="?", help="a derivation name (omit to list them)")
     p.add_argument("--all", action="store_true", help="verify and print every derivation")
     p.add_argument("--latex", action="store_true",
@@ -217,7 +217,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="with --latex: write NAME.tex and NAME.typ per derivation into DIR instead")
     p.set_defaults(run=_derive)
 
-    p = sub.add_parser("check", help="prove or refute a formula for a named gradient")
+    p = add("check", help="prove or refute a formula for a named gradient")
     p.add_argument("target", nargs="?", help="e.g. logreg.dL_dw (see --list)")
     p.add_argument("formula", nargs="?", help='e.g. "x*(sigmoid(z) - y)"')
     p.add_argument("--list", action="store_true", help="list targets and their variables")
@@ -225,12 +225,12 @@ def _parser() -> argparse.ArgumentParser:
                    "TARGET is then dL_dz, dL_dw (variables z, y, x) or d2L_dz2")
     p.set_defaults(run=_check)
 
-    p = sub.add_parser("verify", help="closed forms against autograd and finite differences")
+    p = add("verify", help="closed forms against autograd and finite differences")
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: cpu, and cuda when present")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(run=_verify)
 
-    p = sub.add_parser("report", help="write the PDF report, figures, CSVs and manifest")
+    p = add("report", help="write the PDF report, figures, CSVs and manifest")
     p.add_argument("--out", default="gradproof-report", help="output directory (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
@@ -242,7 +242,7 @@ def _parser() -> argparse.ArgumentParser:
                    "derivations for it (NAME[:param=value,...] or a formula; repeatable)")
     p.set_defaults(run=_report)
 
-    p = sub.add_parser("stats", help="batch gradient statistics of logistic regression on a data file")
+    p = add("stats", help="batch gradient statistics of logistic regression on a data file")
     p.add_argument("--data", required=True, help="a .csv or .npy file (npy: last column is the label)")
     p.add_argument("--label", help="the label column of a CSV (default: the last column)")
     p.add_argument("--weights", help="a .npy or .csv of d weights followed by the bias")
@@ -251,7 +251,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the statistics as JSON")
     p.set_defaults(run=_stats)
 
-    p = sub.add_parser("loss", help="derive, prove and verify the gradients of any binary loss")
+    p = add("loss", help="derive, prove and verify the gradients of any binary loss")
     p.add_argument("loss", help='NAME[:param=value,...] (e.g. focal:gamma=2,alpha=0.25) or a formula in z and y')
     p.add_argument("--latex", action="store_true", help="print the derivations as LaTeX")
     p.add_argument("--json", action="store_true", help="print everything as JSON")

@@ -51,7 +51,7 @@ class _Math:
 
     def sequence(self, stops: str = "") -> str:
         out = []
-        while self.peek() is not None and self.peek() not in stops:
+        while (token := self.peek()) is not None and token not in stops:
             out.append(self.atom())
             while self.peek() in ("_", "^"):
                 mark = self.take()

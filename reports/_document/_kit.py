@@ -98,7 +98,7 @@ def _loss_headers(loss: symbolic.Loss) -> tuple[str, str]:
 def write_loss_kit(folder: Path, loss_checks) -> dict[str, list[str]]:
     """Write each loss's derivations under ``folder/derivations/KEY/``; return, per loss name,
     the files written (relative paths)."""
-    files = {}
+    files: dict[str, list[str]] = {}
     for loss, checks in loss_checks:
         key = loss_key(loss)
         (folder / "derivations" / key).mkdir(parents=True, exist_ok=True)

@@ -78,7 +78,8 @@ class _Curve:
 
     def __init__(self, n: int, updates: int, evaluate):
         self.n, self.marks, self.evaluate = n, _checkpoints(updates), evaluate
-        self.seen, self.points = 0, []
+        self.seen = 0
+        self.points: list[tuple[int, float, float, float]] = []
 
     def on_step(self, step, model, idx) -> None:
         """Called before update ``step`` (after ``step`` updates)."""
@@ -144,9 +145,11 @@ def batch_size_training(setting: Setting) -> FigureData:
     setting = fitted(setting)
     sequences = numeric.training.synthetic_sequence_data(setting.seed, n=128, length=12, device=setting.device)
     sizes = {"logreg": setting.logreg.X.shape[0], "gru": 128}
-    columns = {k: [] for k in ("model", "budget", "lr_rule", "batch_size", "update", "epoch",
-                               "loss", "accuracy")}
-    keys, runs, shown = {}, {}, []
+    columns: dict[str, list] = {k: [] for k in ("model", "budget", "lr_rule", "batch_size", "update", "epoch",
+                                                "loss", "accuracy")}
+    keys: dict[str, float] = {}
+    runs: dict[tuple, list[tuple[int, float, float, float]]] = {}
+    shown: list[_Outcome] = []
     for model, n in sizes.items():
         for budget in ("equal epochs", "equal updates"):
             for rule in ("held", "scaled"):

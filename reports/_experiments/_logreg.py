@@ -35,13 +35,11 @@ def residual_vs_margin() -> FigureData:
                                 "mse_abs_dL_dz": mse.tolist()}, keys)
 
 
-
 def _one_batch(setting: Setting):
     data = setting.logreg
     gen = torch.Generator().manual_seed(setting.seed + 7)
     idx = torch.randperm(data.X.shape[0], generator=gen)[:setting.batch_size]
     return data.X[idx].to(setting.device), data.y[idx].to(setting.device)
-
 
 
 def per_sample_norms(setting: Setting, state) -> FigureData:
@@ -52,17 +50,18 @@ def per_sample_norms(setting: Setting, state) -> FigureData:
     norms = numeric.logreg_per_sample_norms(X, r)
     wrong = numeric.misclassified(z, y)
     keys = {"batch_size": int(len(y)), "wrong_count": int(wrong.sum()),
-            "mean_norm_correct": rounded(norms[~wrong].mean()), "mean_norm_wrong": rounded(norms[wrong].mean())}
+            "mean_norm_correct": rounded(norms[~wrong].mean()),
+            "mean_norm_wrong": rounded(norms[wrong].mean())}
+    fit, _ = fitted(setting).fitted_parts()
     caption = (f"Per-sample gradient norm $norm(g_i) = abs(sigma(z_i) - y_i) sqrt(norm(x_i)^2 + 1)$ "
                f"against the predicted probability $sigma(z_i)$, for one batch of {keys['batch_size']} "
-               f"samples ({setting.logreg.source}) at the fitted weights ({fitted(setting).fit.describe()}). "
+               f"samples ({setting.logreg.source}) at the fitted weights ({fit.describe()}). "
                f"The {keys['wrong_count']} misclassified samples (crosses; misclassified: signed margin "
                f"$(2 y_i - 1) z_i <= 0$) have mean norm {keys['mean_norm_wrong']}, the correct ones "
                f"(circles) {keys['mean_norm_correct']}.")
     return FigureData("f2-per-sample-norms", "Wrong samples carry large gradients, right ones small",
                       caption, {"probability": torch.sigmoid(z).tolist(), "label": y.tolist(),
                                 "gradient_norm": norms.tolist(), "misclassified": wrong.int().tolist()}, keys)
-
 
 
 def contributions(setting: Setting, state) -> FigureData:

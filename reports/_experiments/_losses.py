@@ -7,6 +7,7 @@ Captions are prose with Typst maths between ``$`` signs (see :mod:`gradproof.rep
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import SupportsFloat
 
 import torch
 
@@ -23,7 +24,7 @@ MARGINS = torch.linspace(-8, 8, 161, dtype=torch.float64)  # step 0.1: index 20 
 def parse_losses(texts: Sequence[str]) -> list[symbolic.Loss]:
     """Each ``--loss`` text as a Loss (InputError for a bad one, before any work is done), a loss
     given twice (``focal`` and ``focal:gamma=2``) once."""
-    losses = {}
+    losses: dict[str, symbolic.Loss] = {}
     for text in texts:
         loss = symbolic.loss(text)
         losses.setdefault(loss.name, loss)
@@ -36,7 +37,7 @@ def with_contrasts(losses: Sequence[symbolic.Loss]) -> list[symbolic.Loss]:
     return list(shown.values())
 
 
-def _r(value: float) -> float:
+def _r(value: SupportsFloat) -> float:
     return float(round(float(value), 4))
 
 

@@ -4,6 +4,7 @@ logistic regression, and how numbers are rounded for captions and the manifest."
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import SupportsFloat
 
 import torch
 
@@ -22,7 +23,6 @@ class LogregData:
     source: str
 
 
-
 @dataclass(frozen=True)
 class Setting:
     """``logreg`` holds the data as given; :func:`fitted` standardises it and fits the model."""
@@ -36,12 +36,16 @@ class Setting:
     fit: numeric.data.LogregFit | None = None
     given: LogregData | None = None  # the data before standardisation, once fitted
 
+    def fitted_parts(self) -> tuple[numeric.data.LogregFit, LogregData]:
+        """The fit and the data as given, of a setting that :func:`fitted` returned."""
+        if self.fit is None or self.given is None:
+            raise RuntimeError("the setting is not fitted: pass it through fitted() first")
+        return self.fit, self.given
 
 
 def whole_data_chunks(data: LogregData):
     X, y = data.X.detach().double().cpu().numpy(), data.y.detach().double().cpu().numpy()
     return lambda: iter([(X, y)])
-
 
 
 def fitted(setting: Setting) -> Setting:
@@ -55,13 +59,11 @@ def fitted(setting: Setting) -> Setting:
     return replace(setting, logreg=LogregData(X, data.y, data.source), fit=fit, given=data)
 
 
-
 def fitted_state(setting: Setting) -> numeric.training.LogregState:
     """The fitted model (``numeric.data.fit_logreg``) on the setting's device."""
-    fit = fitted(setting).fit
+    fit, _ = fitted(setting).fitted_parts()
     dtype = setting.logreg.X.dtype
     return numeric.training.LogregState(fit.w.to(setting.device, dtype), fit.b.to(setting.device, dtype))
-
 
 
 def initial_weights(setting: Setting) -> tuple[torch.Tensor, torch.Tensor]:
@@ -73,16 +75,13 @@ def initial_weights(setting: Setting) -> tuple[torch.Tensor, torch.Tensor]:
     return wb[:d].to(setting.device, dtype), wb[d].to(setting.device, dtype)
 
 
-
-def rounded(value: float, digits: int = 4) -> float:
+def rounded(value: SupportsFloat, digits: int = 4) -> float:
     return float(round(float(value), digits))
 
 
-
-def significant(value: float, digits: int = 6) -> float:
+def significant(value: SupportsFloat, digits: int = 6) -> float:
     """``value`` to ``digits`` significant digits."""
     return float(f"{float(value):.{digits}g}")
-
 
 
 def nan_mean(values) -> float:

@@ -20,12 +20,10 @@ def statistics_table(stats: numeric.BatchStatistics, prefix: str = "") -> dict:
             f"{prefix}B_simple = tr(Sigma)/|G|^2": significant(stats.noise_scale)}
 
 
-
 def whole_data_statistics(setting: Setting) -> numeric.BatchStatistics:
     """``numeric.data.logreg_data_statistics`` of the fitted model: what ``gradproof stats`` prints."""
-    setting = fitted(setting)
-    return numeric.data.logreg_data_statistics(whole_data_chunks(setting.given), setting.fit)
-
+    fit, given = fitted(setting).fitted_parts()
+    return numeric.data.logreg_data_statistics(whole_data_chunks(given), fit)
 
 
 def gru_statistics(model, X, y) -> dict:

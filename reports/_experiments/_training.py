@@ -22,7 +22,6 @@ def _gru_setting(setting: Setting):
     return model, X, y
 
 
-
 def wrong_share_over_training(setting: Setting) -> tuple[FigureData, FigureData, dict]:
     """F4 (misclassified share over steps, both models), F5 (GRU head picture over time) and
     the trained GRU's whole-data statistics."""
@@ -56,15 +55,13 @@ def wrong_share_over_training(setting: Setting) -> tuple[FigureData, FigureData,
             gru_statistics(model, Xs, ys))
 
 
-
 WINDOW = 10  # steps in F4's running mean
-
 
 
 def _share_figure(setting, logreg, gru) -> FigureData:
     """``logreg`` and ``gru``: per step, (misclassified share, misclassified fraction)."""
     tenth = max(1, setting.steps // 10)
-    keys = {"window": WINDOW}
+    keys: dict[str, float] = {"window": WINDOW}
     for name, series in (("logreg", logreg), ("gru", gru)):
         keys[f"{name}_share_first_steps"] = rounded(nan_mean([s for s, _ in series[:tenth]]))
         keys[f"{name}_share_last_steps"] = rounded(nan_mean([s for s, _ in series[-tenth:]]))
@@ -92,10 +89,10 @@ def _share_figure(setting, logreg, gru) -> FigureData:
                       caption, columns, keys)
 
 
-
 def _gru_head_figure(setting, snapshots) -> FigureData:
-    columns = {"phase": [], "probability": [], "label": [], "head_gradient_norm": [], "misclassified": []}
-    keys = {}
+    columns: dict[str, list] = {"phase": [], "probability": [], "label": [], "head_gradient_norm": [],
+                                "misclassified": []}
+    keys: dict[str, float] = {}
     for phase, (p, y, norm, wrong) in snapshots.items():
         columns["phase"] += [phase] * len(p)
         for name, values in zip(("probability", "label", "head_gradient_norm", "misclassified"), (p, y, norm, wrong)):

@@ -31,7 +31,7 @@ def _groups(ax, x, y, wrong, label_suffix=""):
                    label=f"{'misclassified' if is_wrong else 'correct'}{label_suffix} ({int(mask.sum())})")
 
 
-def _f1(data: FigureData, fig: Figure) -> None:
+def _f1(data: FigureData, fig: FigureBase) -> None:
     ax = fig.subplots()
     m = _col(data, "margin")
     ax.axvspan(m.min(), 0, color="0.88", zorder=0)
@@ -48,7 +48,7 @@ def _f1(data: FigureData, fig: Figure) -> None:
     ax.legend(loc="center right")
 
 
-def _f2(data: FigureData, fig: Figure) -> None:
+def _f2(data: FigureData, fig: FigureBase) -> None:
     ax = fig.subplots()
     _groups(ax, _col(data, "probability"), _col(data, "gradient_norm"), _col(data, "misclassified") == 1)
     ax.axvline(0.5, color="0.4", lw=0.8, ls=":")
@@ -57,7 +57,7 @@ def _f2(data: FigureData, fig: Figure) -> None:
     ax.legend(loc="upper center")
 
 
-def _f3(data: FigureData, fig: Figure) -> None:
+def _f3(data: FigureData, fig: FigureBase) -> None:
     ax = fig.subplots()
     rank, part = _col(data, "rank"), _col(data, "magnitude_part")
     wrong = _col(data, "misclassified") == 1
@@ -72,7 +72,7 @@ def _f3(data: FigureData, fig: Figure) -> None:
     ax.legend(loc="upper right", title="share of the bars' total")
 
 
-def _f4(data: FigureData, fig: Figure) -> None:
+def _f4(data: FigureData, fig: FigureBase) -> None:
     ax = fig.subplots()
     step, window = _col(data, "step"), int(data.key_numbers["window"])
     for model, label in (("logreg", "logistic regression"), ("gru", "GRU classifier")):
@@ -90,7 +90,7 @@ def _f4(data: FigureData, fig: Figure) -> None:
     ax.legend(loc="upper center", ncol=3, fontsize=7, bbox_to_anchor=(0.5, -0.2), frameon=False)
 
 
-def _f5(data: FigureData, fig: Figure) -> None:
+def _f5(data: FigureData, fig: FigureBase) -> None:
     axes = fig.subplots(1, 3, sharey=True, sharex=True)
     phase = _col(data, "phase")
     for ax, name in zip(axes, ("start", "middle", "end")):
@@ -106,7 +106,7 @@ def _f5(data: FigureData, fig: Figure) -> None:
     fig.legend(handles, [label.split(" (")[0] for label in labels], loc="outside lower center", ncol=2)
 
 
-def _f6(data: FigureData, fig: Figure) -> None:
+def _f6(data: FigureData, fig: FigureBase) -> None:
     ax = fig.subplots()
     size = _col(data, "batch_size")
     ax.loglog(size, _col(data, "predicted_variance"), LINESTYLES["prediction"], color=COLORS["prediction"],
@@ -123,7 +123,7 @@ BATCH_STYLE = {1: ("#000000", "-", "o"), 8: ("#E69F00", "--", "s"), 32: ("#56B4E
                128: ("#009E73", ":", "D")}
 
 
-def _f7(data: FigureData, fig: Figure) -> None:
+def _f7(data: FigureData, fig: FigureBase) -> None:
     columns = [("equal epochs", "held"), ("equal epochs", "scaled"), ("equal updates", "held"),
                ("equal updates", "scaled")]
     rows = [("logreg", "loss"), ("logreg", "accuracy"), ("gru", "loss"), ("gru", "accuracy")]
@@ -157,10 +157,9 @@ _DRAW = {"f1": _f1, "f2": _f2, "f3": _f3, "f4": _f4, "f5": _f5, "f6": _f6, "f7":
 HEIGHTS = {"f4": 3.6, "f5": 2.6, "f7": 7.4}  # inches; the others 3.4
 
 
-def draw(data: FigureData, container: FigureBase | None = None) -> FigureBase:
-    """Draw ``data`` into ``container`` (a new figure of the text width when None)."""
+def draw(data: FigureData) -> Figure:
+    """``data`` drawn on a new figure of the text width."""
     key = data.name.split("-")[0]
-    if container is None:
-        container = plt.figure(figsize=(TEXT_WIDTH, HEIGHTS.get(key, 3.4)), layout="constrained")
-    _DRAW[key](data, container)
-    return container
+    figure = plt.figure(figsize=(TEXT_WIDTH, HEIGHTS.get(key, 3.4)), layout="constrained")
+    _DRAW[key](data, figure)
+    return figure

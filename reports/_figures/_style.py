@@ -51,4 +51,4 @@ _RC = {
 
 def apply_style() -> None:
     """Set the rcParams every gradproof figure uses."""
-    plt.rcParams.update(_RC)
+    plt.rcParams.update(_RC)  # type: ignore[arg-type]  # the stubs want each key as a literal

@@ -14,6 +14,9 @@ applications, so the proofs hold for any H and D.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import sympy as sp
 
 from .._proof import Derivation, Step
@@ -132,11 +135,16 @@ def gru_bptt_recurrence() -> Derivation:
         abbreviations=_SHOWN + ((u_(q), sp.Symbol("u_q", real=True)),), ranges=((q, 0, H - 1),))
 
 
-def _builders():
-    builders = [gru_cell_dh, gru_cell_dx]
+def _parameter_part(kind: str, gate: str, i: int) -> Derivation:
+    """The weight (i = 0) or the bias (i = 1) derivation of one gate."""
+    return _parameter_derivation(kind, gate)[i]
+
+
+def _builders() -> tuple[Callable[[], Derivation], ...]:
+    builders: list[Callable[[], Derivation]] = [gru_cell_dh, gru_cell_dx]
     for kind in ("i", "h"):
         for gate in ("r", "z", "n"):
-            builders += [lambda kind=kind, gate=gate, i=i: _parameter_derivation(kind, gate)[i] for i in (0, 1)]
+            builders += [partial(_parameter_part, kind, gate, i) for i in (0, 1)]
     return tuple(builders + [gru_bptt_recurrence])
 
 

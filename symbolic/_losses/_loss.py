@@ -142,7 +142,7 @@ class Loss:
         lhs = pull(self.grad, z, y, label)
         steps = (Step(lhs, verdict.pull, f"simplify the proved dL/dz at y = {label}, "
                       f"z = {'m' if label else '-m'}"),)
-        facts = ()
+        facts: tuple[Fact, ...] = ()
         if verdict.proved_decreasing:
             facts = (Fact(verdict.pull, "pi(m) > 0: |dL/dz| = pi(m)"),
                      Fact(-sp.Derivative(verdict.pull, margin), "-dpi/dm > 0: |dL/dz| falls as m grows"))

@@ -41,6 +41,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 import sympy as sp
@@ -93,7 +94,7 @@ class Enclosure:
         return bool(mpmath.fsub(b, a, rounding="u") <= scale * mpmath.ldexp(1, -bits))
 
 
-def _power(base, exponent: sp.Expr, node, point, ctx) -> object:
+def _power(base, exponent: sp.Expr, node, point, ctx) -> Any:
     """base**exponent in the reals: integer exponents for any base, others for base > 0."""
     if exponent.is_Integer:
         n = int(exponent)
@@ -112,7 +113,7 @@ def _power(base, exponent: sp.Expr, node, point, ctx) -> object:
     return intervals.exp(e * iv.log(base), node)
 
 
-def _sum(node: sp.Sum, point, ctx) -> object:
+def _sum(node: sp.Sum, point, ctx) -> Any:
     """A finite sum with integer limits, term by term."""
     (var, low, high), *rest = node.limits
     low, high = sp.sympify(low).xreplace(point), sp.sympify(high).xreplace(point)
@@ -125,7 +126,7 @@ def _sum(node: sp.Sum, point, ctx) -> object:
     return total
 
 
-def _walk(node: sp.Expr, point: Mapping, ctx) -> object:
+def _walk(node: sp.Expr, point: Mapping, ctx) -> Any:
     if time.process_time() > ctx["deadline"]:
         raise UnknownError("time limit")
     if node in point:

@@ -11,6 +11,8 @@ the message.
 
 from __future__ import annotations
 
+from typing import Any
+
 import mpmath
 import sympy as sp
 from mpmath import iv
@@ -29,7 +31,7 @@ class UnknownError(Exception):
     """The enclosure cannot be computed at this precision (or at all)."""
 
 
-def exact(value) -> object:
+def exact(value) -> Any:
     value = sp.Rational(value)
     return iv.mpf(int(value.p)) / iv.mpf(int(value.q))
 
@@ -50,7 +52,7 @@ def is_zero(x) -> bool:
     return lower(x) == 0 and upper(x) == 0
 
 
-def reciprocal(x, node=None) -> object:
+def reciprocal(x, node=None) -> Any:
     if is_zero(x):
         raise UndefinedError(f"division by zero in {sp.sstr(node)}")
     if contains_zero(x):
@@ -58,7 +60,7 @@ def reciprocal(x, node=None) -> object:
     return 1 / x
 
 
-def log(x, node=None) -> object:
+def log(x, node=None) -> Any:
     if upper(x) <= 0:
         raise UndefinedError(f"log of a non-positive number in {sp.sstr(node)}")
     if lower(x) <= 0:
@@ -66,7 +68,7 @@ def log(x, node=None) -> object:
     return iv.log(x)
 
 
-def exp(x, node=None) -> object:
+def exp(x, node=None) -> Any:
     """exp is increasing: exp([a, b]) = [exp(a), exp(b)]; below -CAP the lower end is 0."""
     cap = mpmath.mpf(2) ** MAX_EXPONENT_BITS
     a, b = lower(x), upper(x)
@@ -77,11 +79,11 @@ def exp(x, node=None) -> object:
     return iv.mpf([0, upper(iv.exp(iv.mpf(max(b, -cap))))])
 
 
-def tanh(x, node=None) -> object:
+def tanh(x, node=None) -> Any:
     return 1 - 2 / (exp(2 * x, node) + 1)
 
 
-def sigmoid(x, node=None) -> object:
+def sigmoid(x, node=None) -> Any:
     return 1 / (1 + exp(-x, node))
 
 

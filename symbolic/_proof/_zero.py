@@ -333,7 +333,7 @@ def _discharge(expr: sp.Expr, ranges: Ranges) -> sp.Expr:
 
 def _discharged(node: sp.Piecewise, ranges: Ranges) -> sp.Expr:
     """A Piecewise with the arms the ranges exclude dropped, or its arm the ranges imply."""
-    kept = []
+    kept: list[tuple[sp.Expr, sp.Basic]] = []
     for arm, cond in node.args:
         if not kept and implied(cond, ranges):
             return arm

@@ -68,7 +68,9 @@ def lines(expr: sp.Expr, printer, budget: float = LINE_BUDGET) -> list[str]:
     terms = _terms(expr)
     if len(terms) == 1 or visible_width(typst(expr)) <= budget:
         return [printer(expr)]
-    groups, current, width = [], [], 0.0
+    groups: list[list] = []
+    current: list = []
+    width = 0.0
     for term in terms:
         w = visible_width(typst(term)) + 2.2
         if current and width + w > budget:

@@ -168,7 +168,7 @@ class TypstPrinter(Printer):
         return f"frac({self._print(numer)}, {self._print(denom)})"
 
     def _print_product(self, factors) -> str:
-        parts = []
+        parts: list[str] = []
         for factor in sorted(factors, key=_factor_rank):
             text = self.parenthesize(factor, PRECEDENCE["Mul"])
             if parts and (text[0].isdigit() or parts[-1][-1].isdigit() and text[0] == "("):
