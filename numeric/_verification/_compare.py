@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
+
+from gradproof.symbolic.printing import html_text, latex_text
 
 from ._tolerances import tolerance_bound, within_tolerance
 
@@ -68,15 +69,11 @@ class CheckResult:
         return text + (f"\n  note: {self.note}" if self.note else "")
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(str(self)) + "</pre>"
+        return html_text(str(self))
 
     def _repr_latex_(self) -> str:
-        return (f"$\\text{{{_latex_escape(self.status)}: {_latex_escape(self.name)}}}\\quad "
+        return (f"$\\text{{{latex_text(self.status + ': ' + self.name)}}}\\quad "
                 f"\\max|a - b| = {self.max_abs_error:.2e} \\le {self.atol:.0e} + {self.rtol:.0e}\\,|b|$")
-
-
-def _latex_escape(text: str) -> str:
-    return "".join("\\" + c if c in "#$%&_{}" else c for c in text)
 
 
 def _as_numpy(value) -> np.ndarray:

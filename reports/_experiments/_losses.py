@@ -7,14 +7,13 @@ Captions are prose with Typst maths between ``$`` signs (see :mod:`gradproof.rep
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import SupportsFloat
 
 import torch
 
 from gradproof import numeric, symbolic
 
 from .._figure_data import FigureData
-from ._setting import Setting, fitted
+from ._setting import Setting, fitted, rounded
 
 __all__ = ["parse_losses", "with_contrasts", "loss_figures"]
 
@@ -37,10 +36,6 @@ def with_contrasts(losses: Sequence[symbolic.Loss]) -> list[symbolic.Loss]:
     return list(shown.values())
 
 
-def _r(value: SupportsFloat) -> float:
-    return float(round(float(value), 4))
-
-
 def _verdict(loss: symbolic.Loss) -> str:
     profile = loss.margin_profile()[0]
     return (f"{loss.name}: {profile.monotone}, tending to {profile.limit_wrong} as $m -> -infinity$ "
@@ -57,9 +52,9 @@ def margin_figure(losses: Sequence[symbolic.Loss]) -> FigureData:
             z, y = (2 * label - 1) * MARGINS, torch.full_like(MARGINS, float(label))
             columns[f"{loss.name} y={label}"] = numeric.loss_grad(loss, z, y).abs().tolist()
         curve = torch.tensor(columns[f"{loss.name} y=1"])
-        keys[f"{loss.name}: |dL/dz| at m = -6"] = _r(curve[20])
-        keys[f"{loss.name}: |dL/dz| at m = 2"] = _r(curve[100])
-        keys[f"{loss.name}: largest |dL/dz| at m"] = _r(MARGINS[int(curve.argmax())])
+        keys[f"{loss.name}: |dL/dz| at m = -6"] = rounded(curve[20])
+        keys[f"{loss.name}: |dL/dz| at m = 2"] = rounded(curve[100])
+        keys[f"{loss.name}: largest |dL/dz| at m"] = rounded(MARGINS[int(curve.argmax())])
     caption = ("$abs(partial L \\/ partial z)$ against the signed margin $m = (2y - 1) z$ for one sample "
                "with label $y = 1$ (the CSV also holds $y = 0$), computed by the torch code generated from "
                "each loss's proved $partial L \\/ partial z$ (grey: the wrong side). At $m = -6$: "
@@ -83,8 +78,8 @@ def share_figure(losses: Sequence[symbolic.Loss], setting: Setting) -> FigureDat
                                               steps=setting.steps, seed=setting.seed)
         columns[f"{loss.name} share"] = [s for s, _ in series]
         columns[f"{loss.name} fraction"] = [f for _, f in series]
-        keys[f"{loss.name}: share over the last tenth"] = _r(sum(s for s, _ in series[-tenth:]) / tenth)
-        keys[f"{loss.name}: misclassified fraction over the last tenth"] = _r(
+        keys[f"{loss.name}: share over the last tenth"] = rounded(sum(s for s, _ in series[-tenth:]) / tenth)
+        keys[f"{loss.name}: misclassified fraction over the last tenth"] = rounded(
             sum(f for _, f in series[-tenth:]) / tenth)
     shares = "; ".join(f"{name.split(': ')[0]} {100 * value:.0f}%" for name, value in keys.items()
                        if name.endswith("share over the last tenth"))
