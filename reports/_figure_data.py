@@ -31,7 +31,6 @@ class FigureData:
     key_numbers: dict[str, float] = field(default_factory=dict)
 
 
-
 def loss_clip(keys: dict, model: str) -> float:
     """Where F7's loss axis for ``model`` ends: LOSS_CLIP times the loss before training."""
     return LOSS_CLIP * keys[f"{model}_start_loss"]

@@ -34,7 +34,6 @@ from ._shares import run_in_shares, sample_shares
 __all__ = ["GRUClassifier", "gru_per_sample_grads", "gru_residuals", "head_dL_dz"]
 
 
-
 class GRUClassifier(nn.Module):
     """[Embedding ->] GRU -> Linear head on the last valid step [-> Sigmoid].
 

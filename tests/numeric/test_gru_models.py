@@ -229,7 +229,6 @@ class LogitsThroughTorchSigmoid(nn.Module):
         return torch.sigmoid(self.head(self.gru(X)[0][:, -1])).squeeze(1)
 
 
-
 @pytest.mark.parametrize("make, message", [
     (lambda: UserClassifier(nn.Sequential(nn.Linear(2 * H, 4), nn.Linear(4, 1))), "found 2 head parts"),
     (lambda: UserClassifier(nn.Sequential(nn.Linear(2 * H, 1), nn.Tanh())), r"found classifier.1 \(Tanh\)"),
