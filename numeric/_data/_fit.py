@@ -4,14 +4,17 @@ The features are standardised with the data's own mean and standard deviation (o
 N rows, divided by N; a constant feature keeps scale 1), and logistic regression is fitted
 to the standardised features by mini-batch SGD on the mean BCE
 (:func:`fit_logreg_streaming`: ``EPOCHS`` epochs of a shuffle seeded with ``FIT_SEED``
-within each chunk, batches of ``BATCH_SIZE``, rate ``LR``, from w = 0, b = 0).  Data held
-in one chunk (any file up to the chunk size) is fitted the same however it was read.
+within each window of the data, batches of ``BATCH_SIZE``, rate ``LR``, from w = 0, b = 0).
+Everything here reads the data in windows whose size depends on the number of features alone
+(``_streaming``), so the fit and the statistics are the same, bit for bit, however the file was
+chunked.
 :func:`logreg_data_statistics` gives the batch statistics of the fitted model over the
 whole data (definitions in ``_batch_stats``), on the standardised features.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -19,12 +22,12 @@ import numpy as np
 import torch
 
 from .._statistics import BatchStatistics
-from ._streaming import fit_logreg_streaming, stream_logreg_moments
+from ._streaming import fit_logreg_streaming, stream_logreg_moments, window_rows, windows
 
 __all__ = ["Standardisation", "LogregFit", "standardisation", "fit_logreg", "logreg_data_statistics",
            "EPOCHS", "BATCH_SIZE", "LR", "FIT_SEED"]
 
-EPOCHS, BATCH_SIZE, LR, FIT_SEED = 3, 64, 0.5, 0
+EPOCHS, BATCH_SIZE, LR, FIT_SEED = 3, 64, 0.5, 0  # BATCH_SIZE divides _streaming.BATCH_MULTIPLE
 
 Chunks = Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]
 
@@ -44,11 +47,19 @@ class Standardisation:
         return lambda: ((self.apply(X), y) for X, y in chunks())
 
 
+def _windowed(chunks: Iterator[tuple[np.ndarray, np.ndarray]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The windows of ``chunks`` (their width read off the first chunk)."""
+    first = next(chunks, None)
+    if first is None:
+        return iter(())
+    return windows(itertools.chain([first], chunks), window_rows(first[0].shape[1]))
+
+
 def standardisation(chunks: Chunks) -> Standardisation:
     """mean_j = (1/N) sum_i x_ij and scale_j = sqrt((1/N) sum_i (x_ij - mean_j)^2), in one pass:
-    each chunk's count, mean and sum of squared deviations, merged exactly (Chan et al.)."""
+    each window's count, mean and sum of squared deviations, merged exactly (Chan et al.)."""
     count, mean, m2 = 0, None, None
-    for X, _ in chunks():
+    for X, _ in _windowed(chunks()):
         n, part_mean = X.shape[0], X.mean(0)
         part_m2 = ((X - part_mean) ** 2).sum(0)
         if mean is None:

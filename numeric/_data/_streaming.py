@@ -1,8 +1,13 @@
 """Batch statistics over data larger than memory: chunks in, mergeable sums out.
 
-Every chunk contributes its :class:`GradientMoments` and the moments merge by
-addition, so one pass over a file of any length needs O(d) memory besides one
-chunk, and the result equals the in-memory computation to rounding.
+However a file is read (whatever its chunks), the data is first cut again into **windows** of
+:func:`window_rows` rows, a number fixed by the number of features alone (about
+:data:`WINDOW_BYTES` of float64 rows, a multiple of the fit's batch size): each window
+contributes its :class:`GradientMoments`, merged by addition in order, and the fit shuffles
+within each window.  So one pass over a file of any length needs O(d) memory besides one window
+and one chunk, and the statistics and the fit are the same, bit for bit, for every chunk size
+(``chunk_size`` bounds memory and nothing else).  Data of at most one window is one window: the
+in-memory computation itself.
 """
 
 from __future__ import annotations
@@ -21,9 +26,38 @@ from .._training import LogregState, logreg_sgd
 from .._validation import check_seed
 from ._files import check_real_dtype, check_regular_file, excerpt
 
-__all__ = ["stream_logreg_moments", "fit_logreg_streaming", "load_weights"]
+__all__ = ["stream_logreg_moments", "fit_logreg_streaming", "load_weights", "windows", "window_rows",
+           "WINDOW_BYTES", "BATCH_MULTIPLE"]
 
 Chunks = Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]
+WINDOW_BYTES = 1 << 22  # about 4 MiB of float64 rows (features and label) per window
+BATCH_MULTIPLE = 64  # windows hold whole batches of the fit (its BATCH_SIZE divides this)
+
+
+def window_rows(features: int) -> int:
+    """Rows per window for data of ``features`` columns: depends on nothing else."""
+    rows = WINDOW_BYTES // (8 * (features + 1))
+    return max(BATCH_MULTIPLE, rows // BATCH_MULTIPLE * BATCH_MULTIPLE)
+
+
+def windows(chunks: Iterable[tuple[np.ndarray, np.ndarray]], rows: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The rows of ``chunks`` cut again into blocks of exactly ``rows`` rows (the last one shorter),
+    so that what follows does not depend on where the chunks ended."""
+    Xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    held = 0
+    for X, y in chunks:
+        start = 0
+        while start < len(y):
+            take = min(rows - held, len(y) - start)
+            Xs.append(X[start:start + take])
+            ys.append(y[start:start + take])
+            held, start = held + take, start + take
+            if held == rows:
+                yield np.concatenate(Xs), np.concatenate(ys)
+                Xs, ys, held = [], [], 0
+    if held:
+        yield np.concatenate(Xs), np.concatenate(ys)
 
 
 def _tensors(X: np.ndarray, y: np.ndarray, dtype, device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -32,9 +66,10 @@ def _tensors(X: np.ndarray, y: np.ndarray, dtype, device) -> tuple[torch.Tensor,
 
 def stream_logreg_moments(chunks: Iterable[tuple[np.ndarray, np.ndarray]], w: torch.Tensor,
                           b: torch.Tensor) -> GradientMoments:
-    """Merge the moments of every chunk: one pass, O(d) memory besides the chunk in hand."""
+    """Merge the moments of every window of the chunks (see the module docstring): one pass, O(d)
+    memory besides the window and the chunk in hand."""
     total = None
-    for X, y in chunks:
+    for X, y in windows(chunks, window_rows(w.shape[0])):
         if X.shape[1] != w.shape[0]:
             raise InputError(f"w: {w.shape[0]} weights, but the data has {X.shape[1]} features", argument="w")
         part = logreg_moments(*_tensors(X, y, w.dtype, w.device), w, b)
@@ -47,7 +82,8 @@ def stream_logreg_moments(chunks: Iterable[tuple[np.ndarray, np.ndarray]], w: to
 def fit_logreg_streaming(chunks: Chunks, features: int, *, epochs: int = 3, batch_size: int = 256,
                          lr: float = 0.5, seed: int = 0, dtype=torch.float64,
                          device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
-    """Mini-batch SGD on the mean BCE over the chunks, ``epochs`` times (shuffled within a chunk)."""
+    """Mini-batch SGD on the mean BCE over the data, ``epochs`` times, shuffled within each window
+    (see the module docstring: the chunks' sizes make no difference)."""
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise InputError(f"epochs: expected a positive integer, got {epochs!r}", argument="epochs")
     gen = torch.Generator().manual_seed(check_seed(seed))
@@ -56,7 +92,7 @@ def fit_logreg_streaming(chunks: Chunks, features: int, *, epochs: int = 3, batc
 
     def batches():
         for _ in range(epochs):
-            for X_np, y_np in chunks():
+            for X_np, y_np in windows(chunks(), window_rows(features)):
                 X, y = _tensors(X_np, y_np, dtype, device)
                 for idx in torch.randperm(X.shape[0], generator=gen).split(batch_size):
                     yield X[idx], y[idx]

@@ -72,3 +72,45 @@ def test_single_thread_runs_on_one_thread_and_restores_the_count():
     with pytest.raises(KeyboardInterrupt), numeric.runtime.single_thread():
         raise KeyboardInterrupt
     assert torch.get_num_threads() == before
+
+
+def _write(tmp_path, X, y, kind):
+    if kind == "npy":
+        np.save(tmp_path / "d.npy", np.c_[X, y])
+        return tmp_path / "d.npy", None
+    np.savetxt(tmp_path / "d.csv", np.c_[X, y], delimiter=",", header="a,b,c,label", comments="", fmt="%.17g")
+    return tmp_path / "d.csv", "label"
+
+
+@pytest.mark.parametrize("window_bytes", [None, 8 * 4 * 64 * 3])  # the default: one window; 192 rows: six windows
+@pytest.mark.parametrize("kind", ["csv", "npy"])
+def test_the_fit_and_the_statistics_do_not_depend_on_the_chunk_size(tmp_path, monkeypatch, window_bytes, kind):
+    from gradproof.numeric._data import _streaming
+
+    if window_bytes is not None:
+        monkeypatch.setattr(_streaming, "WINDOW_BYTES", window_bytes)
+    assert _streaming.window_rows(3) == (192 if window_bytes else 131072)
+    X, y = data(1000)
+    path, label = _write(tmp_path, X, y, kind)
+    results = []
+    for size in (1, 7, 64, 100, 1000, 65536):
+        source = numeric.data.open_labelled_file(path, label, size)
+        fit = numeric.data.fit_logreg(source.chunks, 3)
+        given = numeric.data.stream_logreg_moments(source.chunks(), fit.w, fit.b).statistics()
+        results.append((fit.w.tolist(), float(fit.b), fit.standardisation.mean.tolist(),
+                        numeric.data.logreg_data_statistics(source.chunks, fit).as_dict(), given.as_dict()))
+    assert all(r == results[0] for r in results[1:])  # bit for bit, not to rounding
+    in_memory = numeric.data.fit_logreg(lambda: iter([(X, y)]), 3)
+    assert (in_memory.w.tolist(), float(in_memory.b)) == results[0][:2]
+
+
+def test_windows_cut_any_chunks_into_the_same_blocks():
+    from gradproof.numeric._data._fit import BATCH_SIZE
+    from gradproof.numeric._data._streaming import BATCH_MULTIPLE, window_rows, windows
+
+    assert BATCH_MULTIPLE % BATCH_SIZE == 0 and window_rows(3) % BATCH_SIZE == 0 and window_rows(10**9) == 64
+    X, y = data(100)
+    for size in (1, 3, 10, 100, 500):
+        blocks = list(windows(chunked(X, y, size)(), 30))
+        assert [len(b[1]) for b in blocks] == [30, 30, 30, 10]
+        np.testing.assert_array_equal(np.concatenate([b[0] for b in blocks]), X)
