@@ -246,7 +246,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="a .csv or .npy file (npy: last column is the label)")
     p.add_argument("--label", help="the label column of a CSV (default: the last column)")
     p.add_argument("--weights", help="a .npy or .csv of d weights followed by the bias")
-    p.add_argument("--chunk-size", type=int, default=65536, help="rows per chunk (default: %(default)s)")
+    p.add_argument("--chunk-size", type=int, default=65536,
+                   help="rows read at a time: bounds memory, the results do not depend on it (default: %(default)s)")
     p.add_argument("--epochs", type=int, default=3, help="epochs of fitting when no --weights (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="print the statistics as JSON")
     p.set_defaults(run=_stats)
