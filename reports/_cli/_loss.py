@@ -52,7 +52,7 @@ def run_loss(args) -> int:
         print(json.dumps({**loss.as_dict(), "derivations": verdicts, "stable_rewrites": rewrites,
                           "verification": checks}, indent=2))
     else:
-        formula = (f"\\[ L(z, y) = {symbolic.printing.latex(loss.expression)} \\]" if args.latex
+        formula = (f"\\[ L(z, y) = {symbolic.printing.witnessed_latex(loss.expression)} \\]" if args.latex
                    else f"L(z, y) = {sp.sstr(loss.expression)}")
         print(f"{loss.name}: {loss.title}\n  source: {loss.source}\n\n{formula}\n")
         for d, v in zip(derivations, verdicts):

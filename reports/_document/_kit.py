@@ -89,9 +89,9 @@ def loss_key(loss: symbolic.Loss) -> str:
 
 def _loss_headers(loss: symbolic.Loss) -> tuple[str, str]:
     latex = (f"% From the loss {loss.name} ({loss.title}):\n"
-             f"% L(z, y) = {symbolic.printing.latex(loss.expression)}\n")
+             f"% L(z, y) = {symbolic.printing.witnessed_latex(loss.expression)}\n")
     typst = (f"// From the loss {loss.name} ({loss.title})\n\n"
-             f"Loss `{loss.name}`:\n\n$ L(z, y) = {symbolic.printing.typst(loss.expression)} $\n\n")
+             f"Loss `{loss.name}`:\n\n$ L(z, y) = {symbolic.printing.witnessed_typst(loss.expression)} $\n\n")
     return latex, typst
 
 

@@ -24,8 +24,9 @@ def loss_sections(checked: Sequence[tuple[symbolic.Loss, list[DerivationCheck]]]
     """One Typst section per loss: its name, what it is and where it comes from, its derivations."""
     sections = []
     for loss, checks in checked:
+        formula = printing.witnessed_typst(loss.expression)
         intro = (f"= Loss {esc(loss.name)}\n{printing.typst_text(loss.title)}; source: {esc(loss.source)}. "
-                 f"Each step was re-checked by SymPy in this run.\n$ L(z, y) = {printing.typst(loss.expression)} $")
+                 f"Each step was re-checked by SymPy in this run.\n$ L(z, y) = {formula} $")
         previous = [None] + [c.derivation for c in checks[:-1]]
         blocks = [derivation_block(c, p) for c, p in zip(checks, previous)]
         sections.append("#pagebreak()\n" + "\n\n".join([intro] + blocks))

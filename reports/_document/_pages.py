@@ -136,7 +136,7 @@ def derivation_block(check: DerivationCheck, previous: symbolic.Derivation | Non
         steps.append(f"(rhs: $ {rhs} $, rule: [{rule}], mark: [{_mark(ok)}])")
     out.append(f"#derivation($ {parts.first} $, ({', '.join(steps)},))")
     if parts.where and previous is not None and previous.abbreviations == d.abbreviations:
-        names = ", ".join(f"${symbolic.printing.typst(symbol)}$" for _, symbol in d.abbreviations)
+        names = ", ".join(f"${symbolic.printing.witnessed_typst(symbol)}$" for _, symbol in d.abbreviations)
         out.append(f"where {names} are as above.")
     elif parts.where:
         out.append("#where(" + ", ".join(f"$ {w} $" for w in parts.where) + ")")

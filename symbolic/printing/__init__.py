@@ -5,6 +5,10 @@ into the parts of a where-list; :func:`typst_equation`, :func:`latex_align`,
 :func:`typst_text` and :func:`latex_text` lay out an equation or a line of prose;
 :func:`hypotheses` and :func:`hypothesis_latex` print a derivation's hypotheses;
 :func:`html_text` is how a result's text shows in a notebook.
+
+Every formula those functions lay out is read back by an independent reader of its language
+and compared with the expression it was printed from (:func:`witnessed_typst`,
+:func:`witnessed_latex`); a mismatch raises :class:`PrinterError`.
 """
 
 from ._latex import latex as latex
@@ -14,10 +18,15 @@ from ._render import hypotheses as hypotheses
 from ._render import hypothesis_latex as hypothesis_latex
 from ._render import latex_align as latex_align
 from ._render import latex_text as latex_text
+from ._render import shown_lines as shown_lines
 from ._render import typst_equation as typst_equation
 from ._render import typst_parts as typst_parts
 from ._render import typst_text as typst_text
+from ._render import witnessed_latex as witnessed_latex
+from ._render import witnessed_typst as witnessed_typst
 from ._typst import typst as typst
+from ._witness import PrinterError as PrinterError
 
 __all__ = ["typst", "latex", "TypstParts", "typst_parts", "typst_equation", "typst_text", "latex_align",
-           "latex_text", "hypotheses", "hypothesis_latex", "html_text"]
+           "latex_text", "hypotheses", "hypothesis_latex", "html_text", "witnessed_typst", "witnessed_latex",
+           "shown_lines", "PrinterError"]

@@ -16,9 +16,32 @@ import sympy as sp
 
 from ._latex import latex
 from ._typst import ordered_terms, typst
+from ._witness import witnessed
 
 __all__ = ["TypstParts", "typst_parts", "typst_equation", "latex_align", "typst_text", "latex_text",
-           "hypotheses", "hypothesis_latex"]
+           "hypotheses", "hypothesis_latex", "witnessed_typst", "witnessed_latex", "shown_lines"]
+
+_PRINTERS = {"typst": typst, "latex": latex}
+_SEEN: dict[tuple[str, str, str], str] = {}  # (language, srepr, text) already read back and found equal
+
+
+def _witnessed(expr, text: str, language: str) -> str:
+    key = (language, sp.srepr(expr), text)
+    if key not in _SEEN:
+        _SEEN[key] = witnessed(expr, text, language)
+    return text
+
+
+def witnessed_typst(expr) -> str:
+    """``typst(expr)``, read back by the Typst reader and found equal to ``expr`` (else
+    :class:`PrinterError`)."""
+    return _witnessed(expr, typst(expr), "typst")
+
+
+def witnessed_latex(expr) -> str:
+    """``latex(expr)``, read back by the LaTeX reader and found equal to ``expr`` (else
+    :class:`PrinterError`)."""
+    return _witnessed(expr, latex(expr), "latex")
 
 LINE_BUDGET = 64  # characters of visible maths on one line of the report's column at 10.5 pt
 _ZERO_WIDTH = {"lr", "frac", "italic", "abs", "sqrt", "cases", "op"}
@@ -83,6 +106,14 @@ def lines(expr: sp.Expr, printer, budget: float = LINE_BUDGET) -> list[str]:
     for number, group in enumerate(groups):
         text = _join([printer(t) for t in group])
         out.append(text if number == 0 or text.startswith("-") else "+ " + text)
+    return out
+
+
+def shown_lines(expr: sp.Expr, language: str) -> list[str]:
+    """:func:`lines` of ``expr`` in ``language`` ('typst' or 'latex'), the lines together read
+    back and found equal to ``expr``."""
+    out = lines(expr, _PRINTERS[language])
+    _witnessed(expr, " ".join(out), language)
     return out
 
 
@@ -158,44 +189,47 @@ class TypstParts:
 
 def _hypothesis_typst(item) -> str:
     if isinstance(item, tuple):
-        lo, var, hi = (typst(e) for e in item)
+        lo, var, hi = (witnessed_typst(e) for e in item)
         return f"${lo} <= {var} <= {hi}$"
-    return f"${typst(item)}$" if isinstance(item, sp.Basic) else typst_text(str(item))
+    return f"${witnessed_typst(item)}$" if isinstance(item, sp.Basic) else typst_text(str(item))
 
 
 def hypothesis_latex(item) -> str:
     """One item of :func:`hypotheses` as LaTeX text (maths in $...$)."""
     if isinstance(item, tuple):
-        lo, var, hi = (latex(e) for e in item)
+        lo, var, hi = (witnessed_latex(e) for e in item)
         return f"${lo} \\le {var} \\le {hi}$"
-    return f"${latex(item)}$" if isinstance(item, sp.Basic) else latex_text(str(item))
+    return f"${witnessed_latex(item)}$" if isinstance(item, sp.Basic) else latex_text(str(item))
 
 
 def typst_parts(d) -> TypstParts:
-    """The pieces of ``d`` the report lays out."""
-    steps = tuple((tuple(lines(d.shown(s.after), typst)), typst_text(s.rule)) for s in d.steps)
-    where = tuple(f"{typst(sym)} = {typst(d.definition(full))}" for full, sym in d.abbreviations)
-    return TypstParts(typst(d.shown(d.steps[0].before)), steps, where,
+    """The pieces of ``d`` the report lays out, each formula read back (:func:`witnessed_typst`)."""
+    steps = tuple((tuple(shown_lines(d.shown(s.after), "typst")), typst_text(s.rule)) for s in d.steps)
+    where = tuple(f"{witnessed_typst(sym)} = {witnessed_typst(d.definition(full))}" for full, sym in d.abbreviations)
+    return TypstParts(witnessed_typst(d.shown(d.steps[0].before)), steps, where,
                       tuple(_hypothesis_typst(h) for h in hypotheses(d)))
 
 
 def typst_equation(d) -> str:
     """``d`` as one Typst block equation: the chain, each rule in words under its step."""
-    rows = [f"& {typst(d.shown(d.steps[0].before))}"]
+    rows = [f"& {witnessed_typst(d.shown(d.steps[0].before))}"]
     for step in d.steps:
-        for number, line in enumerate(lines(d.shown(step.after), typst)):
+        for number, line in enumerate(shown_lines(d.shown(step.after), "typst")):
             rows.append(f"& quad {'= ' if number == 0 else 'quad '}{line}")
         rows.append(f'& #h(3em) #text(size: 0.8em)[{typst_text(step.rule)}]')
-    rows += [f'& "where" {typst(sym)} = {typst(d.definition(full))}' for full, sym in d.abbreviations]
+    rows += [f'& "where" {witnessed_typst(sym)} = {witnessed_typst(d.definition(full))}'
+             for full, sym in d.abbreviations]
     return "#align(left, $\n  " + " \\\n  ".join(rows) + "\n$)"
 
 
 def latex_align(d) -> str:
-    """``d`` as an amsmath ``align*`` environment, each rule in words under its step."""
-    rows = [f"& {latex(d.shown(d.steps[0].before))}"]
+    """``d`` as an amsmath ``align*`` environment, each rule in words under its step, each
+    formula read back (:func:`witnessed_latex`)."""
+    rows = [f"& {witnessed_latex(d.shown(d.steps[0].before))}"]
     for step in d.steps:
-        for number, line in enumerate(lines(d.shown(step.after), latex)):
+        for number, line in enumerate(shown_lines(d.shown(step.after), "latex")):
             rows.append("&\\quad " + ("= " if number == 0 else "\\quad ") + line)
         rows.append(f"&\\qquad\\text{{\\small {latex_text(step.rule)}}}")
-    rows += [f"&\\text{{where }} {latex(sym)} = {latex(d.definition(full))}" for full, sym in d.abbreviations]
+    rows += [f"&\\text{{where }} {witnessed_latex(sym)} = {witnessed_latex(d.definition(full))}"
+             for full, sym in d.abbreviations]
     return "\\begin{align*}\n  " + " \\\\\n  ".join(rows) + "\n\\end{align*}"

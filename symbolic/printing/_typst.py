@@ -186,7 +186,17 @@ class TypstPrinter(Printer):
             return self._print(sp.exp(base.args[0] * exp))
         if base.is_Function and not isinstance(base, sp.Abs):
             return self._print_function(base, exponent=self._print(exp))
-        return f"{self.parenthesize(base, PRECEDENCE['Pow'], strict=True)}^{_group(self._print(exp))}"
+        return f"{self._power_base(base)}^{_group(self._print(exp))}"
+
+    def _power_base(self, base: sp.Expr) -> str:
+        """The base of a power, in parentheses when the exponent would not reach all of it: a
+        sum sign or a derivative (which act on everything after them) and a name that has a
+        superscript already (``n_k^b^2`` reads as n_k to the power b^2)."""
+        text = self.parenthesize(base, PRECEDENCE["Pow"], strict=True)
+        if isinstance(base, (sp.Sum, sp.Derivative, sp.Integral, sp.Product)) or (
+                not text.startswith("lr((") and "^" in text):
+            return f"lr(({self._print(base)}))"
+        return text
 
     # functions ----------------------------------------------------------------------------
     def _print_function(self, expr: sp.Function, exponent: str | None = None) -> str:

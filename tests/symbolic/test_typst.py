@@ -1,4 +1,5 @@
-"""The Typst and LaTeX printers: what each construct prints as, and that Typst compiles it."""
+"""The Typst and LaTeX printers: what each construct prints as, that Typst compiles it, and that the
+witness reads every formula back (and catches the printer bugs of issue 20 when they are put back)."""
 
 import shutil
 import subprocess
@@ -9,7 +10,10 @@ import typst as typst_compiler
 
 from gradproof import symbolic
 from gradproof.symbolic import sigmoid
-from gradproof.symbolic.printing import latex, typst
+from gradproof.symbolic.printing import PrinterError, latex, typst, witnessed_latex, witnessed_typst
+from gradproof.symbolic.printing import _typst as typst_module
+from gradproof.symbolic.printing._read import lexicon, read_latex, read_typst
+from gradproof.symbolic.printing._witness import agree, witnessed
 
 z, y = sp.symbols("z y", real=True)
 k, q, i = sp.symbols("k q i", integer=True, nonnegative=True)
@@ -80,3 +84,89 @@ def test_every_derivation_compiles_in_latex(tmp_path):
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+# ---------------------------------------------------------------------------------------------
+# the printer witness: every formula read back by an independent reader and compared
+
+n = sp.Symbol("n", integer=True, positive=True)
+u = sp.IndexedBase("u", real=True)
+SUM_POWER = sp.Sum(sigmoid(z) * (1 - sigmoid(z)) * sp.Sum(u[k] * X[i, k], (k, 0, n - 1)) ** 2, (i, 0, B - 1)) / B
+
+
+def test_sum_power_prints_its_parentheses():
+    assert "lr((sum_(k = 0)^(n - 1) u_k X_(i k)))^2" in typst(SUM_POWER)
+    assert typst(sp.Symbol("n^b_k") ** 2) == "lr((n_k^b))^2"
+    assert typst(sp.Symbol("x_k") ** 2) == "x_k^2"  # a subscript alone needs none
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("frac(1, B) sum_(i = 0)^(B - 1) sum_(k = 0)^(n - 1) u_k X_(i k)^2",
+     sp.Sum(u[k] * X[i, k] ** 2, (k, 0, n - 1), (i, 0, B - 1)) / B),
+    ("lr((sum_(k = 0)^(n - 1) u_k X_(i k)))^2", sp.Sum(u[k] * X[i, k], (k, 0, n - 1)) ** 2),
+    ("sigma(z) - y", sigmoid(z) - y),
+    ("-y log sigma(z) - lr((1 - y)) log(1 - sigma(z))", -y * sp.log(sigmoid(z)) - (1 - y) * sp.log(1 - sigmoid(z))),
+    ("tanh^2 z + e^(-z)", sp.tanh(z) ** 2 + sp.exp(-z)),
+    ("frac(dif, dif z) sigma(z) dot 2", None),  # an operator takes the rest of the product: 2 is inside
+])
+def test_the_typst_reader_reads_as_a_person_does(text, expected):
+    names = lexicon(sp.Tuple(SUM_POWER, y, sigmoid(z), *u[k].atoms(sp.Symbol)))
+    read = read_typst(text, names)
+    if expected is None:
+        assert read == sp.Derivative(2 * sigmoid(z), z)
+    else:
+        assert agree(expected, read) is None, read
+
+
+def test_the_latex_reader_reads_sums_of_several_limits_and_derivatives():
+    names = lexicon(SUM_POWER)
+    read = read_latex(r"\sum_{\substack{0 \leq k \leq n - 1\\0 \leq i \leq B - 1}} \frac{u_{k}}{B} X_{ik}", names)
+    assert agree(sp.Sum(u[k] * X[i, k] / B, (k, 0, n - 1), (i, 0, B - 1)), read) is None
+    second = read_latex(r"\frac{\partial^{2}}{\partial z^{2}} \log{\left(\sigma\left(z\right) \right)}", lexicon(z))
+    assert second == sp.Derivative(sp.log(sigmoid(z)), (z, 2))
+
+
+def test_the_witness_catches_the_sum_power_bug_put_back(monkeypatch):
+    assert witnessed_typst(SUM_POWER)
+    monkeypatch.setattr(typst_module.TypstPrinter, "_power_base",
+                        lambda self, base: self.parenthesize(base, typst_module.PRECEDENCE["Pow"], strict=True))
+    bad = typst(SUM_POWER)
+    assert "u_k X_(i k)^2" in bad  # the bug as the issue found it
+    with pytest.raises(PrinterError, match="printer fault"):
+        witnessed(SUM_POWER, bad, "typst")
+    with pytest.raises(PrinterError):
+        symbolic.printing.typst_parts(symbolic.catalog()["logreg_hessian_psd"])
+
+
+SCRIPTED = typst_module.TypstPrinter._scripted
+
+
+def _drop_indices(full_name, indices=()):
+    return SCRIPTED(full_name, indices[:1])  # the bug: an indexed name keeps only its first index
+
+
+def test_the_witness_catches_a_dropped_subscript(monkeypatch):
+    expr = X[i, k] * sigmoid(z)
+    monkeypatch.setattr(typst_module.TypstPrinter, "_scripted", staticmethod(_drop_indices))
+    assert typst(expr).startswith("X_i")
+    with pytest.raises(PrinterError, match="X"):
+        witnessed(expr, typst(expr), "typst")
+    with pytest.raises(PrinterError):
+        witnessed(sp.Symbol("p_w") * y, "p y", "typst")
+    with pytest.raises(PrinterError):
+        witnessed(expr, r"X_{i} \sigma\left(z\right)", "latex")
+
+
+def test_the_witness_catches_wrong_precedence_in_latex():
+    expr = sp.Sum(u[k], (k, 0, n - 1)) ** 2
+    assert witnessed_latex(expr)
+    with pytest.raises(PrinterError):
+        witnessed(expr, r"\sum_{k=0}^{n - 1} u_{k}^{2}", "latex")
+    with pytest.raises(PrinterError):
+        witnessed(sigmoid(z) * (1 - y), r"\sigma\left(z\right) 1 - y", "latex")
+
+
+def test_every_catalog_formula_reads_back_in_both_languages():
+    for d in symbolic.catalog().values():
+        symbolic.printing.typst_parts(d)  # raises PrinterError on any mismatch
+        symbolic.printing.latex_align(d)
