@@ -6,87 +6,85 @@ directory first and replaces the old one only at the end (:func:`staged_output`)
 output directory may be new, empty, or marked; in a marked one, a product is replaced
 only when every file in it is listed in the marker and unchanged.  Anything else (a
 directory of the user's own files, a file the user edited or added to ``figures/``, a
-symbolic link, the file system's root, the home directory) is refused with an
-:class:`InputError` before any work is done.  Files of the user's beside the products are
-left alone.
+symbolic link, the file system's root, the home directory, a marker that is not a regular
+file of bounded size holding a listing) is refused with an :class:`InputError` before any
+work is done.  Files of the user's beside the products are left alone.
 
-Stage directories record the host, boot and process (pid and start time) that made them;
-a later run removes those whose process is provably gone (killed with SIGKILL, say).
-SIGTERM and SIGHUP are turned into :class:`Terminated` (a ``KeyboardInterrupt``) while a
-report is staged, so they clean up as Ctrl-C does.
+One run at a time writes into a directory (``_lock``: a second one is refused at once).  The
+install moves only the files the markers list, one by one, and never over anything
+(``_install``): a file or folder the user makes meanwhile stays where it is.  Once it has
+begun, the install is finished even if SIGINT, SIGTERM or SIGHUP arrives; the signal takes
+effect after it, and ``on_installed`` has been told (``_signals``).  A run killed with SIGKILL
+leaves a journal that the next run into the directory finishes or rolls back first.
+
+Stage directories record the host, boot, process (pid and start time) and output directory
+that made them; a later run removes those whose process is provably gone (killed with
+SIGKILL, say), or that were made for its own directory (whose lock it now holds).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
-import signal
 import socket
 import tempfile
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from gradproof.symbolic import InputError
 
-__all__ = ["MARKER", "STAGE_MARKER", "Terminated", "staged_output", "check_output_dir", "remove_stale_stages"]
+from ._fs import UnreadableError, is_regular, lexists, read_json, sha256, walk
+from ._install import install, recover
+from ._lock import LOCK_PREFIX, OutputLock
+from ._signals import Terminated, deferred_signals, redeliver, terminate_as_interrupt
+
+__all__ = ["MARKER", "STAGE_MARKER", "Terminated", "staged_output", "check_output_dir", "remove_stale_stages",
+           "MARKER_LIMIT"]
 
 MARKER = ".gradproof-report.json"
 STAGE_MARKER = ".gradproof-stage.json"
-TEMPORARY_PREFIXES = (".gradproof-stage-", ".gradproof-old-")
+TEMPORARY_PREFIXES = (".gradproof-stage-", ".gradproof-old-", LOCK_PREFIX.rstrip("-"))
+MARKER_LIMIT = 16 << 20  # the default report's marker is 12 kB; one with many losses stays far below
+STAGE_MARKER_LIMIT = 4096
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP arrived: unwind and clean up as for Ctrl-C."""
-
-    def __init__(self, signum: int):
-        super().__init__(f"terminated by signal {signum}")
-        self.signum = signum
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _files_under(root: Path, top: Path) -> Iterator[Path]:
-    """Every entry under ``top`` (itself included), relative to ``root``, links not followed."""
-    yield top.relative_to(root)
-    if top.is_dir() and not top.is_symlink():
-        for entry in sorted(top.iterdir()):
-            yield from _files_under(root, entry)
+def _inside(name) -> bool:
+    return isinstance(name, str) and bool(Path(name).parts) and not Path(name).is_absolute() \
+        and ".." not in Path(name).parts
 
 
 def _written(out: Path) -> dict[str, str]:
-    """The files gradproof wrote in ``out``, relative path -> SHA-256, from its marker."""
+    """The files gradproof wrote in ``out``, relative path -> SHA-256, from its marker (read only
+    as a regular file of at most MARKER_LIMIT bytes)."""
     try:
-        listed = json.loads((out / MARKER).read_text())["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise InputError(f"--out {out}: its marker {MARKER} is unreadable; gradproof cannot tell which "
-                         "files it wrote there, so it replaces none") from None
-    def inside(name) -> bool:
-        return isinstance(name, str) and bool(Path(name).parts) and not Path(name).is_absolute() \
-            and ".." not in Path(name).parts
-
-    if not isinstance(listed, dict) or not all(inside(name) for name in listed):
+        marker = read_json(out / MARKER, MARKER_LIMIT)
+    except UnreadableError as reason:
+        raise InputError(f"--out {out}: its marker {MARKER} is unreadable (it {reason}); gradproof cannot tell "
+                         "which files it wrote there, so it replaces none") from None
+    listed = marker.get("files") if isinstance(marker, dict) else None
+    if not isinstance(listed, dict) or not all(isinstance(digest, str) for digest in listed.values()):
+        raise InputError(f"--out {out}: its marker {MARKER} is unreadable (it lists no files); gradproof cannot "
+                         "tell which files it wrote there, so it replaces none")
+    if not all(_inside(name) for name in listed):
         raise InputError(f"--out {out}: its marker {MARKER} lists paths outside the directory")
     return listed
 
 
 def _foreign(out: Path, top: str, written: dict[str, str]) -> str | None:
     """The first entry under ``out/top`` that gradproof did not write as it is now, if any."""
-    for entry in _files_under(out, out / top):
+    for entry in walk(out, out / top):
         path = out / entry
         if path.is_symlink() or not (path.is_dir() or path.is_file()):
             return f"{entry} is not a plain file or directory"
-        if path.is_file() and written.get(entry.as_posix()) != _sha256(path):
-            return f"{entry} was not written by gradproof, or was changed since"
+        if path.is_file():
+            try:
+                same = written.get(entry.as_posix()) == sha256(path)
+            except UnreadableError:
+                return f"{entry} is not a plain file or directory"
+            if not same:
+                return f"{entry} was not written by gradproof, or was changed since"
     return None
 
 
@@ -94,8 +92,8 @@ def _own_tops(written: dict[str, str]) -> set[str]:
     return {Path(name).parts[0] for name in written}
 
 
-def check_output_dir(out: Path, products: tuple[str, ...] = ()) -> None:
-    """Refuse (InputError) an ``out`` whose products gradproof could not replace safely."""
+def _check_target(out: Path) -> None:
+    """Refuse what is never a report's directory: a file, the root, the home directory."""
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a directory")
     try:
@@ -105,6 +103,11 @@ def check_output_dir(out: Path, products: tuple[str, ...] = ()) -> None:
     if out == Path(out.anchor) or out == home:
         raise InputError(f"--out {out}: refusing to write a report into the file system's root or the home "
                          "directory; give a directory of its own")
+
+
+def check_output_dir(out: Path, products: tuple[str, ...] = ()) -> None:
+    """Refuse (InputError) an ``out`` whose products gradproof could not replace safely."""
+    _check_target(out)
     if not out.exists():
         return
     entries = [e.name for e in out.iterdir() if not e.name.startswith(TEMPORARY_PREFIXES)]
@@ -139,8 +142,9 @@ def _start_time(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]
 
 
-def _owner() -> dict:
-    return {"host": socket.gethostname(), "boot": _boot_id(), "pid": os.getpid(), "start": _start_time(os.getpid())}
+def _owner(out: Path) -> dict:
+    return {"host": socket.gethostname(), "boot": _boot_id(), "pid": os.getpid(), "start": _start_time(os.getpid()),
+            "out": str(out)}
 
 
 def _provably_dead(owner: dict) -> bool:
@@ -162,114 +166,121 @@ def _provably_dead(owner: dict) -> bool:
     return owner.get("start") is not None and start is not None and start != owner["start"]  # pid reused
 
 
-def remove_stale_stages(*folders: Path) -> list[Path]:
+def _stale(folder: Path, holding: Path | None) -> bool:
+    """A stage (or install) folder of a run that is over: provably dead, or one made for the
+    directory ``holding`` whose lock this process holds.  Its record is read only as a small
+    regular file; a folder without a readable one is not provably gradproof's, and is kept."""
+    try:
+        owner = read_json(folder / STAGE_MARKER, STAGE_MARKER_LIMIT)
+    except UnreadableError:
+        return False
+    if not isinstance(owner, dict) or owner.get("pid") == os.getpid():
+        return False
+    mine = holding is not None and owner.get("out") == str(holding) and owner.get("host") == socket.gethostname()
+    return mine or _provably_dead(owner)
+
+
+def _temporaries(folder: Path, prefix: str) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and p.is_dir() and not p.is_symlink())
+    except OSError:
+        return []
+
+
+def remove_stale_stages(*folders: Path, holding: Path | None = None) -> list[Path]:
     """Remove the stage directories in ``folders`` left by runs that were killed; return them."""
     removed = []
     for folder in folders:
-        try:
-            candidates = [p for p in folder.iterdir() if p.name.startswith(TEMPORARY_PREFIXES) and p.is_dir()]
-        except OSError:
-            continue
-        for stage in candidates:
-            try:
-                owner = json.loads((stage / STAGE_MARKER).read_text())
-            except (OSError, ValueError):
-                continue  # not provably ours
-            if isinstance(owner, dict) and _provably_dead(owner):
+        for stage in _temporaries(folder, ".gradproof-stage-"):
+            if _stale(stage, holding):
                 shutil.rmtree(stage, ignore_errors=True)
                 removed.append(stage)
     return removed
 
 
-def _make_stage(parent: Path, prefix: str) -> Path:
+def _recover(out: Path) -> None:
+    """Finish or roll back the installs that killed runs left in ``out`` (their journals)."""
+    for held in _temporaries(out, ".gradproof-old-"):
+        if _stale(held, out):
+            recover(out, held)
+
+
+def _make_stage(parent: Path, prefix: str, out: Path) -> Path:
     stage = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    (stage / STAGE_MARKER).write_text(json.dumps(_owner()))
+    (stage / STAGE_MARKER).write_text(json.dumps(_owner(out)))
     return stage
 
 
 def _stage_parent(out: Path) -> Path:
     """Beside ``out`` (same file system, so installing is renames), or inside it when the
-    parent is not writable (``--out .`` in a read-only parent, say)."""
+    parent is not writable (``--out .`` in a read-only parent, say) or ``out`` is a mount point."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    if os.access(out.parent, os.W_OK):
+    if os.access(out.parent, os.W_OK) and not (out.is_dir() and os.stat(out).st_dev != os.stat(out.parent).st_dev):
         return out.parent
     out.mkdir(exist_ok=True)
     return out
 
 
-def _write_marker(stage: Path) -> None:
-    written = {entry.as_posix(): _sha256(stage / entry)
-               for top in sorted(os.listdir(stage)) if top != STAGE_MARKER
-               for entry in _files_under(stage, stage / top) if (stage / entry).is_file()}
-    (stage / MARKER).write_text(json.dumps({"written_by": "gradproof", "files": written}, indent=1) + "\n")
+def _listing(stage: Path) -> dict[str, str]:
+    """Every file in the stage (its own record aside), relative path -> SHA-256, in order."""
+    return {entry.as_posix(): sha256(stage / entry)
+            for top in sorted(os.listdir(stage)) if top != STAGE_MARKER
+            for entry in walk(stage, stage / top) if is_regular(stage / entry)}
 
 
 def _install(stage: Path, out: Path) -> None:
-    """Replace ``out``'s old products by the staged ones; on any failure put the old ones back."""
+    """Replace ``out``'s old products by the staged ones (``_install``)."""
+    new = _listing(stage)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    _write_marker(stage)
-    new = [name for name in sorted(os.listdir(stage)) if name != STAGE_MARKER]
-    check_output_dir(out, tuple(new))
-    old_tops = _own_tops(_written(out)) if (out / MARKER).exists() else set()
-    old = [name for name in sorted(old_tops | set(new)) if (out / name).exists()]
-    held = _make_stage(out, ".gradproof-old-")
-    moved_old, moved_new = [], []
-    try:
-        for name in old:
-            os.replace(out / name, held / name)
-            moved_old.append(name)
-        for name in new:
-            os.replace(stage / name, out / name)
-            moved_new.append(name)
-    except BaseException:
-        for name in reversed(moved_new):
-            os.replace(out / name, stage / name)
-        for name in reversed(moved_old):
-            os.replace(held / name, out / name)
-        shutil.rmtree(held, ignore_errors=True)
-        raise
-    shutil.rmtree(held, ignore_errors=True)
+    check_output_dir(out, tuple(sorted(_own_tops(new))))  # again: the user may have added files meanwhile
+    old = _written(out) if lexists(out / MARKER) else {}
+    held = _make_stage(out, ".gradproof-old-", out)
+    install(stage, out, held, old, new, created)
 
 
 @contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """While staging, SIGTERM and SIGHUP raise :class:`Terminated` (where their handler was the default)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminated(signum, frame):
-        raise Terminated(signum)
-
-    changed = {}
-    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if signum is not None and signal.getsignal(signum) == signal.SIG_DFL:
-            changed[signum] = signal.signal(signum, terminated)
-    try:
-        yield
-    finally:
-        for signum, previous in changed.items():
-            signal.signal(signum, previous)
-
-
-@contextlib.contextmanager
-def staged_output(out: str | os.PathLike, products: tuple[str, ...] = ()) -> Iterator[Path]:
+def staged_output(out: str | os.PathLike, products: tuple[str, ...] = (),
+                  on_installed: Callable[[Path], None] | None = None) -> Iterator[Path]:
     """Yield an empty stage directory; when the block ends without error, its contents replace
     ``out``'s products (see the module docstring).  The stage is removed in every case, and
-    ``out`` is checked before the block runs, so a refusal costs no work."""
+    ``out`` is checked before the block runs, so a refusal costs no work.  ``on_installed(out)``
+    is called once the new report is in place, before a signal that arrived meanwhile is raised."""
     out = Path(out).resolve()
-    check_output_dir(out, products)
-    with _terminate_as_interrupt():
+    _check_target(out)
+    caught: list[int] = []
+    with terminate_as_interrupt():
         parent = _stage_parent(out)
-        remove_stale_stages(parent, out)
-        stage = _make_stage(parent, ".gradproof-stage-")
+        lock = OutputLock(out, parent)
+        lock.acquire()
         try:
-            yield stage
-            _install(stage, out)
-        except OSError as error:
-            raise _naming_out(error, stage, out) from error
+            with deferred_signals(caught):
+                _recover(out)
+                remove_stale_stages(parent, out, holding=out)
+            redeliver(caught)
+            check_output_dir(out, products)
+            stage = _make_stage(parent, ".gradproof-stage-", out)
+            try:
+                yield stage
+            except BaseException as error:
+                with deferred_signals(caught):
+                    shutil.rmtree(stage, ignore_errors=True)
+                if isinstance(error, OSError):
+                    raise _naming_out(error, stage, out) from error
+                raise
+            with deferred_signals(caught):
+                try:
+                    _install(stage, out)
+                except OSError as error:
+                    raise _naming_out(error, stage, out) from error
+                finally:
+                    shutil.rmtree(stage, ignore_errors=True)
+                if on_installed is not None:
+                    on_installed(out)
         finally:
-            shutil.rmtree(stage, ignore_errors=True)
+            with deferred_signals(caught):
+                lock.release()
+        redeliver(caught)
 
 
 def _naming_out(error: OSError, stage: Path, out: Path) -> OSError:

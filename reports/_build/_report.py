@@ -13,7 +13,7 @@ import logging
 import os
 import platform
 import sys
-from importlib import metadata
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -27,8 +27,17 @@ from gradproof import numeric
 from gradproof._version import __version__
 from gradproof.symbolic import InputError
 
-from .._document import (STYLE, check_derivations, check_loss_derivations, document, loss_sections, loss_verified, plain,
-                         write_kit, write_loss_kit)
+from .._document import (
+    STYLE,
+    check_derivations,
+    check_loss_derivations,
+    document,
+    loss_sections,
+    loss_verified,
+    plain,
+    write_kit,
+    write_loss_kit,
+)
 from .._experiments import LogregData, Setting, loss_figures, parse_losses, run_experiments
 from .._figure_data import FigureData
 from .._figures import SAVE_METADATA, apply_style, draw
@@ -121,11 +130,13 @@ def _typeset(folder: Path, source: str) -> None:
 def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, device: str | None = None,
                  data: str | None = None, label: str | None = None,
                  formats: tuple[str, ...] = ("pdf", "png"), quiet: bool = False,
-                 losses: tuple[str, ...] = ()) -> Path:
+                 losses: tuple[str, ...] = (), on_installed: Callable[[Path], None] | None = None) -> Path:
     """Write ``out/report.pdf``, ``out/figures/`` and ``out/manifest.json``; return the PDF path.
 
     ``losses`` (``NAME[:param=value,...]`` or formulas) add the two loss figures and a section of
-    derivations per loss; without them the report is the default one."""
+    derivations per loss; without them the report is the default one.  ``on_installed(out)`` is
+    called once the new report is in place: a signal that arrives after that point (its
+    ``KeyboardInterrupt``) leaves the new report, complete (``_output``)."""
     numeric.runtime.check_seed(seed)
     formats = _check_formats(tuple(formats))
     chosen = numeric.runtime.resolve_device(device)
@@ -134,7 +145,8 @@ def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, 
     os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # it calls every fixed font date "very low"
     apply_style()
-    with staged_output(out, PRODUCTS) as stage, numeric.runtime.single_thread():  # one order of float sums
+    # one thread: one order of float sums
+    with staged_output(out, PRODUCTS, on_installed) as stage, numeric.runtime.single_thread():
         _write_products(stage, seed, chosen, logreg, formats, quiet, chosen_losses)
     return Path(out) / "report.pdf"
 

@@ -4,8 +4,9 @@ is written), which never outlives the process that started it.
 The worker is forked, so nothing is imported again.  It dies with its parent: on Linux the
 kernel sends it SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``), elsewhere a
 thread in it watches the parent's pid.  When the ``with`` block is left by an exception
-(Ctrl-C, SIGTERM turned into :class:`gradproof.reports._build._output.Terminated`, an error) the worker is
-killed at once instead of being waited for.  Where fork is not available the work runs
+(Ctrl-C, SIGTERM turned into :class:`gradproof.reports._build._signals.Terminated`, an error) the worker is
+killed at once instead of being waited for.  A worker ended by SIGINT, SIGTERM or SIGHUP (sent to
+the whole process group) is that signal here too, not an error.  Where fork is not available the work runs
 inline, at ``submit``.
 """
 
@@ -20,6 +21,8 @@ import threading
 import time
 from multiprocessing.connection import wait
 from typing import Literal
+
+from ._signals import STOPPING, Terminated
 
 __all__ = ["Background", "die_with_parent"]
 
@@ -72,7 +75,12 @@ class Job:
             wait([self.connection, self.process.sentinel])
             if not self.connection.poll():
                 self.process.join()
-                raise RuntimeError(f"the background worker died (exit code {self.process.exitcode})")
+                code = self.process.exitcode
+                if code == -signal.SIGINT:  # Ctrl-C reached the whole process group: so will it reach us
+                    raise KeyboardInterrupt
+                if code is not None and -code in STOPPING:
+                    raise Terminated(-code)
+                raise RuntimeError(f"the background worker died (exit code {code})")
             self.outcome = self.connection.recv()
             self.process.join()
         kind, value = self.outcome
