@@ -62,7 +62,8 @@ def bce_logit_form() -> Derivation:
     )
     return Derivation("bce_logit_form", "BCE on a probability equals BCE on the logit",
                       sp.Eq(lhs, rhs, evaluate=False), steps,
-                      statement="-y log s - (1-y) log(1-s) = log(1 + e^z) - y z: the two forms agree")
+                      statement="with s = sigma(z), -y log s - (1-y) log(1-s) = log(1 + e^z) - y z: "
+                                "the two forms agree")
 
 
 def bce_dL_dz() -> Derivation:
@@ -74,7 +75,7 @@ def bce_dL_dz() -> Derivation:
     steps = (
         Step(lhs, chain, "chain rule"),
         Step(chain, lemma, "sigmoid_derivative"),
-        Step(lemma, cancelled, "cancel s and 1 - s"),
+        Step(lemma, cancelled, "cancel sigma(z) and 1 - sigma(z)"),
         Step(cancelled, s - y, "expand"),
     )
     return Derivation("bce_dL_dz", "BCE gradient with respect to the logit", sp.Eq(lhs, s - y, evaluate=False),
@@ -107,7 +108,7 @@ def pos_weight_dL_dz() -> Derivation:
     rhs = s * (pw * y + 1 - y) - pw * y
     steps = (
         Step(lhs, chain, "chain rule and sigmoid_derivative"),
-        Step(chain, expanded, "cancel s and 1 - s"),
+        Step(chain, expanded, "cancel sigma(z) and 1 - sigma(z)"),
         Step(expanded, rhs, "collect sigma(z)"),
     )
     return Derivation("pos_weight_dL_dz", "BCEWithLogitsLoss with pos_weight p_w", sp.Eq(lhs, rhs, evaluate=False),
@@ -132,7 +133,7 @@ def mse_sigmoid_dL_dz() -> Derivation:
     return Derivation("mse_sigmoid_dL_dz", "Contrast: squared error on the sigmoid output",
                       sp.Eq(lhs, rhs, evaluate=False),
                       (Step(lhs, chain, "chain rule"), Step(chain, rhs, "sigmoid_derivative")),
-                      statement="L = (s - y)^2 / 2 gives dL/dz = (s - y) s (1 - s): the factor "
+                      statement="with s = sigma(z), L = (s - y)^2 / 2 gives dL/dz = (s - y) s (1 - s): the factor "
                       "s (1 - s) vanishes when the sample is confidently wrong")
 
 

@@ -62,7 +62,7 @@ def gru_layer_coupling() -> Derivation:
         "gru_layer_coupling", "Stacked GRU: the gradient reaching the layer below",
             sp.Eq(lhs, rhs, evaluate=False), steps,
         statement="dL/dx_t[q] = sum_k g^f_k dh'^f_k/dx_q + g^b_k dh'^b_k/dx_q: layer l's input at t is "
-        "layer l-1's output [h^f_t; h^b_t] at t, so layer l-1's output gradient at t is the sum over "
+        "the output [h^f_t; h^b_t] of layer l - 1 at t, so the output gradient of layer l - 1 at t is the sum over "
         "both directions of [da_r, da_u, da_n] W_ih (entries q < H go to its forward direction, the "
         "rest to its backward one); with one direction, drop the b terms",
         assumptions="the loss depends on x_t only through layer l's two cells at t", ranges=((q, 0, D - 1),),

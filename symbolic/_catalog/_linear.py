@@ -55,7 +55,7 @@ def logreg_dL_db() -> Derivation:
 def gru_head_dL_dv() -> Derivation:
     return _gradient_of_linear_logit(
         "gru_head_dL_dv", "GRU classifier head z = v.h_T + c: gradient in v", v[k],
-        linear_logit(v, h, c), h[k], "dL/dv_k = (sigma(z) - y) h_T,k")
+        linear_logit(v, h, c), h[k], "dL/dv_k = (sigma(z) - y) h_T,k, with n = H: the head reads the H hidden units")
 
 
 def gru_head_dL_dc() -> Derivation:
@@ -68,7 +68,7 @@ def gru_head_dL_dh() -> Derivation:
     return _gradient_of_linear_logit(
         "gru_head_dL_dh", "GRU classifier head: gradient into the last hidden state", h[k],
         linear_logit(v, h, c), v[k],
-        "dL/dh_T,k = (sigma(z) - y) v_k: what backprop through time starts from")
+        "dL/dh_T,k = (sigma(z) - y) v_k, with n = H hidden units: what backprop through time starts from")
 
 
 def _sample_logit(i_: sp.Symbol = i) -> sp.Expr:
@@ -129,7 +129,8 @@ def logreg_hessian() -> Derivation:
     )
     return Derivation(
         "logreg_hessian", "Hessian of the mean BCE of logistic regression", sp.Eq(lhs, rhs, evaluate=False), steps,
-        statement="H_kl = (1/B) sum_i s_i (1 - s_i) X_ik X_il, i.e. H = (1/B) X^T diag(s(1-s)) X",
+        statement="with s_i = sigma(z_i), H_kl = (1/B) sum_i s_i (1 - s_i) X_ik X_il, "
+                  "i.e. H = (1/B) X^T diag(s(1-s)) X",
         abbreviations=_SAMPLE_LOGIT, ranges=((k, 0, n - 1), (l, 0, n - 1)))
 
 
@@ -149,7 +150,7 @@ def logreg_hessian_psd() -> Derivation:
     return Derivation(
         "logreg_hessian_psd", "The BCE Hessian is positive semidefinite (convexity in w)",
         sp.Eq(lhs, rhs, evaluate=False), steps,
-        facts=(Fact(sigmoid(c) * (1 - sigmoid(c)), "s (1 - s) > 0 for every real logit"),),
+        facts=(Fact(sigmoid(c) * (1 - sigmoid(c)), "sigma(c) (1 - sigma(c)) > 0 for every real logit c"),),
         statement="u^T H u = (1/B) sum_i s_i (1 - s_i) (u . x_i)^2 >= 0 for every u: a sum of "
         "positive weights times squares, so the mean BCE is convex in w",
         assumptions="each step compared as a function of u: equal value and gradient at u = 0, "
