@@ -91,7 +91,8 @@ def errors(got, want, floor: float = np.finfo(np.float64).tiny) -> tuple[float, 
     a, b = _as_numpy(got), _as_numpy(want)
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: {a.shape} against {b.shape}")
-    diff = np.abs(a - b)
+    with np.errstate(over="ignore", invalid="ignore"):  # inf - inf is nan: judged below, not warned about
+        diff = np.abs(a - b)
     scale = np.maximum(np.abs(b), floor)
     finite = np.isfinite(diff).all()
     max_abs = float(diff.max()) if finite and diff.size else (0.0 if finite else float("inf"))

@@ -44,14 +44,17 @@ from .._proof import (
     describe,
     evaluate,
     is_identically_zero,
+    is_nonnegative,
     is_positive,
+    strict_kind,
     time_limit,
 )
 from .._vocabulary import InputError, b, c, h, k, p, pw, v, w, x, y, z
 from ..printing import html_text, latex, latex_text
 from ._parse import Condition, Formula, FormulaError, parse
 
-__all__ = ["Target", "Verdict", "targets", "target_of", "check", "DOMAINS", "TOTAL_SECONDS"]
+__all__ = ["Target", "Verdict", "targets", "target_of", "check", "holds_everywhere", "domain_cases", "DOMAINS",
+           "TOTAL_SECONDS"]
 
 TOTAL_SECONDS = 10.0
 PARSE_SECONDS = 1.0
@@ -209,7 +212,7 @@ def _points(target: Target, seed: int) -> list[dict[sp.Symbol, sp.Rational]]:
     return points
 
 
-def _cases(target: Target) -> list[dict]:
+def domain_cases(target: Target) -> list[dict]:
     """Substitutions that cover the domain by real or positive parameters, for positivity proofs."""
     cases: list[dict] = [{}]
     for name, symbol in target.variables.items():
@@ -220,41 +223,40 @@ def _cases(target: Target) -> list[dict]:
     return cases
 
 
-def _holds_everywhere(condition: Condition, cases: list[dict], seconds: float) -> bool:
-    """Proved: the condition holds at every point of the domain (case by case)."""
-    def holds(expr: sp.Expr) -> bool:
-        if condition.kind == "nonnegative" and expr.is_nonnegative:
+def _proved(kind: str, expr: sp.Expr, seconds: float) -> bool:
+    """``expr`` satisfies ``kind`` ("nonzero", "positive" or "nonnegative") for all real values."""
+    if kind == "nonnegative" and (expr.is_nonnegative or expr.is_zero or is_nonnegative(expr, seconds=seconds)):
+        return True
+    if is_positive(expr, seconds=seconds):
+        return True
+    return kind == "nonzero" and bool(is_positive(-expr, seconds=seconds))
+
+
+def holds_everywhere(condition: Condition, cases: list[dict], seconds: float, strict: bool = False) -> bool:
+    """Proved: the condition holds at every point of the domain (case by case).  With ``strict``,
+    its strict form (:func:`~gradproof.symbolic._proof.strict_kind`: a base positive, not only
+    nonnegative), which also makes the formula differentiable there."""
+    kind = strict_kind(condition.kind) if strict else condition.kind
+
+    def holds(case: dict) -> bool:
+        quantity = condition.expr.xreplace(case)
+        if kind != "power":
+            return _proved(kind, quantity, seconds)
+        if _proved("positive", quantity, seconds):
             return True
-        if is_positive(expr, seconds=seconds):
-            return True
-        return condition.kind == "nonzero" and bool(is_positive(-expr, seconds=seconds))
-    return all(holds(condition.expr.xreplace(case)) for case in cases)
+        return bool(quantity.is_zero) and _proved("nonnegative", condition.exponent.xreplace(case), seconds)
+    return all(holds(case) for case in cases)
 
 
 def _failure(condition: Condition, point: dict) -> str | None:
     """"strict" where a certified enclosure shows the condition fails on a neighbourhood,
     "boundary" where it fails exactly at the point, None when not certainly failing."""
-    found = evaluate(condition.typed, point, seconds=0.2)
-    if found.kind != "value":
-        return None
-    if found.low == 0 and found.high == 0:
-        return "strict" if condition.kind == "nonnegative" else "boundary"
-    if condition.kind != "nonzero" and found.high < 0:
-        return "strict"
-    return None
+    return condition.at(point)[1]
 
 
 def _defined_at(formula: Formula, point: dict) -> bool:
     """Every condition certainly holds at the point (then ``typed`` equals ``expr`` there)."""
-    for condition in formula.conditions:
-        found = evaluate(condition.typed, point, seconds=0.2)
-        if found.kind != "value":
-            return False
-        ok = {"nonzero": found.low > 0 or found.high < 0, "positive": found.low > 0,
-              "nonnegative": found.low >= 0}[condition.kind]
-        if not ok:
-            return False
-    return True
+    return all(condition.at(point)[0] == "holds" for condition in formula.conditions)
 
 
 def _point_text(point: dict) -> dict[str, object]:
@@ -337,10 +339,10 @@ def _refuted_undefined(target: Target, formula: Formula, point: dict, why: str) 
 
 def _open_conditions(target: Target, formula: Formula, clock: _Clock) -> list[Condition]:
     """The conditions not proved to hold on the whole domain (within the time budget)."""
-    cases, deadline = _cases(target), clock.deadline(CONDITION_SECONDS)
+    cases, deadline = domain_cases(target), clock.deadline(CONDITION_SECONDS)
     return [cond for cond in formula.conditions
             if time.process_time() > deadline
-            or not _holds_everywhere(cond, cases, max(0.05, deadline - time.process_time()))]
+            or not holds_everywhere(cond, cases, max(0.05, deadline - time.process_time()))]
 
 
 def _failures(conditions: list[Condition], points: list[dict], clock: _Clock) -> tuple[tuple | None, tuple | None]:

@@ -6,14 +6,20 @@ functions sigmoid/exp/log/tanh, ``+ - * / **`` (``^`` is read as a power) and
 parentheses are accepted.  ``e`` and ``pi`` are the constants.  Length, nesting
 depth, node count, the size of numbers (every constant, typed or computed, within
 1e-100 .. 1e100 in numerator and denominator) and of constant exponents are
-bounded, so hostile input such as ``10**10**10``, ``((1/10**100)**100)**100`` or a
+bounded, so hostile input such as ``10**10**10``, ``((1/10**1000)**100)**100`` or a
 100 kB string is refused at once instead of computed.
+
+Numbers are read from their text, exactly: a decimal or exponent literal such as ``0.1``,
+``1.00000000000000000001`` or ``1e-400`` is the rational it denotes (never a binary float), so
+nothing typed is rounded away.  Literals and computed constants lie within 1e-1000 .. 1e1000.
 
 Definedness is judged on what was typed.  SymPy simplifies while it builds
 (``0/B`` becomes 0, ``B/B`` becomes 1, ``log(x) - log(x)`` becomes 0), so the parser
 records, before any such folding, every *condition* the typed formula needs to be
-a real number: each divisor is nonzero, each ``log`` argument positive, each base
-under a non-integer power positive (nonnegative under a positive constant power).
+a real number, by the one table of real-valued semantics (:mod:`gradproof.symbolic._proof._semantics`):
+each divisor is nonzero, each ``log`` argument positive, each base under a positive non-integer
+constant power nonnegative (under a negative one positive), each base under a non-constant power
+positive or 0 with a nonnegative exponent (0**0 = 1).
 It also keeps the formula *as typed*, built without automatic evaluation, for the
 checker's certified evaluation.  A condition that fails for a constant (``log(0)``,
 ``log(-1)``, ``(-1)**(1/2)``, ``(-8)**(1/3)``, ``1/0``) makes the formula bad input.
@@ -25,20 +31,22 @@ import ast
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 
 import mpmath
 import sympy as sp
 
-from .._proof import evaluate
+from .._proof import evaluate, failure, judge, power_kind, violated_text
 from .._vocabulary import InputError, sigmoid
 
-__all__ = ["FormulaError", "Formula", "Condition", "parse", "parse_formula", "FUNCTIONS"]
+__all__ = ["FormulaError", "Formula", "Condition", "parse", "parse_formula", "conditions_of", "FUNCTIONS"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
 MAX_NODES = 400
-MAX_CONSTANT = sp.Integer(10) ** 100
-MAX_CONSTANT_BITS = 333  # 2**333 > 1e100
+MAX_DIGITS = 1000
+MAX_CONSTANT = sp.Integer(10) ** MAX_DIGITS
+MAX_CONSTANT_BITS = 3322  # 2**3322 > 1e1000
 MAX_CONSTANT_EXPONENT = 100
 MAX_MAGNITUDE_BITS = 2**16  # every constant part lies within 2**(+-65536), about 10**(+-19728)
 
@@ -57,10 +65,12 @@ class FormulaError(InputError):
 class Condition:
     """What the typed formula needs at a point to be a real number there.
 
-    ``kind`` is "nonzero" (a divisor), "positive" (a log argument, or a base under a
-    non-constant or negative non-integer power) or "nonnegative" (a base under a
-    positive non-integer constant power); ``expr`` is the quantity, ``typed`` the same
-    as typed, ``quantity`` its text and ``text`` the part of the formula that needs it.
+    ``kind`` names a row of the semantics table (:mod:`gradproof.symbolic._proof._semantics`):
+    "nonzero" (a divisor), "positive" (a log argument, or a base under a negative non-integer
+    power), "nonnegative" (a base under a positive non-integer constant power) or "power" (a base
+    under a non-constant power ``exponent``: positive, or 0 with the exponent >= 0).  ``expr`` is
+    the quantity, ``typed`` the same as typed, ``quantity`` its text and ``text`` the part of the
+    formula that needs it.
     """
 
     kind: str
@@ -68,11 +78,37 @@ class Condition:
     typed: sp.Expr
     quantity: str
     text: str
+    exponent: sp.Expr | None = None
+    exponent_typed: sp.Expr | None = None
+    exponent_text: str = ""
 
     def violated(self) -> str:
         """The set where the condition fails, in words: "where exp(z) - 1 = 0 (...)"."""
-        relation = {"nonzero": "= 0", "positive": "<= 0", "nonnegative": "< 0"}[self.kind]
-        return f"where {self.quantity} {relation} ({self.text} is undefined there)"
+        return f"{violated_text(self.kind, self.quantity, self.exponent_text)} ({self.text} is undefined there)"
+
+    def free_symbols(self) -> set:
+        return self.expr.free_symbols | (self.exponent.free_symbols if self.exponent is not None else set())
+
+    def at(self, point: Mapping, seconds: float = 0.2) -> tuple[str, str | None]:
+        """(judgement, failure) at an exact point, from certified enclosures: judgement "holds",
+        "fails" or "unknown"; failure "strict" (on a neighbourhood), "boundary" (at the point
+        only) or None (see :func:`~gradproof.symbolic._proof._semantics.judge`)."""
+        found = evaluate(self.typed, point, seconds=seconds)
+        if found.kind == "undefined":
+            return "fails", "strict"
+        if found.kind != "value":
+            return "unknown", None
+        exponent = None
+        if self.kind == "power" and found.low == found.high == 0:
+            power = evaluate(self.exponent_typed, point, seconds=seconds)
+            exponent = (power.low, power.high) if power.kind == "value" else None
+        return (judge(self.kind, found.low, found.high, exponent),
+                failure(self.kind, found.low, found.high, exponent))
+
+
+def _literal(text: str) -> sp.Rational:
+    """A decimal or exponent literal as the exact rational its text denotes ("1e-400" is 10**-400)."""
+    return sp.Rational(Fraction(text.replace("_", "")))
 
 
 @dataclass(frozen=True)
@@ -103,7 +139,7 @@ def _bits(number: sp.Rational) -> int:
 
 def _bounded(value: sp.Expr) -> sp.Expr:
     if value.is_Rational and _bits(value) > MAX_CONSTANT_BITS and abs(value) != MAX_CONSTANT:
-        raise FormulaError("formula: a number in it exceeds 1e100 (or is below 1e-100)")
+        raise FormulaError(f"formula: a number in it exceeds 1e{MAX_DIGITS} (or is below 1e-{MAX_DIGITS})")
     return value
 
 
@@ -113,17 +149,8 @@ def _check_power_size(base: sp.Expr, exponent: sp.Expr) -> None:
         raise FormulaError(f"formula: the exponent {exponent} is larger than {MAX_CONSTANT_EXPONENT}")
     if base.is_Rational and exponent.is_Rational and abs(base) not in (0, 1):
         size = max(math.log2(abs(int(base.p))), math.log2(int(base.q)))  # log2 of numerator, denominator
-        if size * float(abs(exponent)) > math.log2(10) * 100 + 1e-9:
-            raise FormulaError("formula: a number in it exceeds 1e100 (or is below 1e-100)")
-
-
-def _power_condition(exponent: sp.Expr) -> str | None:
-    """The condition a base needs under ``exponent`` (None: any real base will do)."""
-    if exponent.is_Integer:
-        return "nonzero" if exponent.is_negative else None
-    if exponent.is_Rational and exponent.is_positive:
-        return "nonnegative"
-    return "positive"
+        if size * float(abs(exponent)) > math.log2(10) * MAX_DIGITS + 1e-9:
+            raise FormulaError(f"formula: a number in it exceeds 1e{MAX_DIGITS} (or is below 1e-{MAX_DIGITS})")
 
 
 class _Builder:
@@ -156,10 +183,13 @@ class _Builder:
         return ast.get_source_segment(self.text, node) or ast.unparse(node)
 
     def _require(self, kind: str, part: tuple[sp.Expr, sp.Expr], quantity: ast.AST, node: ast.AST,
-                 why: str) -> None:
+                 why: str, exponent: tuple[sp.Expr, sp.Expr] | None = None, exponent_node: ast.AST | None = None,
+                 ) -> None:
         """Record a condition; refuse the formula at once if a constant certainly fails it."""
-        condition = Condition(kind, part[0], part[1], self._segment(quantity), self._segment(node))
-        if not condition.expr.free_symbols:
+        condition = Condition(kind, part[0], part[1], self._segment(quantity), self._segment(node),
+                              *(exponent or (None, None)),
+                              self._segment(exponent_node) if exponent_node is not None else "")
+        if not condition.free_symbols():
             if _constant_fails(condition):
                 raise FormulaError(f"formula: {condition.text} is not real-valued: {why}")
             if _constant_holds(condition):
@@ -172,12 +202,10 @@ class _Builder:
     def _Constant(self, node: ast.Constant) -> tuple[sp.Expr, sp.Expr]:
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
             raise FormulaError(f"formula: the constant {node.value!r} is not a number")
-        if isinstance(node.value, float) and not math.isfinite(node.value):
-            raise FormulaError(f"formula: the number {self._segment(node)} is not finite")
-        if isinstance(node.value, int) and node.value.bit_length() > 400:
-            raise FormulaError("formula: a number in it exceeds 1e100")
-        value = sp.Rational(repr(node.value)) if isinstance(node.value, float) else sp.Integer(node.value)
-        return value, value
+        if isinstance(node.value, int) and node.value.bit_length() > MAX_CONSTANT_BITS + 1:
+            raise FormulaError(f"formula: a number in it exceeds 1e{MAX_DIGITS}")
+        value = _literal(self._segment(node)) if isinstance(node.value, float) else sp.Integer(node.value)
+        return _bounded(value), value
 
     def _Name(self, node: ast.Name) -> tuple[sp.Expr, sp.Expr]:
         found = self.variables.get(node.id, CONSTANTS.get(node.id))
@@ -212,11 +240,12 @@ class _Builder:
 
     def _power(self, node: ast.BinOp, base: tuple, exponent: tuple) -> tuple[sp.Expr, sp.Expr]:
         _check_power_size(base[0], exponent[0])
-        kind = _power_condition(exponent[0])
+        kind = power_kind(exponent[0])
         if kind == "nonzero":
             self._require(kind, base, node.left, node, "division by zero (0 raised to a negative power)")
         elif kind is not None:
-            self._require(kind, base, node.left, node, "a negative base under a non-integer power")
+            self._require(kind, base, node.left, node, "a negative base under a non-integer power",
+                          exponent if kind == "power" else None, node.right)
         power = base[0] ** exponent[0]
         for inner in sp.preorder_traversal(power):
             if isinstance(inner, sp.Pow) and inner.exp.is_Number and abs(inner.exp) > MAX_CONSTANT_EXPONENT:
@@ -237,26 +266,12 @@ class _Builder:
 
 def _constant_fails(condition: Condition) -> bool:
     """A constant condition that certainly fails (exactly, or by a certified enclosure)."""
-    exact = {"nonzero": condition.expr.is_zero, "positive": condition.expr.is_nonpositive,
-             "nonnegative": condition.expr.is_negative}[condition.kind]
-    if exact:
-        return True
-    found = evaluate(condition.typed, {}, seconds=0.5)
-    if found.kind == "undefined":
-        return True
-    if found.kind != "value":
-        return False
-    low, high = found.low, found.high
-    return bool({"nonzero": low == 0 and high == 0, "positive": high <= 0, "nonnegative": high < 0}[condition.kind])
+    return condition.at({}, seconds=0.5)[0] == "fails"
 
 
 def _constant_holds(condition: Condition) -> bool:
     """A constant condition that a certified enclosure proves."""
-    found = evaluate(condition.typed, {}, seconds=0.5)
-    if found.kind != "value":
-        return False
-    low, high = found.low, found.high
-    return bool({"nonzero": low > 0 or high < 0, "positive": low > 0, "nonnegative": low >= 0}[condition.kind])
+    return condition.at({}, seconds=0.5)[0] == "holds"
 
 
 def parse(text: str, variables: Mapping[str, sp.Symbol]) -> Formula:
@@ -295,7 +310,7 @@ def parse(text: str, variables: Mapping[str, sp.Symbol]) -> Formula:
         raise FormulaError(f"formula: more than {MAX_NODES} parts")
     builder = _Builder(variables, source)
     expr, typed = builder.build(tree)
-    distinct = {(c.kind, c.expr): c for c in reversed(builder.conditions)}  # the first of equal ones
+    distinct = {(c.kind, c.expr, c.exponent): c for c in reversed(builder.conditions)}  # the first of equal ones
     return Formula(expr, typed, tuple(reversed(distinct.values())), source)
 
 
@@ -308,3 +323,25 @@ def parse_formula(text: str, variables: Mapping[str, sp.Symbol]) -> sp.Expr:
     -y + sigmoid(z)
     """
     return parse(text, variables).expr
+
+
+def conditions_of(expr: sp.Expr) -> tuple[Condition, ...]:
+    """The conditions, by the same semantics table, under which a SymPy expression built in code
+    (not typed) is a real number: one per divisor, log argument and base of a non-integer power.
+
+    >>> import sympy as sp
+    >>> z = sp.Symbol("z", real=True)
+    >>> [c.violated() for c in conditions_of(sp.log(z**2))]
+    ['where z**2 <= 0 (log(z**2) is undefined there)']
+    """
+    found: dict = {}
+    for node in sp.preorder_traversal(expr):
+        condition = None
+        if isinstance(node, sp.Pow) and (kind := power_kind(node.exp)) is not None:
+            exponent = (node.exp, node.exp, sp.sstr(node.exp)) if kind == "power" else (None, None, "")
+            condition = Condition(kind, node.base, node.base, sp.sstr(node.base), sp.sstr(node), *exponent)
+        elif isinstance(node, sp.log):
+            condition = Condition("positive", node.args[0], node.args[0], sp.sstr(node.args[0]), sp.sstr(node))
+        if condition is not None and condition.free_symbols():
+            found.setdefault((condition.kind, condition.expr, condition.exponent), condition)
+    return tuple(found.values())

@@ -23,6 +23,7 @@ alpha_t = alpha y + (1 - alpha)(1 - y).  Parameter values are read as exact rati
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,8 +34,11 @@ from .._vocabulary import InputError, sigmoid, y, z
 __all__ = ["LossSpec", "Param", "LOSSES", "split_loss_text", "cross_entropy"]
 
 s = sigmoid(z)
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")
-_FRACTION = re.compile(r"^[+-]?\d+/0*[1-9]\d*$")  # p/q, as a loss's canonical name writes 0.25
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?", re.ASCII)
+_FRACTION = re.compile(r"[+-]?[0-9]+/0*[1-9][0-9]*", re.ASCII)  # p/q, as a loss's canonical name writes 0.25
+MAX_PARAM_DIGITS = 12
+"""A parameter's numerator and denominator have at most this many digits: every loss command then
+works on numbers it can represent and answers within its budget."""
 _NAMED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(:.*)?$", re.DOTALL)
 
 
@@ -70,10 +74,12 @@ def _focal(gamma: sp.Expr, alpha: sp.Expr) -> sp.Expr:
     return alpha_t * (1 - p_t) ** gamma * cross_entropy()
 
 
-_GAMMA = Param("gamma", "gamma >= 0", lambda v: v >= 0, sp.Integer(2))
+MAX_GAMMA = 10
+MAX_POS_WEIGHT = 10**6
+_GAMMA = Param("gamma", f"0 <= gamma <= {MAX_GAMMA}", lambda v: 0 <= v <= MAX_GAMMA, sp.Integer(2))
 _ALPHA = Param("alpha", "0 <= alpha <= 1", lambda v: 0 <= v <= 1, sp.Rational(1, 4))
 _EPS = Param("eps", "0 <= eps < 1", lambda v: 0 <= v < 1)
-_POS_WEIGHT = Param("pos_weight", "pos_weight > 0", lambda v: v > 0)
+_POS_WEIGHT = Param("pos_weight", f"0 < pos_weight <= {MAX_POS_WEIGHT}", lambda v: 0 < v <= MAX_POS_WEIGHT)
 
 LOSSES: dict[str, LossSpec] = {spec.name: spec for spec in (
     LossSpec("bce", "binary cross-entropy", "torch.nn.BCEWithLogitsLoss",
@@ -97,9 +103,13 @@ def _value(name: str, text: str) -> sp.Rational:
     text = text.strip()
     if not text:
         raise InputError(f"loss parameter {name}: no value given")
-    if not (_NUMBER.match(text) or _FRACTION.match(text)):
-        raise InputError(f"loss parameter {name}: {text!r} is not a number (a decimal or p/q)")
-    return sp.Rational(text)
+    if not (_NUMBER.fullmatch(text) or _FRACTION.fullmatch(text)):
+        raise InputError(f"loss parameter {name}: {text!r} is not a number (a decimal or p/q, in the digits 0-9)")
+    value = sp.Rational(text)
+    if max(len(str(abs(value.p))), len(str(value.q))) > MAX_PARAM_DIGITS:
+        raise InputError(f"loss parameter {name}: {text!r} has more than {MAX_PARAM_DIGITS} digits in its "
+                         "numerator or denominator")
+    return value
 
 
 def _params_from_text(spec: LossSpec, text: str) -> dict[str, sp.Rational]:
@@ -142,6 +152,10 @@ def split_loss_text(text: str) -> tuple[LossSpec, dict[str, sp.Rational]] | None
     """
     if not isinstance(text, str):
         raise InputError(f"loss: expected a name or a formula, got {type(text).__name__}", argument="loss")
+    control = next((i for i, char in enumerate(text) if unicodedata.category(char) == "Cc"), None)
+    if control is not None:
+        raise InputError(f"loss: a control character ({text[control]!r}) at position {control + 1}; write the "
+                         "loss on one line", argument="loss")
     text = text.strip()
     if not _NAMED.match(text) or text in ("z", "y"):
         return None

@@ -15,6 +15,7 @@ gradient step moves the logit towards the right side, so |dL/dz| = |pi_y(m)|.  F
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import mpmath
@@ -29,6 +30,8 @@ __all__ = ["MarginVerdict", "pull", "margin_verdict", "GRID"]
 m = sp.Symbol("m", real=True)
 GRID = tuple(sp.Rational(k, 4) for k in range(-60, 61))
 LIMIT_SECONDS = 3.0
+MARGIN_SECONDS = 4.0
+"""CPU time for one label's margin properties (limits, monotonicity, extremum)."""
 FAR = sp.Integer(40)
 
 
@@ -108,18 +111,18 @@ def _confirmed(value: sp.Expr, expr: sp.Expr, direction) -> bool:
     return float(abs(at - target).b) <= 1e-9 * (1 + abs(target))
 
 
-def _limit(expr: sp.Expr, direction) -> sp.Expr | None:
+def _limit(expr: sp.Expr, direction, seconds: float = LIMIT_SECONDS) -> sp.Expr | None:
     """lim pi(m) as m -> direction, by SymPy, confirmed numerically; None when undecided."""
     try:
-        with time_limit(LIMIT_SECONDS):
+        with time_limit(seconds):
             value = _limit_in_sigmoid(expr, direction)
             if value is None:
                 value = sp.limit(expr.rewrite(sigmoid, sp.exp), m, direction)
+        if value.has(sp.Limit, sp.AccumBounds, sp.nan, sp.zoo) or value.free_symbols:
+            return None
+        return value if _confirmed(value, expr, direction) else None
     except (TimeLimitError, NotImplementedError, ValueError, TypeError, RecursionError, AttributeError):
         return None
-    if value.has(sp.Limit, sp.AccumBounds, sp.nan, sp.zoo) or value.free_symbols:
-        return None
-    return value if _confirmed(value, expr, direction) else None
 
 
 def _magnitudes(expr: sp.Expr) -> list[float]:
@@ -167,10 +170,24 @@ def _extremum(expr: sp.Expr, values: list[float]) -> str | None:
     return None
 
 
-def margin_verdict(grad: sp.Expr, z: sp.Symbol, y: sp.Symbol, label: int) -> MarginVerdict:
-    """Limits and monotonicity of |dL/dz| in the signed margin m, for hard label ``label``."""
+def margin_verdict(grad: sp.Expr, z: sp.Symbol, y: sp.Symbol, label: int,
+                   seconds: float = MARGIN_SECONDS) -> MarginVerdict:
+    """Limits and monotonicity of |dL/dz| in the signed margin m, for hard label ``label``, within
+    ``seconds`` of CPU time: what is not decided by then is "undecided"."""
     expr = pull(grad, z, y, label)
-    right, wrong = (None if v is None else sp.Abs(v) for v in (_limit(expr, sp.oo), _limit(expr, -sp.oo)))
+    deadline = time.process_time() + seconds
+    limits = [_limit(expr, end, max(0.05, min(LIMIT_SECONDS, (deadline - time.process_time()) / 4)))
+              for end in (sp.oo, -sp.oo)]
+    right, wrong = (None if v is None else sp.Abs(v) for v in limits)
+    try:
+        with time_limit(max(0.05, deadline - time.process_time())):
+            return _monotonicity(label, expr, right, wrong)
+    except (TimeLimitError, RecursionError, MemoryError):
+        return MarginVerdict(label, expr, right, wrong, "undecided",
+                             [f"not decided within the CPU budget of {seconds:g} s"])
+
+
+def _monotonicity(label: int, expr: sp.Expr, right, wrong) -> MarginVerdict:
     if is_positive(expr) and is_positive(-sp.diff(expr, m)):
         return MarginVerdict(label, expr, right, wrong, "decreasing (proved)",
                              ["proved: pi(m) > 0 and dpi/dm < 0 for every real m"], True)

@@ -11,7 +11,8 @@ numbers (exact rationals), ``pi``, ``E``, the point's symbols and ``Indexed``
 entries, ``+``, ``*``, powers, ``exp``, ``log``, ``tanh``, ``sigmoid``, ``Abs``,
 ``KroneckerDelta`` and ``Sum`` with integer limits.  Anything else is *unknown*.
 
-Definedness is part of the answer.  A node outside its real domain (a zero
+Definedness is part of the answer, by the one table of :mod:`._semantics` (0**0 = 1, the
+square root of 0 is 0, 0**a = 0 for a > 0).  A node outside its real domain (a zero
 divisor, ``log`` of a non-positive number, a negative base under a fractional
 power) makes the value *undefined* when the enclosure proves it (the divisor's
 enclosure is exactly [0, 0], the log's argument lies in (-inf, 0]), and *unknown*
@@ -49,6 +50,7 @@ from mpmath import iv
 
 from .._vocabulary import sigmoid
 from . import _intervals as intervals
+from . import _semantics as semantics
 from ._intervals import MAX_EXPONENT_BITS, UndefinedError, UnknownError
 
 __all__ = ["Enclosure", "enclose", "evaluate", "compare", "certainly_different",
@@ -95,22 +97,10 @@ class Enclosure:
 
 
 def _power(base, exponent: sp.Expr, node, point, ctx) -> Any:
-    """base**exponent in the reals: integer exponents for any base, others for base > 0."""
-    if exponent.is_Integer:
-        n = int(exponent)
-        if abs(n) > 2**20:
-            raise UnknownError(f"the exponent of {sp.sstr(node)} is too large to evaluate")
-        if n < 0:
-            base = intervals.reciprocal(base, node)
-        return base ** abs(n) if n else iv.mpf(1)
-    e = _walk(exponent, point, ctx)
-    if intervals.is_zero(base) and intervals.lower(e) > 0:
-        return iv.mpf(0)
-    if intervals.upper(base) < 0 or (intervals.upper(base) <= 0 and intervals.upper(e) <= 0):
-        raise UndefinedError(f"{sp.sstr(node)} is not real: a non-positive base under a non-integer power")
-    if intervals.lower(base) <= 0:
-        raise UnknownError(f"cannot tell whether the base of {sp.sstr(node)} is positive")
-    return intervals.exp(e * iv.log(base), node)
+    """base**exponent in the reals, by the one table of :mod:`._semantics`."""
+    if exponent.is_Rational:
+        return semantics.power(base, exponent, node)
+    return semantics.power(base, _walk(exponent, point, ctx), node, constant=False)
 
 
 def _sum(node: sp.Sum, point, ctx) -> Any:

@@ -21,6 +21,7 @@ from mpmath import iv
 
 from .._vocabulary import sigmoid
 from . import _intervals as intervals
+from . import _semantics as semantics
 
 __all__ = ["Dual", "UndefinedError", "UnsupportedError", "add", "mul", "power", "FUNCTIONS", "interval",
            "rational_interval", "exp", "log"]
@@ -87,7 +88,7 @@ def _apply(f: Callable, df: Callable, x):
 
 
 def power(x, exponent: Fraction):
-    """x ** exponent for a constant rational exponent."""
+    """x ** exponent for a constant rational exponent, by the table of :mod:`._semantics`."""
     if isinstance(x, Dual):
         slope = mul(mul(exponent, power(x.value, exponent - 1)), x.slope)
         return Dual(power(x.value, exponent), slope, x.tag)
@@ -97,10 +98,7 @@ def power(x, exponent: Fraction):
         if x == 0 and exponent < 0:
             raise UndefinedError
         return Fraction(x) ** int(exponent)
-    if exponent.denominator == 1:
-        n = int(exponent)
-        return (intervals.reciprocal(x, None) if n < 0 else x) ** abs(n)
-    return intervals.exp(interval(exponent) * intervals.log(x, None), None)
+    return semantics.power(x, sp.Rational(exponent.numerator, exponent.denominator))
 
 
 def exp(x):

@@ -1,14 +1,16 @@
 """The second witness for a derivation step: both sides evaluated at concrete points.
 
 Every size (a positive integer symbol: n, B, H, D, K) takes concrete values (1, 2, 3
-and 4 for all sizes at once, then each size alone at its extremes), every free index
+and 4 for all sizes at once, then each size alone at its extremes, then sizes drawn from 5-12 with
+fresh entropy, so that no factor chosen in advance can vanish at every size tried), every free index
 a value in its stated range, every real symbol and every entry of an indexed
 symbol a random rational.  Each side is then evaluated by plain arithmetic, with
 nothing of the exact engine: a sum is a loop over its concrete range (its bounds
 evaluated first, never substituted into the sum), a Kronecker delta compares two
 integers, a derivative is taken in forward mode (tagged dual numbers, sigmoid and
 tanh differentiated from their exp definitions), and every real number is an
-interval of ``mpmath.iv`` at 128 bits, so each value comes with a certified
+interval of ``mpmath.iv`` at 128 bits plus twice the bits of the largest number written in the step
+(a 1e-60 coefficient cannot hide under a fixed precision), so each value comes with a certified
 enclosure (the interval primitives, with their definedness checks, are those of
 :mod:`gradproof.symbolic._proof._certified`).  Two sides *differ* at a point only when their enclosures are disjoint.
 A point where a side is undefined (log of a nonpositive number, division by an
@@ -32,11 +34,20 @@ from mpmath import iv
 
 from . import _dual as dual
 from . import _intervals as intervals
+from . import _semantics as semantics
 
 __all__ = ["Comparison", "compare", "describe", "free_symbols", "SIZES"]
 
 SIZES = (1, 2, 3, 4)
+RANDOM_SIZES = (5, 12)
+"""Besides SIZES, every comparison draws RANDOM_DRAWS size assignments from this range with fresh
+entropy (``random.SystemRandom``): a factor that vanishes at the fixed sizes cannot hide a wrong
+step from a draw it cannot know."""
+RANDOM_DRAWS = 1
 PRECISION = 128
+GUARD_BITS = 64
+"""Bits of precision beyond the smallest coefficient written in a step (see :func:`precision_for`)."""
+MAX_PRECISION = 8192
 INDEX_TUPLES = 2
 MIN_POINTS = 4
 ATTEMPTS = 6
@@ -179,7 +190,10 @@ class _Evaluator:
         base = self(expr.base, env)
         if expr.exp.is_Rational:
             return dual.power(base, Fraction(int(expr.exp.p), int(expr.exp.q)))
-        return dual.exp(dual.mul(self(expr.exp, env), dual.log(base)))
+        exponent = self(expr.exp, env)
+        if not isinstance(base, dual.Dual) and not isinstance(exponent, dual.Dual):  # the table's x**a
+            return semantics.power(dual.interval(base), dual.interval(exponent), expr, constant=False)
+        return dual.exp(dual.mul(exponent, dual.log(base)))
 
     def sum(self, expr: sp.Sum, env: dict):
         """A loop over the outermost index; the inner limits see its value."""
@@ -249,14 +263,18 @@ def free_symbols(expr: sp.Basic) -> set:
     return set().union(*(free_symbols(a) for a in expr.args)) if expr.args else set()
 
 
-def _size_assignments(sizes: list) -> list[dict]:
-    """All sizes at 1, 2, 3, 4 together, then each size alone at 1 and at 4 among the others at 4 and 1."""
+def _size_assignments(sizes: list, entropy: random.Random | None = None) -> list[dict]:
+    """All sizes at 1, 2, 3, 4 together, then each size alone at 1 and at 4 among the others at 4 and 1,
+    then RANDOM_DRAWS assignments drawn from RANDOM_SIZES with ``entropy`` (fresh by default)."""
+    if not sizes:
+        return [{}]
+    entropy = entropy or random.SystemRandom()
     together = [{s: v for s in sizes} for v in SIZES]
-    if len(sizes) < 2:
-        return together[: 1 if not sizes else None]
     alone = [{t: (v if t == s else SIZES[-1] + SIZES[0] - v) for t in sizes}
-             for s in sizes for v in (SIZES[0], SIZES[-1])]
-    return together + [a for i, a in enumerate(alone) if a not in alone[:i]]
+             for s in sizes for v in (SIZES[0], SIZES[-1])] if len(sizes) > 1 else []
+    drawn = [{s: entropy.randint(*RANDOM_SIZES) for s in sizes} for _ in range(RANDOM_DRAWS)]
+    fixed = together + [a for i, a in enumerate(alone) if a not in alone[:i]]
+    return fixed + drawn
 
 
 def _index_assignments(indices: list, ranges, sizes: dict, rng: random.Random) -> list[dict]:
@@ -319,22 +337,45 @@ def _finite(a) -> bool:
     return bool(mpmath.isfinite(a.a) and mpmath.isfinite(a.b))
 
 
-def _points(before: sp.Expr, after: sp.Expr, ranges, seed: int) -> Iterator[dict]:
+def _points(before: sp.Expr, after: sp.Expr, ranges, seed: int, entropy: random.Random | None = None) -> Iterator[dict]:
     """The integer assignments to try: sizes first, then indices in their ranges."""
     sizes, indices = _integer_symbols([before, after], ranges)
     rng = random.Random(seed)
-    for assignment in _size_assignments(sizes):
+    for assignment in _size_assignments(sizes, entropy):
         for index_values in _index_assignments(indices, ranges, assignment, rng):
             yield {**assignment, **index_values}
 
 
-def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed: int = 0) -> Comparison:
-    """Evaluate both sides at concrete sizes and random rational points, in every case."""
+def coefficient_bits(exprs: list) -> int:
+    """The most bits any number written in ``exprs`` takes (numerator or denominator of a rational,
+    the mantissa of a float): a term c * f with c = 1e-60 needs about 200 bits to be seen."""
+    most = 0
+    for expr in exprs:
+        for number in sp.sympify(expr).atoms(sp.Number):
+            if number.is_Rational:
+                most = max(most, abs(int(number.p)).bit_length(), int(number.q).bit_length())
+            elif number.is_Float:
+                most = max(most, number._prec, abs(int(mpmath.mag(number._to_mpmath(number._prec)))))
+    return most
+
+
+def precision_for(before: sp.Expr, after: sp.Expr) -> int:
+    """Working precision: PRECISION plus twice the bits of the largest coefficient, plus GUARD_BITS,
+    so both sides agree to well past any coefficient written in the step when they overlap."""
+    return min(MAX_PRECISION, PRECISION + 2 * coefficient_bits([before, after]) + GUARD_BITS)
+
+
+def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed: int = 0,
+            entropy: random.Random | None = None) -> Comparison:
+    """Evaluate both sides at concrete sizes and random rational points, in every case.
+
+    The sizes include RANDOM_DRAWS assignments drawn with ``entropy`` (fresh entropy by default),
+    and the precision is :func:`precision_for` the step."""
     agreed = 0
     rng = random.Random(seed)
-    integer_points = list(_points(before, after, ranges, seed))
+    integer_points = list(_points(before, after, ranges, seed, entropy))
     repeats = -(-MIN_POINTS // len(integer_points))
-    with _precision(PRECISION):
+    with _precision(precision_for(before, after)):
         for integers in integer_points * repeats:
             for case in cases or [{}]:
                 for _ in range(ATTEMPTS):
@@ -351,15 +392,21 @@ def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed:
                         continue
                     if _disjoint(*sides):
                         shown = {**integers, **point.values, **overrides}
-                        return Comparison(agreed, shown, f"{_show(sides[0])} against {_show(sides[1])}")
+                        return Comparison(agreed, shown, _apart(*sides))
                     agreed += 1
                     break
     return Comparison(agreed)
 
 
-def _show(value) -> str:
-    value = dual.interval(value)
-    return mpmath.nstr(value.mid, 8) if value.delta < 1e-10 * (abs(value.mid) + 1) else str(value)
+def _apart(a, b) -> str:
+    """The two values with as many digits (8 at least) as it takes to tell them apart."""
+    a, b = dual.interval(a), dual.interval(b)
+    with mpmath.workprec(iv.prec + 8):
+        for digits in (8, 16, 32, 64, 128, 256, 512, 1024):
+            texts = [mpmath.nstr((intervals.lower(v) + intervals.upper(v)) / 2, digits) for v in (a, b)]
+            if texts[0] != texts[1]:
+                return f"{texts[0]} against {texts[1]}"
+    return f"{a} against {b}"
 
 
 def describe(point: dict) -> str:

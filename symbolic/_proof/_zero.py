@@ -35,7 +35,7 @@ import sympy as sp
 from .._vocabulary import sigmoid
 from ._ranges import Ranges, implied, infeasible, within
 
-__all__ = ["evaluate", "is_identically_zero", "is_positive", "time_limit", "TimeLimitError"]
+__all__ = ["evaluate", "is_identically_zero", "is_nonnegative", "is_positive", "time_limit", "TimeLimitError"]
 
 DEFAULT_SECONDS = 10.0
 
@@ -188,8 +188,24 @@ def is_positive(expr: sp.Expr, seconds: float = DEFAULT_SECONDS) -> bool | None:
     """Return True when ``expr`` is proved positive for all real values of its symbols."""
     try:
         with time_limit(seconds):
+            if sp.sympify(expr).is_positive:  # SymPy's own assumptions: 1 + exp(u) for real u
+                return True
             value = sp.factor(sp.together(_exp_free(_opaque(evaluate(sp.sympify(expr))))))
             return True if value.is_positive else None
+    except (TimeLimitError, RecursionError, sp.PolynomialError, MemoryError):
+        return None
+
+
+def is_nonnegative(expr: sp.Expr, seconds: float = DEFAULT_SECONDS) -> bool | None:
+    """Return True when ``expr`` is proved nonnegative (>= 0) for all real values of its symbols:
+    after the rewrites of :func:`is_positive`, the factored form is known nonnegative (a square
+    such as (t - 1)**2, a product of such factors and positive ones)."""
+    try:
+        with time_limit(seconds):
+            if sp.sympify(expr).is_nonnegative:
+                return True
+            value = sp.factor(sp.together(_exp_free(_opaque(evaluate(sp.sympify(expr))))))
+            return True if (value.is_nonnegative or value.is_zero) else None
     except (TimeLimitError, RecursionError, sp.PolynomialError, MemoryError):
         return None
 

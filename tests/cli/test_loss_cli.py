@@ -42,7 +42,9 @@ def test_loss_user_formula(capsys):
 
 @pytest.mark.parametrize("argv, named", [
     (["loss", "focal:gamma=-1"], "gamma"), (["loss", "label_smoothing"], "eps"),
-    (["loss", "y**2"], "does not depend on the logit z"), (["loss", "log(z)"], "not defined"),
+    (["loss", "y**2"], "does not depend on the logit z"), (["loss", "log(z)"], "it fails at z = "),
+    (["loss", "focal:gamma=1e308"], "digits"), (["loss", "focal:gamma=100"], "gamma <= 10"),
+    (["loss", "focal:gamma=\uff12"], "digits 0-9"), (["loss", "focal:gamma=\n2"], "control character"),
     (["loss", "hinge"], "unknown loss"),
 ])
 def test_bad_loss_is_one_line_and_exit_2(capsys, argv, named):

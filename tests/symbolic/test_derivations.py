@@ -7,7 +7,7 @@ import sympy as sp
 
 from gradproof import symbolic
 from gradproof.symbolic import Derivation, Fact, SoundnessError, Step, sigmoid
-from gradproof.symbolic._proof import _derivation, _zero
+from gradproof.symbolic._proof import _derivation, _kernel, _zero
 from gradproof.symbolic._vocabulary import _symbols
 from gradproof.symbolic._vocabulary._symbols import j, k, l, n, slack, w, x, y, z
 
@@ -243,7 +243,7 @@ def test_the_witness_catches_the_old_delta_bug_as_a_soundness_fault(monkeypatch)
 
 
 U = sp.IndexedBase("u", real=True)
-R1, R2 = _derivation.TAYLOR_INDICES
+R1, R2 = _kernel.TAYLOR_INDICES
 CROSS = sp.Sum(U[k] * U[n - k], (k, 1, n - 1))   # u_1^2 at n = 2, not 0
 
 
@@ -259,7 +259,7 @@ def test_a_cross_sum_is_not_zero(substitutions, status):
 
 
 def test_the_witness_catches_an_uncovered_guard_as_a_soundness_fault(monkeypatch):
-    monkeypatch.setattr(_derivation, "_guard_covers", lambda *args: True)
+    monkeypatch.setattr(_kernel, "_guard_covers", lambda *args: True)
     d = _one_step(CROSS, sp.S.Zero, ranges=(), substitutions={n: R1 + R2 + 1 + slack}, taylor_in=U)
     assert d.steps[0].holds(d.steps[0].substitutions)     # the guard makes the exact check pass
     with pytest.raises(SoundnessError, match="step 1: fault"):
