@@ -12,11 +12,15 @@ Exit codes (README lists them too):
 - 5: ``check`` proved the formula except on a set where it is undefined;
 - 70: internal error, a bug in gradproof: the traceback is shown (``EX_SOFTWARE``);
 - 130: interrupted (Ctrl-C); 143: terminated (SIGTERM); 129: hung up (SIGHUP): partial
-  output is removed first.
+  output is removed first, and the previous report is left as it was.  A signal that arrives
+  once the new report is being installed lets the install finish: the exit code is then 0, and
+  a line on stderr says so.
 
 Errors are one line on stderr; ``--debug`` (anywhere among the arguments) shows the
-traceback of bad input, never of a usage error.  torch is imported only by the
-subcommands that need it.
+traceback of bad input, never of a usage error, with the same exit code.  A signal at any
+moment, imports included, ends the program with its one line and its exit code, never a
+traceback.  Nothing heavy is imported before :func:`main` has its signal handlers: SymPy
+(``gradproof.symbolic``) when a subcommand needs it, torch only in the subcommands that do.
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ import argparse
 import errno
 import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
 
 from gradproof._version import __version__
-from gradproof.symbolic import InputError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNDECIDED, EXIT_NOT_WRITTEN = 0, 1, 2, 3, 4
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h: a bug, shown with its traceback
@@ -45,7 +49,7 @@ EXIT_PROVED_EXCEPT = 5  # check: proved except where the formula is undefined
 _CHECK_OPTIONS = {"--list", "-h", "--help", "--debug"}
 
 
-class UsageError(InputError):
+class UsageError(ValueError):
     """Bad usage of the command line: exit code 2, never a traceback."""
 
 
@@ -180,7 +184,8 @@ def _report(args) -> int:
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     path = build_report(args.out, seed=args.seed, device=args.device, data=args.data,
-                        label=args.label, formats=formats, quiet=args.quiet, losses=tuple(args.loss or ()))
+                        label=args.label, formats=formats, quiet=args.quiet, losses=tuple(args.loss or ()),
+                        on_installed=lambda out: setattr(args, "installed", out))
     if not args.quiet:
         print(f"wrote {path}")
     return EXIT_OK
@@ -279,39 +284,120 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (see the module docstring)."""
-    argv = _arguments(list(sys.argv[1:] if argv is None else argv))
+STOPPING = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
+
+
+class _Signalled(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwind as for Ctrl-C, then exit 128 + signum."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
+
+
+class _Run:
+    """What one call of :func:`main` has seen: the signals, whether it is stopping or returning."""
+
+    def __init__(self) -> None:
+        self.signals: list[int] = []
+        self.stopping = False  # unwinding after a signal, or done: further signals are only noted
+
+    def handler(self, signum: int, frame) -> None:
+        self.signals.append(signum)
+        if self.stopping:
+            return
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise _Signalled(signum)
+
+    def install(self) -> dict:
+        """Handle the stopping signals whose handler is Python's default; return the ones replaced."""
+        previous = {}
+        at_start = getattr(sys.modules.get("gradproof"), "_interrupted_at_start", None)  # the program's, till now
+        for signum in STOPPING:
+            current = signal.getsignal(signum)
+            if current in (signal.SIG_DFL, signal.default_int_handler) or (at_start and current is at_start):
+                previous[signum] = signal.signal(signum, self.handler)
+        return previous
+
+
+def _interrupted(run: _Run, signum: int | None, args) -> int:
+    """The line and the exit code of a run that a signal stopped: 0 when the new report had been
+    installed before (it is complete), else 128 + the signal."""
+    run.stopping = True
+    signum = signum or (run.signals[0] if run.signals else signal.SIGINT)
+    what = "interrupted" if signum == signal.SIGINT else f"terminated by signal {signum}"
+    installed = getattr(args, "installed", None)
+    if installed is not None:
+        print(f"gradproof: {what} after the new report was installed: {installed} holds it, complete",
+              file=sys.stderr)
+        return EXIT_OK
+    print(f"gradproof: {what}", file=sys.stderr)
+    return 128 + signum
+
+
+def _input_error_class() -> type | None:
+    """gradproof's InputError, if gradproof.symbolic has been imported (none can be raised before)."""
+    return getattr(sys.modules.get("gradproof.symbolic"), "InputError", None)
+
+
+def _run(argv: Sequence[str] | None, run: _Run) -> int:
+    args = None
     debug = False
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_args(_arguments(list(sys.argv[1:] if argv is None else argv)))
         debug = args.debug
         return args.run(args)
     except UsageError as error:
         return _fail(str(error).splitlines()[0], EXIT_USAGE)
-    except InputError as error:
-        if debug:
-            raise
-        flag = FLAGS.get(error.argument) if error.argument else None
-        lines = (error.naming(flag) if flag else str(error)).splitlines()
-        return _fail(lines[0] if lines else type(error).__name__, EXIT_USAGE)
     except OSError as error:
         if isinstance(error, BrokenPipeError):  # output piped into a program that stopped reading
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             return EXIT_OK
         if debug:
-            raise
+            traceback.print_exc()
         return _fail(_os_message(error), EXIT_NOT_WRITTEN if error.errno in NOT_WRITTEN_ERRNOS else EXIT_USAGE)
     except KeyboardInterrupt as interrupt:
-        signum = getattr(interrupt, "signum", None)
-        print(f"gradproof: {'interrupted' if signum is None else 'terminated by signal ' + str(signum)}",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED if signum is None else 128 + signum
-    except Exception:
+        return _interrupted(run, getattr(interrupt, "signum", None), args)
+    except Exception as error:
+        input_error = _input_error_class()
+        if input_error is not None and isinstance(error, input_error):
+            if debug:
+                traceback.print_exc()
+            flag = FLAGS.get(error.argument) if error.argument else None
+            lines = (error.naming(flag) if flag else str(error)).splitlines()
+            return _fail(lines[0] if lines else type(error).__name__, EXIT_USAGE)
+        if run.signals:  # a library turned the signal into another error (an import cut short, say)
+            return _interrupted(run, None, args)
         traceback.print_exc()
         return _fail("internal error: this is a bug in gradproof; please report it with the traceback "
                      "above", EXIT_INTERNAL)
+    finally:
+        run.stopping = True  # the exit code is decided: a signal from here on is only noted
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (see the module docstring).
+
+    As the program (``argv`` None), it leaves the stopping signals ignored once its exit code is
+    decided, and after a signal it ends without the interpreter's teardown of half-imported
+    libraries; called with ``argv``, it restores the handlers it found."""
+    run = _Run()
+    previous = run.install()
+    try:
+        code = _run(argv, run)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_IGN if argv is None else handler)
+    if argv is None and run.signals:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

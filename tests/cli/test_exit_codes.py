@@ -4,8 +4,10 @@ import errno
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -106,8 +108,11 @@ def test_debug_anywhere_never_turns_a_usage_error_into_a_traceback(capsys, tmp_p
                  ["stats", "--debug"]):
         assert main(args) == 2
         one_line_error(capsys)
-    with pytest.raises(ValueError, match="no such file"):  # bad input: --debug shows where it came from
-        main(["stats", "--data", str(tmp_path / "missing.csv"), "--debug"])
+    missing = str(tmp_path / "missing.csv")
+    for args in (["stats", "--data", missing, "--debug"], ["--debug", "stats", "--data", missing]):
+        assert main(args) == 2  # bad input: --debug shows where it came from, with the same exit code
+        err = capsys.readouterr().err
+        assert "Traceback" in err and err.strip().splitlines()[-1].startswith("gradproof: error: --data ")
 
 
 def test_an_internal_error_is_shown_as_a_bug(monkeypatch, capsys):
@@ -192,11 +197,114 @@ def test_the_environment_is_not_echoed(capsys):
 
 
 def test_the_readme_lists_every_exit_code_the_cli_can_give():
-    import signal
-
     from gradproof.reports._cli import _main as cli
 
     section = (ROOT / "README.md").read_text().split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     listed = {int(code) for row in re.findall(r"^\| ([\d, ]+) \|", section, re.M) for code in row.split(",")}
     codes = {value for name, value in vars(cli).items() if name.startswith("EXIT_")}
     assert codes | {128 + signal.SIGTERM, 128 + signal.SIGHUP} <= listed
+
+
+# ---------------------------------------------------------------------------------------------
+# signals (issue 21, item 3): one line, an exit code that says what is on disk, never a traceback
+
+
+def _stub_products(monkeypatch, during):
+    """build_report's heavy work replaced by three small files, ``during(stage)`` called midway."""
+    def write(stage, *args):
+        (stage / "report.pdf").write_text("new")
+        during(stage)
+        (stage / "manifest.json").write_text("{}")
+
+    monkeypatch.setattr("gradproof.reports._build._report._write_products", write)
+
+
+def _old_report(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    _stub_products(monkeypatch, lambda stage: (stage / "report.pdf").write_text("old"))
+    assert main(["report", "--out", str(out), "--quiet"]) == 0
+    return out, {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_report_is_made_leaves_the_old_one(tmp_path, monkeypatch, capsys, sig):
+    out, before = _old_report(tmp_path, monkeypatch)
+    _stub_products(monkeypatch, lambda stage: (os.kill(os.getpid(), sig), time.sleep(5)))
+    assert main(["report", "--out", str(out), "--quiet"]) == 128 + sig
+    assert capsys.readouterr().err.strip() == ("gradproof: interrupted" if sig == signal.SIGINT
+                                                else f"gradproof: terminated by signal {sig}")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before and sorted(os.listdir(tmp_path)) == ["out"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # main restores what it found
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_the_install_is_exit_0_and_says_the_report_is_complete(tmp_path, monkeypatch, capsys, sig):
+    from gradproof.reports._build import _output
+
+    out, _ = _old_report(tmp_path, monkeypatch)
+    _stub_products(monkeypatch, lambda stage: None)
+    real = _output.install
+
+    def install(*args):
+        os.kill(os.getpid(), sig)
+        return real(*args)
+
+    monkeypatch.setattr(_output, "install", install)
+    assert main(["report", "--out", str(out), "--quiet"]) == 0
+    line = capsys.readouterr().err.strip()
+    assert line.endswith(f"after the new report was installed: {out} holds it, complete"), line
+    assert (out / "report.pdf").read_text() == "new" and sorted(os.listdir(tmp_path)) == ["out"]
+
+
+def test_a_signal_that_a_library_turns_into_another_error_is_still_an_interruption(tmp_path, monkeypatch, capsys):
+    def import_cut_short(stage):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:  # as numpy's C import does: "numpy.core.multiarray failed to import"
+            raise ImportError("numpy.core.multiarray failed to import") from None
+
+    _stub_products(monkeypatch, import_cut_short)
+    assert main(["report", "--out", str(tmp_path / "out"), "--quiet"]) == 130
+    assert capsys.readouterr().err.strip() == "gradproof: interrupted"
+    assert not os.listdir(tmp_path)
+
+
+def test_a_second_report_into_the_same_folder_is_refused_in_one_line(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    codes = []
+    _stub_products(monkeypatch, lambda stage: codes.append(main(["report", "--out", str(out), "--quiet"])))
+    assert main(["report", "--out", str(out), "--quiet"]) == 0 and codes == [2]
+    one_line_error(capsys, f"--out {out}: another gradproof run (pid {os.getpid()}) is writing a report there")
+    assert (out / "report.pdf").read_text() == "new"
+
+
+START = "import time:"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals a child process")
+def test_ctrl_c_at_any_moment_of_the_start_up_is_one_line_and_130(tmp_path):
+    """From the moment gradproof's code runs (its first import) to the end of the work: the
+    interpreter's own start before that is Python's."""
+    rng = np.random.default_rng(21)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-X", "importtime", "-m", "gradproof", "check", "logreg.dL_dz", "sigmoid(z) - y"]
+    codes = []
+    for delay in np.sort(rng.uniform(0.0, 1.2, size=8)):
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+        lines = []
+        for line in child.stderr:  # import times are printed as each module is done: gradproof's first
+            lines.append(line)
+            if "| gradproof" in line:
+                break
+        time.sleep(delay)
+        child.send_signal(signal.SIGINT)
+        rest = child.stderr.read()
+        child.wait(timeout=60)
+        said = [line for line in (lines + rest.splitlines(True)) if not line.startswith(START)]
+        assert "Traceback" not in "".join(said) and len(said) <= 1, (delay, "".join(said)[-2000:])
+        assert child.returncode in (130, 0), (delay, child.returncode, said)
+        assert child.returncode == 0 or said == ["gradproof: interrupted\n"], said
+        codes.append(child.returncode)
+    assert codes.count(130) >= 4, codes  # most land before the work is done
