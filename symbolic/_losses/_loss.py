@@ -39,7 +39,7 @@ from ._margin import m as margin
 __all__ = ["Loss", "loss"]
 
 TIDY_SECONDS = 3.0
-LOSS_SECONDS = 15.0
+LOSS_SECONDS = 8.0
 """CPU time for deriving one loss (proof of definedness, rewrites and margin properties): past it,
 every stage left answers "undecided" at once."""
 
