@@ -419,11 +419,12 @@ def _refute(target, formula, points, example, clock) -> Verdict:
                    reason="no exact rewrite reached 0 and no certified evaluation told the two apart")
 
 
-def check(target: str | Target, formula: str, *, seed: int = 0) -> Verdict:
+def check(target: str | Target, formula: str, *, seed: int = 0, seconds: float = TOTAL_SECONDS) -> Verdict:
     """Prove or refute that ``formula`` equals the gradient named by ``target``.
 
-    Answers within :data:`TOTAL_SECONDS` whatever the input.  Raises InputError:
-    ``FormulaError`` for a formula that is not allowed or not real-valued at a
+    Answers within ``seconds`` (:data:`TOTAL_SECONDS` by default) of CPU time whatever the input;
+    a caller that spent part of its own budget first (building a loss's targets) passes what is left.
+    Raises InputError: ``FormulaError`` for a formula that is not allowed or not real-valued at a
     constant part, and one naming ``target`` for an unknown target.
 
     Examples
@@ -435,7 +436,9 @@ def check(target: str | Target, formula: str, *, seed: int = 0) -> Verdict:
     >>> check("logreg.dL_dz", "(sigmoid(z) - y)*(exp(z) - 1)/(exp(z) - 1)").status
     'proved-except'
     """
-    clock = _Clock()
+    if not 0 < seconds <= TOTAL_SECONDS:
+        raise InputError(f"seconds: {seconds!r} is not in (0, {TOTAL_SECONDS:g}]", argument="seconds")
+    clock = _Clock(seconds)
     if isinstance(target, Target):  # e.g. a loss's target, from symbolic.loss(...).targets()
         chosen = target
     else:
