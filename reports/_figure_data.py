@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["FigureData", "LOSS_CLIP", "loss_clip"]
+__all__ = ["FigureData", "LOSS_CLIP", "loss_clip", "counted"]
 
 LOSS_CLIP = 1.1  # F7's loss axes end at this multiple of the starting loss
 
@@ -34,3 +34,8 @@ class FigureData:
 def loss_clip(keys: dict, model: str) -> float:
     """Where F7's loss axis for ``model`` ends: LOSS_CLIP times the loss before training."""
     return LOSS_CLIP * keys[f"{model}_start_loss"]
+
+
+def counted(count: object, singular: str, plural: str | None = None) -> str:
+    """``1 sample``, ``3 samples``: a count with its noun in the right number, for captions."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"

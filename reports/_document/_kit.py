@@ -30,12 +30,26 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
 _SAFE_NAMED = str.maketrans({":": "-", ",": "-", "/": "_"})
 
 
+FIGURE_PACKAGES = r"\usepackage{amsmath}" + " " + r"\usepackage{graphicx}"
+
+
 def figure_latex(data: FigureData, number: int) -> str:
-    """A LaTeX ``figure`` for ``data`` (needs graphicx; the image is found as .pdf or .png)."""
-    return (f"% Figure F{number} of the gradproof report; needs \\usepackage{{graphicx}}.\n"
+    """A LaTeX ``figure`` for ``data`` that compiles unchanged in ``article`` and in a ``beamer``
+    frame: it needs amsmath and graphicx (beamer loads both), finds its image as
+    ``figures/NAME`` (.pdf or .png) from the folder of the document that inputs it (where the
+    README says to put the kit), is at most 70% of the text height tall, and on a slide shows
+    its title as the caption, in a document the whole caption (the title also being the short
+    caption of a list of figures)."""
+    title = _caption.latex(data.title)
+    return (f"% Figure F{number} of the gradproof report. Needs {FIGURE_PACKAGES} (beamer loads both);\n"
+            f"% \\input it from the folder that holds figures/ (the image is figures/{data.name}.pdf or .png).\n"
             "\\begin{figure}[htbp]\n  \\centering\n"
-            f"  \\includegraphics[width=\\linewidth]{{{data.name}}}\n"
-            f"  \\caption{{\\textbf{{{_caption.latex(data.title)}.}} {_caption.latex(data.caption)}}}\n"
+            f"  \\includegraphics[width=\\linewidth,height=0.7\\textheight,keepaspectratio]{{figures/{data.name}}}\n"
+            "  \\ifdefined\\frametitle % beamer: a slide shows the title only\n"
+            f"  \\caption{{{title}}}\n"
+            "  \\else % a document: the title, then the whole caption\n"
+            f"  \\caption[{title}]{{\\textbf{{{title}.}} {_caption.latex(data.caption)}}}\n"
+            "  \\fi\n"
             f"  \\label{{fig:{data.name}}}\n\\end{{figure}}\n")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from gradproof import symbolic
 from gradproof.symbolic import printing
 
-from ._pages import DerivationCheck, derivation_block, esc
+from ._pages import DerivationCheck, LossSection, derivation_block, esc
 
 __all__ = ["check_loss_derivations", "loss_sections", "loss_verified"]
 
@@ -20,7 +20,7 @@ def check_loss_derivations(losses: Sequence[symbolic.Loss]) -> list[tuple[symbol
             for loss in losses]
 
 
-def loss_sections(checked: Sequence[tuple[symbolic.Loss, list[DerivationCheck]]]) -> list[str]:
+def loss_sections(checked: Sequence[tuple[symbolic.Loss, list[DerivationCheck]]]) -> list[LossSection]:
     """One Typst section per loss: its name, what it is and where it comes from, its derivations."""
     sections = []
     for loss, checks in checked:
@@ -29,7 +29,7 @@ def loss_sections(checked: Sequence[tuple[symbolic.Loss, list[DerivationCheck]]]
                  f"Each step was re-checked by SymPy in this run.\n$ L(z, y) = {formula} $")
         previous = [None] + [c.derivation for c in checks[:-1]]
         blocks = [derivation_block(c, p) for c, p in zip(checks, previous)]
-        sections.append("#pagebreak()\n" + "\n\n".join([intro] + blocks))
+        sections.append(LossSection("#pagebreak()\n" + "\n\n".join([intro] + blocks), loss.name))
     return sections
 
 

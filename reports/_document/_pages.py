@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 
 from gradproof import symbolic
 
-from .._figure_data import FigureData
+from .._figure_data import FigureData, counted
 
 if TYPE_CHECKING:  # not imported at run time: gradproof loss uses this package without torch
     from gradproof.numeric import CheckResult
 from . import _caption
+from ._tables import check_count
 
-__all__ = ["DerivationCheck", "check_derivations", "document", "STYLE"]
+__all__ = ["DerivationCheck", "LossSection", "check_derivations", "document", "STYLE"]
 
 STYLE = Path(__file__).with_name("gradproof.typ")  # the look, imported by report.typ
 
@@ -35,6 +36,17 @@ def esc(text: str) -> str:
 def string(text: str) -> str:
     """Text as a Typst string literal."""
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class LossSection(str):
+    """The Typst of one ``--loss`` section, which knows the loss it is about (for the stamp)."""
+
+    loss_name: str
+
+    def __new__(cls, text: str, loss_name: str) -> LossSection:
+        section = super().__new__(cls, text)
+        section.loss_name = loss_name
+        return section
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,8 @@ def check_derivations() -> list[DerivationCheck]:
 
 def title_page(stamp: Mapping[str, str]) -> str:
     rows = ", ".join(f"[{esc(k)}], [{esc(v)}]" for k, v in stamp.items())
+    command = "gradproof report --seed " + esc(stamp.get("seed", "0"))
+    command += "".join(f" --loss {esc(spec)}" for spec in stamp.get("loss", "").split("; ") if spec)
     return f"""
 #set par(justify: false)
 #v(3cm)
@@ -76,15 +90,15 @@ def title_page(stamp: Mapping[str, str]) -> str:
 Every derivation in this report was re-checked step by step by SymPy while the report was written;
 every closed form was compared with torch autograd and with finite differences; every number
 quoted in a caption is read from the data behind its figure (`figures/*.csv`, `manifest.json`).
-The same seed and versions give the same files, byte for byte. `report.typ` beside this PDF is
-its source: edit it and run `typst compile report.typ` to typeset it again.
+The same command (`{command}`, with the data above) and versions give the same files, byte for
+byte. `report.typ` beside this PDF is its source: edit it and run
+`typst compile --ignore-system-fonts report.typ` to typeset it again (with Typst's own fonts, as
+gradproof typesets it: unedited, the same bytes). The PDF carries no date.
 """
 
 
 def question_section(keys: Mapping[str, Mapping]) -> str:
     f1, f3 = keys.get("f1", {}), keys.get("f3", {})
-    share = f3.get("wrong_share")
-    share_text = f"{100 * share:.0f}%" if isinstance(share, (int, float)) else "?"
     return f"""
 #pagebreak()
 = The question
@@ -104,15 +118,65 @@ boundary, {esc(f1.get('bce_abs_grad_at_margin_-6', '?'))} at $m = -6$ for a conf
 weighted by how wrong that sample is; a right sample contributes little, and its residual has the
 sign that pushes it further to the right side.
 
-In a real batch (@fig-f2 and @fig-f3) the misclassified samples have the large gradients:
-{esc(f3.get('wrong_count', '?'))} of {esc(f3.get('batch_size', '?'))} samples carry {esc(share_text)}
-of the per-sample gradient magnitude, $sum_("wrong" i) norm(g_i) / sum_i norm(g_i)$ (the misclassified share).
+{batch_sentence(f3)}
 @fig-f4 follows that share through training for logistic regression
 and for a GRU classifier, and @fig-f5 shows the same picture at the GRU's head, whose gradient
 $(sigma(z) - y) h_T$ flows back through time into every GRU weight.
 
 Squared error on the sigmoid output would not do this: its gradient
 $(sigma(z) - y) sigma(z) (1 - sigma(z))$ vanishes for confidently wrong samples (@fig-f1, dashed).
+"""
+
+
+SHARE = 'frac(sum_("wrong" i) norm(g_i), sum_i norm(g_i))'  # the misclassified share, as Typst maths
+
+
+def batch_sentence(f3: Mapping) -> str:
+    """What one batch shows about the misclassified samples, said only as far as it holds:
+    they carry more than their number only when their share exceeds their fraction."""
+    if not {"wrong_count", "batch_size", "wrong_share", "wrong_fraction"} <= set(f3):
+        return ""
+    wrong, size, share, fraction = f3["wrong_count"], f3["batch_size"], f3["wrong_share"], f3["wrong_fraction"]
+    shown = (f"In one batch of the data (@fig-f2 and @fig-f3), {counted(wrong, 'sample')} of {size} "
+             f"{'is' if wrong == 1 else 'are'} misclassified ({100 * fraction:.0f}% of the batch) and "
+             f"{'carries' if wrong == 1 else 'carry'} {100 * share:.0f}% of the per-sample gradient magnitude, "
+             f"${SHARE}$ (the misclassified share; see #link(<notation>)[Notation])")
+    if wrong == 0:
+        return shown + "."
+    if share > fraction:
+        return shown + ": the misclassified samples weigh in more than their number."
+    return shown + ": here they do not weigh in more than their number."
+
+
+def notation_section() -> str:
+    """One table of the symbols every page, caption and kit file uses."""
+    rows = [
+        ("$z = w dot x + b$", "the logit of a sample (the model's output before the sigmoid)"),
+        ("$sigma(z) = 1 \\/ (1 + e^(-z))$", "the predicted probability"),
+        ("$r = sigma(z) - y$", "the residual: $partial L \\/ partial z$ of binary cross-entropy"),
+        ("$m = (2y - 1) z$", "the signed margin; a sample is misclassified when $m <= 0$"),
+        ("$g_i$", "the per-sample gradient of sample $i$'s loss in all parameters, $(w, b)$ for logistic "
+                  "regression"),
+        ("$G_B = frac(1, B) sum_(i in \"batch\") g_i$", "the gradient of one mini-batch's mean loss"),
+        ("$G = frac(1, N) sum_(i = 1)^N g_i$", "the full-data gradient, over all $N$ samples"),
+        (f"${SHARE}$", "the misclassified share: the part of the per-sample gradient magnitude that the "
+                       "misclassified samples carry (in a batch or in the whole data)"),
+        ("$tr(Sigma) = frac(1, N) sum_i norm(g_i - G)^2$", "the trace of the per-sample gradient covariance"),
+        ('$B_"simple" = tr(Sigma) \\/ norm(G)^2$', "the gradient noise scale (McCandlish et al. 2018 [1])"),
+    ]
+    cells = ",\n  ".join(f"[{a}], [{b}]" for a, b in rows)
+    return f"""
+= Notation <notation>
+#table(columns: (auto, 1fr), stroke: none, inset: (x: 0pt, y: 3pt), column-gutter: 1.5em,
+  {cells})
+"""
+
+
+REFERENCES = """
+#pagebreak()
+= References
+[1] S. McCandlish, J. Kaplan, D. Amodei and the OpenAI Dota Team (2018). _An Empirical Model of
+Large-Batch Training._ arXiv:1812.06162.
 """
 
 
@@ -180,7 +244,6 @@ def verification_section(results: Sequence[CheckResult]) -> str:
         rows.append(", ".join(f"[{cell}]" for cell in (
             name, esc(r.dtype), _sci(r.max_abs_error), _sci(r.atol), _sci(r.max_rel_error), _sci(r.rtol),
             r.share_text(missing="–", small="< 1%"), _status(r))))
-    failed = sum(not r.passed for r in results)
     devices = ", ".join(sorted({r.device for r in results}))
     note_lines = "\n".join(f"+ {esc(n)}" for n in notes)
     return f"""
@@ -205,8 +268,9 @@ its note gives.
 #set text(size: 10.5pt)
 {note_lines}
 
-*{len(results) - failed} of {len(results)} checks passed.*
+*{check_count(results)}*
 """
+
 
 
 def _value(value) -> str:
@@ -215,22 +279,56 @@ def _value(value) -> str:
     return esc(value)
 
 
-def statistics_section(keys: Mapping[str, Mapping], stats: Mapping[str, object]) -> str:
+# each quantity of the statistics table (the manifest's names, after the model) in maths
+QUANTITIES = {
+    "samples N": "samples $N$",
+    "misclassified, signed margin (2y - 1) z <= 0": "misclassified ($m = (2y - 1) z <= 0$)",
+    "misclassified fraction": "misclassified fraction",
+    "misclassified share, sum_wrong |g_i| / sum |g_i|": f"misclassified share ${SHARE}$",
+    "|G|, G = (1/N) sum g_i": "$norm(G)$, $G = frac(1, N) sum_i g_i$",
+    "tr(Sigma) = (1/N) sum |g_i - G|^2": "$tr(Sigma) = frac(1, N) sum_i norm(g_i - G)^2$",
+    "B_simple = tr(Sigma)/|G|^2": '$B_"simple" = tr(Sigma) \\/ norm(G)^2$',
+    "misclassified": "misclassified ($m <= 0$)",
+}
+
+
+def _statistics_rows(stats: Mapping[str, object], source: str) -> str:
+    """The table's rows, grouped under a line that says which model and which data they are
+    about; each quantity in maths."""
+    models = {"logistic regression": f"Logistic regression on {esc(source) or 'the data'}",
+              "GRU head": "GRU classifier's head (synthetic sequences, not the data above)",
+              "whole GRU": "Whole GRU classifier, every parameter (synthetic sequences)",
+              "GRU misclassified": "GRU classifier (synthetic sequences)"}
+    rows, current = [], None
+    for name, value in stats.items():
+        model, _, quantity = name.partition(": ")
+        if not quantity:
+            model, quantity = name, name.removeprefix("GRU ")
+        if model != current:
+            rows.append(f"table.cell(colspan: 2, inset: (top: 6pt, bottom: 2pt))[_{models.get(model, esc(model))}_]")
+            current = model
+        label = QUANTITIES.get(quantity, symbolic.printing.typst_text(quantity))
+        rows.append(f"[#h(1em){label}], [{_value(value)}]")
+    return ",\n  ".join(rows)
+
+
+def statistics_section(keys: Mapping[str, Mapping], stats: Mapping[str, object], source: str = "") -> str:
     f6 = keys.get("f6", {})
-    rows = ",\n  ".join(f"[{symbolic.printing.typst_text(name)}], [{_value(value)}]" for name, value in stats.items())
+    rows = _statistics_rows(stats, source)
     return f"""
 = Batch statistics: what the one scalar estimates
 The mean loss of a random mini-batch is an unbiased estimate of the mean loss over the data, and so
 is its gradient: $E[G_B] = G$. Its noise is measured by the trace of the per-sample gradient
 covariance, $E norm(G_B - G)^2 = "tr"(Sigma) \\/ B$ (@fig-f6), so one sample ($B = 1$) gives an
 unbiased but $B$ times noisier direction than a batch of $B$. The gradient noise scale
-$B_"simple" = "tr"(Sigma) \\/ norm(G)^2$ (McCandlish et al. 2018) is the batch size at which noise
+$B_"simple" = "tr"(Sigma) \\/ norm(G)^2$ (McCandlish et al. 2018 [1]) is the batch size at which noise
 and signal are comparable: far below it, larger batches help almost linearly; far above it, they
 waste samples.
 
-Statistics over the whole data set, for the fitted logistic regression (mergeable sums,
-`numeric.logreg_moments`) and the trained GRU classifier (closed-form per-sample gradients,
-`numeric.gru_per_sample_grads`):
+Statistics over the whole data set (so $G$ here is the full-data gradient, see #link(<notation>)[Notation]),
+for the fitted logistic regression (mergeable sums, `numeric.logreg_moments`) and the trained GRU classifier
+(closed-form per-sample gradients, `numeric.gru_per_sample_grads`); a line in italics says which model and
+which data the rows under it are about:
 
 #block(breakable: false, table(columns: (auto, auto), stroke: none, inset: (x: 0pt, y: 3pt),
   column-gutter: 2em, align: (left, right),
@@ -260,7 +358,11 @@ def document(*, footer: str, stamp: Mapping[str, str], figures: Sequence[FigureD
              results: Sequence[CheckResult], loss_sections: Sequence[str] = ()) -> str:
     """The whole report as Typst source (``loss_sections``, from ``report --loss``, follow the derivations)."""
     keys = {f.name.split("-")[0]: f.key_numbers for f in figures}
-    body = [title_page(stamp), question_section(keys), derivations_section(checks), *loss_sections,
-            verification_section(results), statistics_section(keys, stats), figures_section(figures, images)]
+    losses = [section.loss_name for section in loss_sections if isinstance(section, LossSection)]
+    if losses and "loss" not in stamp:
+        stamp = {**stamp, "loss": "; ".join(losses)}
+    body = [title_page(stamp), question_section(keys), notation_section(), derivations_section(checks),
+            *loss_sections, verification_section(results), statistics_section(keys, stats, stamp.get("data", "")),
+            figures_section(figures, images), REFERENCES]
     return (f'#import "gradproof.typ": *\n#show: report.with(footer: {string(footer)})\n'
             + "\n".join(body) + "\n")

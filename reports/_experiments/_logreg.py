@@ -7,7 +7,7 @@ import torch
 
 from gradproof import numeric
 
-from .._figure_data import FigureData
+from .._figure_data import FigureData, counted
 from ._setting import Setting, fitted, rounded
 
 __all__ = ["residual_vs_margin", "per_sample_norms", "contributions"]
@@ -42,6 +42,31 @@ def _one_batch(setting: Setting):
     return data.X[idx].to(setting.device), data.y[idx].to(setting.device)
 
 
+def norms_title(norms: torch.Tensor, wrong: torch.Tensor) -> str:
+    """F2's title, a claim only as strong as the batch bears out: every wrong sample above every
+    right one, or the wrong ones larger on average, or neither."""
+    if wrong.any() and (~wrong).any():
+        if float(norms[wrong].min()) > float(norms[~wrong].max()):
+            return "Wrong samples carry large gradients, right ones small"
+        if float(norms[wrong].mean()) > float(norms[~wrong].mean()):
+            return "Wrong samples carry larger gradients on average"
+    return "Per-sample gradient norms of right and wrong samples"
+
+
+def _norms_comparison(norms: torch.Tensor, wrong: torch.Tensor) -> str:
+    """What the batch shows about the two groups' norms, in counts."""
+    if not wrong.any():
+        return "No sample of this batch is misclassified."
+    if not (~wrong).any():
+        return "Every sample of this batch is misclassified."
+    smallest_wrong = float(norms[wrong].min())
+    above = int((norms[~wrong] > smallest_wrong).sum())
+    if above == 0:
+        return "Every misclassified sample's norm exceeds every correct one's."
+    return (f"{counted(above, 'correct sample')} of {int((~wrong).sum())} {'has' if above == 1 else 'have'} a "
+            f"larger norm than the smallest misclassified one ({rounded(smallest_wrong)}).")
+
+
 def per_sample_norms(setting: Setting, state) -> FigureData:
     """F2: per-sample gradient norm against predicted probability, one batch, fitted model."""
     X, y = _one_batch(setting)
@@ -53,15 +78,33 @@ def per_sample_norms(setting: Setting, state) -> FigureData:
             "mean_norm_correct": rounded(norms[~wrong].mean()),
             "mean_norm_wrong": rounded(norms[wrong].mean())}
     fit, _ = fitted(setting).fitted_parts()
+    count = keys["wrong_count"]
     caption = (f"Per-sample gradient norm $norm(g_i) = abs(sigma(z_i) - y_i) sqrt(norm(x_i)^2 + 1)$ "
                f"against the predicted probability $sigma(z_i)$, for one batch of {keys['batch_size']} "
                f"samples ({setting.logreg.source}) at the fitted weights ({fit.describe()}). "
-               f"The {keys['wrong_count']} misclassified samples (crosses; misclassified: signed margin "
-               f"$(2 y_i - 1) z_i <= 0$) have mean norm {keys['mean_norm_wrong']}, the correct ones "
-               f"(circles) {keys['mean_norm_correct']}.")
-    return FigureData("f2-per-sample-norms", "Wrong samples carry large gradients, right ones small",
+               f"The {counted(count, 'misclassified sample')} (crosses; misclassified: signed margin "
+               f"$(2 y_i - 1) z_i <= 0$) {'has' if count == 1 else 'have'} mean norm {keys['mean_norm_wrong']}, "
+               f"the correct ones (circles) {keys['mean_norm_correct']}. {_norms_comparison(norms, wrong)}")
+    return FigureData("f2-per-sample-norms", norms_title(norms, wrong),
                       caption, {"probability": torch.sigmoid(z).tolist(), "label": y.tolist(),
                                 "gradient_norm": norms.tolist(), "misclassified": wrong.int().tolist()}, keys)
+
+
+def _ranks_sentence(wrong: torch.Tensor) -> str:
+    """Where the misclassified samples stand among the sorted bars, and whether each of them
+    weighs in more than every right one (only when the bars bear it out)."""
+    ranks = [int(r) + 1 for r in torch.nonzero(wrong).flatten()]
+    if not ranks:
+        return "No sample of this batch is misclassified."
+    if not (~wrong).any():
+        return "Every sample of this batch is misclassified."
+    if max(ranks) == len(ranks):
+        return "Each misclassified sample weighs in more than every correct one: theirs are the largest bars."
+    shown = ", ".join(map(str, ranks[:12])) + (", ..." if len(ranks) > 12 else "")
+    first_right = int(torch.nonzero(~wrong).flatten()[0]) + 1
+    return (f"The misclassified samples stand at rank{'s' if len(ranks) > 1 else ''} {shown} of {len(wrong)} "
+            f"(1 = largest); the largest correct bar is at rank {first_right}, so not every misclassified "
+            f"sample weighs in more than every correct one.")
 
 
 def contributions(setting: Setting, state) -> FigureData:
@@ -77,14 +120,14 @@ def contributions(setting: Setting, state) -> FigureData:
     keys = {"wrong_share": rounded(stats.wrong_share), "wrong_fraction": rounded(stats.wrong_fraction),
             "wrong_count": stats.wrong_count, "batch_size": stats.count,
             "mean_gradient_norm": rounded(stats.mean_gradient_norm)}
-    caption = (f"Each sample's part $norm(g_i) \\/ sum_j norm(g_j)$ of the per-sample gradient magnitude of "
+    count = keys["wrong_count"]
+    caption = (f"Each sample's part $frac(norm(g_i), sum_j norm(g_j))$ of the per-sample gradient magnitude of "
                f"one batch of {keys['batch_size']} samples at the fitted weights, sorted; the bars add up "
-               f"to 1. The hatched bars of the {keys['wrong_count']} misclassified samples, "
-               f"{100 * keys['wrong_fraction']:.0f}% of the batch, add up to "
-               f"{100 * keys['wrong_share']:.0f}%: the misclassified share. The batch gradient "
-               f"$G = frac(1, B) sum_i g_i$ is the mean of these vectors ($norm(G) = "
-               f"{keys['mean_gradient_norm']}$); each wrong sample weighs in more than a right one.")
+               f"to 1. The hatched {'bar' if count == 1 else 'bars'} of the "
+               f"{counted(count, 'misclassified sample')}, {100 * keys['wrong_fraction']:.0f}% of the batch, "
+               f"{'adds' if count == 1 else 'add'} up to {100 * keys['wrong_share']:.0f}%: the misclassified "
+               f"share. {_ranks_sentence(wrong)} The batch gradient $G_B = frac(1, B) sum_i g_i$ is the mean "
+               f"of these vectors ($norm(G_B) = {keys['mean_gradient_norm']}$).")
     return FigureData("f3-batch-contributions", "Who carries the batch's gradients", caption,
                       {"rank": list(range(len(y))), "magnitude_part": part[order].tolist(),
                        "misclassified": wrong.int().tolist()}, keys)
-

@@ -38,8 +38,8 @@ def with_contrasts(losses: Sequence[symbolic.Loss]) -> list[symbolic.Loss]:
 
 def _verdict(loss: symbolic.Loss) -> str:
     profile = loss.margin_profile()[0]
-    return (f"{loss.name}: {profile.monotone}, tending to {profile.limit_wrong} as $m -> -infinity$ "
-            f"and to {profile.limit_right} as $m -> infinity$")
+    return (f"{loss.name}: $abs(partial L \\/ partial z)$ {profile.monotone} in $m$, tending to "
+            f"{profile.limit_wrong} as $m -> -infinity$ and to {profile.limit_right} as $m -> infinity$")
 
 
 def margin_figure(losses: Sequence[symbolic.Loss]) -> FigureData:
@@ -83,8 +83,8 @@ def share_figure(losses: Sequence[symbolic.Loss], setting: Setting) -> FigureDat
             sum(f for _, f in series[-tenth:]) / tenth)
     shares = "; ".join(f"{name.split(': ')[0]} {100 * value:.0f}%" for name, value in keys.items()
                        if name.endswith("share over the last tenth"))
-    caption = (f'The misclassified share of each step\'s batch gradient, $sum_("wrong" i) norm(g_i) \\/ '
-               f"sum_i norm(g_i)$, while logistic regression ({setting.logreg.source}) trains for "
+    caption = (f'The misclassified share of each step\'s batch gradient, $frac(sum_("wrong" i) norm(g_i), '
+               f"sum_i norm(g_i))$, while logistic regression ({setting.logreg.source}) trains for "
                f"{setting.steps} SGD steps with $B = {setting.batch_size}$ under each loss, drawn at each step as "
                f"the mean of the last 10 steps (the CSV holds every step); dotted: the fraction of the batch the "
                f"misclassified samples are under BCE. Mean share over the last {tenth} steps: {shares}.")

@@ -7,7 +7,7 @@ import torch
 
 from gradproof import numeric
 
-from .._figure_data import FigureData
+from .._figure_data import FigureData, counted
 from ._setting import Setting, initial_weights, nan_mean, rounded
 from ._statistics import gru_statistics
 
@@ -56,6 +56,8 @@ def wrong_share_over_training(setting: Setting) -> tuple[FigureData, FigureData,
 
 
 WINDOW = 10  # steps in F4's running mean
+SHARE = 'frac(sum_("wrong" i) norm(g_i), sum_i norm(g_i))'  # the misclassified share, as Typst maths
+NEARLY_HALF = 0.1  # predictions within this band around 1/2 stand "in one column"
 
 
 def _share_figure(setting, logreg, gru) -> FigureData:
@@ -67,26 +69,42 @@ def _share_figure(setting, logreg, gru) -> FigureData:
         keys[f"{name}_share_last_steps"] = rounded(nan_mean([s for s, _ in series[-tenth:]]))
         keys[f"{name}_wrong_fraction_last_steps"] = rounded(nan_mean([f for _, f in series[-tenth:]]))
         keys[f"{name}_wrong_fraction_first_step"] = rounded(series[0][1])
-    caption = (f'The misclassified share of each step\'s batch, $sum_("wrong" i) norm(g_i) \\/ '
-               f"sum_i norm(g_i)$ (solid; thin: each step, bold: mean of the last {WINDOW} steps), against "
-               f"the fraction of the batch that is misclassified (dotted, mean of the last {WINDOW} steps), "
-               f"over {setting.steps} SGD steps with $B = {setting.batch_size}$: logistic regression (blue, "
-               f"squares) and the whole GRU classifier (pink, triangles, every parameter). Both start from "
-               f"small random weights, so that no first prediction is exactly 1/2 (a sample predicted 1/2 "
-               f"would count as misclassified); at the first step "
+    caption = (f"The misclassified share of each step's batch, ${SHARE}$, against the fraction of the batch "
+               f"that is misclassified, over {setting.steps} SGD steps with $B = {setting.batch_size}$: "
+               f"logistic regression (blue, solid, squares) and the whole GRU classifier (pink, dash-dot, "
+               f"triangles, every parameter). Thin lines: the share at each step; bold: its mean over the last "
+               f"{WINDOW} steps; dotted: the misclassified fraction, mean over the last {WINDOW} steps. Both "
+               f"models start from small random weights, so that no first prediction is exactly 1/2 (a sample "
+               f"predicted 1/2 would count as misclassified); at the first step "
                f"{100 * keys['logreg_wrong_fraction_first_step']:.0f}% and "
                f"{100 * keys['gru_wrong_fraction_first_step']:.0f}% of the batch are misclassified. "
                f"Over the last tenth of training the misclassified samples are "
                f"{100 * keys['logreg_wrong_fraction_last_steps']:.0f}% of a batch and carry "
                f"{100 * keys['logreg_share_last_steps']:.0f}% of the gradient magnitude (logistic "
                f"regression); {100 * keys['gru_wrong_fraction_last_steps']:.0f}% and "
-               f"{100 * keys['gru_share_last_steps']:.0f}% for the GRU.")
+               f"{100 * keys['gru_share_last_steps']:.0f}% for the GRU. {_weigh_in(keys)}")
     columns = {"step": list(range(setting.steps))}
     for name, series in (("logreg", logreg), ("gru", gru)):
         columns[f"{name}_wrong_share"] = [s for s, _ in series]
         columns[f"{name}_wrong_fraction"] = [f for _, f in series]
-    return FigureData("f4-wrong-share-over-training", "The gradient keeps coming from the mistakes",
-                      caption, columns, keys)
+    title = ("The gradient keeps coming from the mistakes" if _outweighs(keys, "logreg") and _outweighs(keys, "gru")
+             else "The misclassified share over training")
+    return FigureData("f4-wrong-share-over-training", title, caption, columns, keys)
+
+
+def _outweighs(keys: dict, model: str) -> bool:
+    """Whether, late in training, the misclassified samples carry more of the gradient magnitude
+    than their number (share above fraction)."""
+    return keys[f"{model}_share_last_steps"] > keys[f"{model}_wrong_fraction_last_steps"]
+
+
+def _weigh_in(keys: dict) -> str:
+    late = [name for model, name in (("logreg", "logistic regression"), ("gru", "the GRU")) if _outweighs(keys, model)]
+    if len(late) == 2:
+        return "In both models the mistakes supply more of the gradient than their number."
+    if late:
+        return f"Only for {late[0]} do the mistakes supply more of the gradient than their number."
+    return "In neither model do the mistakes supply more of the gradient than their number."
 
 
 def _gru_head_figure(setting, snapshots) -> FigureData:
@@ -104,13 +122,33 @@ def _gru_head_figure(setting, snapshots) -> FigureData:
     caption = ("Per-sample gradient norm of the GRU classifier's head, $abs(sigma(z_i) - y_i) "
                "sqrt(norm(h_(T,i))^2 + 1)$ (derivation gru_head_dL_dv), against the predicted probability "
                f"$sigma(z_i)$, for one batch of {setting.batch_size} sequences at the start, middle and end "
-               "of training on a synthetic sequence task; the three panels share their axes. At the start "
-               "the untrained GRU predicts nearly 1/2 for every sequence (from "
-               f"{keys.get('start_min_probability')} to {keys.get('start_max_probability')}), so the points "
-               "stand in one column and about half of them are misclassified. As training separates the "
-               f"classes the correct samples' norms shrink (end: {keys.get('end_mean_norm_correct')}) "
-               f"while the {keys.get('end_wrong_count')} wrong ones keep large norms "
-               f"(end: {keys.get('end_mean_norm_wrong')}).")
+               f"of training on a synthetic sequence task; the three panels share their axes. {_head_story(keys)}")
     return FigureData("f5-gru-head-over-training", "The same picture inside a GRU classifier", caption,
                       columns, keys)
 
+
+
+def _head_story(keys: dict) -> str:
+    """F5's account of the three moments, each clause said only when the numbers bear it out."""
+    parts = []
+    low, high = keys.get("start_min_probability"), keys.get("start_max_probability")
+    if low is not None and high is not None:
+        parts.append(f"At the start the predictions run from {low} to {high}")
+        if high - low < NEARLY_HALF and low < 0.5 < high:
+            parts[-1] += (" (the untrained GRU predicts nearly 1/2 for every sequence, so the points stand in "
+                          "one column)")
+        wrong_start = keys["start_wrong_count"]
+        parts[-1] += (f" and {counted(wrong_start, 'sequence')} of the batch {'is' if wrong_start == 1 else 'are'} "
+                      "misclassified.")
+    start, end = keys.get("start_mean_norm_correct"), keys.get("end_mean_norm_correct")
+    if start is not None and end is not None:
+        trend = "shrinks" if end < start else "does not shrink"
+        parts.append(f"The correct samples' mean norm {trend} from {start} to {end}.")
+    wrong, count = keys.get("end_mean_norm_wrong"), keys.get("end_wrong_count", 0)
+    if count and wrong is not None and end is not None:
+        relation = "above" if wrong > end else "not above"
+        parts.append(f"At the end the {counted(count, 'misclassified sample')} "
+                     f"{'has' if count == 1 else 'have'} mean norm {wrong}, {relation} the correct ones'.")
+    elif not count:
+        parts.append("At the end no sample of the batch is misclassified.")
+    return " ".join(parts)

@@ -82,11 +82,11 @@ def _f4(data: FigureData, fig: FigureBase) -> None:
                 marker=MARKERS[model], markevery=max(1, len(step) // 12), lw=2, label=f"{label}: share")
         ax.plot(step, running_mean(_col(data, f"{model}_wrong_fraction"), window), ":", color=COLORS[model],
                 lw=1.5, label=f"{label}: fraction")
-    ax.plot([], [], "-", color="0.4", lw=0.6, label="thin: each step")
-    ax.plot([], [], "-", color="0.4", lw=2, label=f"bold, dotted: mean of last {window} steps")
+    ax.plot([], [], "-", color="0.4", lw=0.6, label="thin: share at each step")
+    ax.plot([], [], "-", color="0.4", lw=2, label=f"bold: mean of the last {window} steps")
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("SGD step")
-    ax.set_ylabel("misclassified share (solid)\nand fraction (dotted)")
+    ax.set_ylabel("misclassified share\nand fraction (dotted)")
     ax.legend(loc="upper center", ncol=3, fontsize=7, bbox_to_anchor=(0.5, -0.2), frameon=False)
 
 

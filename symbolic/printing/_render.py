@@ -119,7 +119,11 @@ def shown_lines(expr: sp.Expr, language: str) -> list[str]:
 
 def _prettify(text: str) -> str:
     """ASCII maths in prose made readable: Greek names, <=, >=, minus signs, squares."""
-    for word, pretty in (("sigmoid", "σ"), ("sigma", "σ"), ("Sigma", "Σ"), ("delta", "δ"), ("omega", "ω"),
+    text = text.replace("d2L/dz2", "∂²L/∂z²")
+    text = re.sub(r"(?<![A-Za-z])dL/d(?=[A-Za-z])", "∂L/∂", text)
+    text = re.sub(r"(?<![A-Za-z])dh'", "∂h′", text)
+    text = re.sub(r"(∂h′\S*?)/dx", r"\1/∂x", text)
+    for word, pretty in (("sigmoid(?=\\()", "σ"), ("sigma", "σ"), ("Sigma", "Σ"), ("delta", "δ"), ("omega", "ω"),
                          ("sum(?=_)", "Σ")):
         text = re.sub(rf"(?<![A-Za-z]){word}(?![A-Za-z])", pretty, text)
     for ascii_, pretty in (("^2", "²"), ("^T", "ᵀ"), ("<=", "≤"), (">=", "≥"), ("!=", "≠"), (" - ", " − "),
@@ -129,8 +133,9 @@ def _prettify(text: str) -> str:
     return re.sub(r"(?<=[\s(])-(?=[\w(σ])", "−", text)
 
 
-# a derivation's name (bce_dL_dz, sigmoid_derivative), not maths such as sum_k or p_w
-NAME = re.compile(r"\b([a-z][a-z0-9]{2,}(?:_[A-Za-z0-9]+){2,}|[a-z][a-z0-9]{4,}_[a-z]{4,})\b")
+# a derivation's name (bce_dL_dz, sigmoid_derivative) or an identifier of code (pos_weight,
+# padding_idx), set as a word, not maths such as sum_k, p_w or ghn_k
+NAME = re.compile(r"\b([a-z][a-z0-9]{2,}(?:_[A-Za-z0-9]+){2,}|[a-z][a-z0-9]{4,}_[a-z]{4,}|[a-z]{2,}(?:_[a-z]{2,})+)\b")
 
 
 def _scripts(markup: str) -> str:
@@ -152,8 +157,15 @@ def typst_text(text: str) -> str:
 def latex_text(text: str) -> str:
     """Prose for LaTeX's ``\\text{...}``: special characters escaped, sigma as maths."""
     pieces = NAME.split(text)
-    return "".join(r"\texttt{%s}" % _latex_escape(p) if i % 2 else
-                   re.sub(r"\bsigma\b", r"$\\sigma$", _latex_escape(p)) for i, p in enumerate(pieces))
+    return "".join(r"\texttt{%s}" % _latex_escape(p) if i % 2 else _latex_maths(_latex_escape(p))
+                   for i, p in enumerate(pieces))
+
+
+def _latex_maths(text: str) -> str:
+    """The prose's ASCII maths that LaTeX sets as maths: sigma, d2L/dz2 and dL/dz."""
+    text = text.replace("d2L/dz2", r"$\partial^2 L/\partial z^2$")
+    text = re.sub(r"\bdL/d([A-Za-z])(?=[\s=,.:;)]|$)", r"$\\partial L/\\partial \1$", text)
+    return re.sub(r"\bsigma\b", r"$\\sigma$", text)
 
 
 def _latex_escape(text: str) -> str:
