@@ -22,11 +22,11 @@ __all__ = ["TypstParts", "typst_parts", "typst_equation", "latex_align", "typst_
            "hypotheses", "hypothesis_latex", "witnessed_typst", "witnessed_latex", "shown_lines"]
 
 _PRINTERS = {"typst": typst, "latex": latex}
-_SEEN: dict[tuple[str, str, str], str] = {}  # (language, srepr, text) already read back and found equal
+_SEEN: dict[tuple[str, sp.Basic, str], str] = {}  # (language, expression, text) read back and found equal
 
 
 def _witnessed(expr, text: str, language: str) -> str:
-    key = (language, sp.srepr(expr), text)
+    key = (language, sp.sympify(expr), text)
     if key not in _SEEN:
         _SEEN[key] = witnessed(expr, text, language)
     return text

@@ -13,6 +13,7 @@ the domain.  A formula that cannot be read, or whose value differs, raises
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from fractions import Fraction
@@ -54,7 +55,11 @@ def _sizes_and_indices(expr: sp.Basic, point: int) -> dict:
     return values
 
 
+@functools.lru_cache(maxsize=4096)
 def _evaluate(expr: sp.Basic, point: int) -> sp.Expr:
+    """``expr`` at sample ``point``: sizes and free indices concrete, sums and derivatives done,
+    every other atom a seeded rational, evaluated to DIGITS digits (cached: the expression shown
+    is evaluated once for both languages)."""
     concrete = expr.subs(_sizes_and_indices(expr, point)).doit()
     entries = sorted(concrete.atoms(sp.Indexed), key=sp.default_sort_key)
     concrete = concrete.xreplace({a: _value(sp.srepr(a), point) for a in entries})
