@@ -4,12 +4,16 @@ A caption (``FigureData.caption``) is prose with inline maths between ``$`` sign
 in Typst's syntax (``$abs(sigma(z) - y)$``, ``$frac(tr(Sigma), B)$``, ``$m = (2y - 1) z$``).
 The report uses it as it is; :func:`latex` translates it for the figure snippets of the
 course kit; :func:`plain` gives the manifest a version without markup.  The translator knows
-the subset below and refuses anything else, so a caption cannot silently come out wrong.
+the subset below and refuses anything else, and each translated span is read back (by the
+readers of ``symbolic.printing``) and compared with the Typst it came from, part by part: a
+caption cannot silently come out wrong.
 """
 
 from __future__ import annotations
 
 import re
+
+from gradproof.symbolic import printing
 
 __all__ = ["typst", "latex", "plain"]
 
@@ -125,8 +129,9 @@ def latex(caption: str) -> str:
     out = []
     for i, part in enumerate(_spans(caption)):
         if i % 2:
-            math = _Math(part)
-            out.append("$" + math.sequence() + "$")
+            translated = _Math(part).sequence()
+            printing.same_reading(part, translated)  # the translation reads as the Typst does, or PrinterError
+            out.append("$" + translated + "$")
         else:
             for char, escaped in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"),
                                   ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\~{}"), ("^", r"\^{}")):

@@ -26,7 +26,8 @@ from sympy.printing.conventions import split_super_sub
 
 from .._vocabulary import sigmoid
 
-__all__ = ["ReadError", "Lexicon", "lexicon", "read_typst", "read_latex"]
+__all__ = ["ReadError", "Lexicon", "lexicon", "OPEN", "read_typst", "read_latex", "read_typst_chain",
+           "read_latex_chain", "SEPARATORS"]
 
 
 class ReadError(ValueError):
@@ -35,7 +36,7 @@ class ReadError(ValueError):
 
 def _key(text: str) -> str:
     """A script as a comparable string: no spaces, braces, commas or backslashes."""
-    return re.sub(r"[\s{},\\]", "", text)
+    return re.sub(r'[\s{},\\"]|\\text', "", text.replace("\\text", ""))
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Lexicon:
 
     symbols: dict[tuple[str, str, str], sp.Symbol]
     indexed: dict[tuple[str, str], list[tuple[str, int, sp.IndexedBase]]]
+    open: bool = False  # any name is read as a symbol of its own (captions: no expression to compare with)
 
 
 def _parts(name: str) -> tuple[str, str, str]:
@@ -114,7 +116,7 @@ class _Reader:
         return ReadError(f"{self.language} {self.source!r}: {message} (token {self.at})")
 
     # grammar -----------------------------------------------------------------------------
-    STOPS = {"+", "-", ",", ")", "}", "]", "=", "&", "<=", ">=", "<", ">", None}
+    STOPS = {"+", "-", ",", ")", "}", "]", "=", "&", "<=", ">=", "<", ">", "->", "approx", None}
 
     def read(self) -> sp.Expr:
         expr = self.expression()
@@ -139,6 +141,10 @@ class _Reader:
             if self.is_times():
                 self.take()
                 continue
+            if self.is_slash() and factors:  # a written slash divides the factor before it by the next
+                self.take()
+                factors[-1] = factors[-1] / self.factor()
+                continue
             factor = self.factor()
             if callable(factor):  # a sum sign or a derivative: it takes the rest of the product
                 factors.append(factor(self.term()))
@@ -153,6 +159,23 @@ class _Reader:
 
     def is_times(self) -> bool:
         return False
+
+    def is_slash(self) -> bool:
+        return False
+
+    def chain(self) -> list[tuple[str, sp.Expr]]:
+        """A relation chain or a list (``B = 1, 8, 32``): each part with the separator before it."""
+        parts = [("", self.expression())]
+        while self.peek() is not None:
+            separator = self.take()
+            if separator not in SEPARATORS:
+                raise self.error(f"unread {separator!r}")
+            parts.append((SEPARATORS[separator], self.expression()))
+        return parts
+
+    def open_name(self, base: str, sub_key: str, sup_key: str) -> sp.Symbol:
+        return sp.Symbol(f"{base}_{{{sub_key}}}^{{{sup_key}}}" if sup_key else f"{base}_{{{sub_key}}}" if sub_key
+                         else base)
 
     def factor(self):
         base = self.atom()
@@ -182,9 +205,11 @@ class _Reader:
             indices = self.indices(sub or [], label, rank)
             if indices is not None:
                 return indexed[tuple(indices)] if rank > 1 else indexed[indices[0]]
-        if sup:
+        if sup and not (self.names.open and sup_key.isalpha()):
             power = self.sub_reader(sup).read()
             return sp.Pow(self.name(base, sub, None), power)
+        if self.names.open:
+            return self.open_name(base, sub_key, sup_key)
         raise self.error(f"no name {base}_{sub_key}^{sup_key} in the expression shown")
 
     def text_of(self, tokens: list[Token]) -> str:
@@ -258,6 +283,18 @@ def _sum(var: sp.Expr, lower: sp.Expr, upper: sp.Expr):
     return lambda body: sp.Sum(body, (var, lower, upper))
 
 
+OPERATOR_NAMES = {"norm", "tr"}  # Typst operators read as functions of their own (captions)
+SEPARATORS = {"=": "=", "<=": "<=", r"\le": "<=", r"\leq": "<=", ">=": ">=", r"\ge": ">=", r"\geq": ">=",
+              "<": "<", ">": ">", "->": "->", r"\to": "->", ",": ",", "approx": "~", r"\approx": "~"}
+OPEN = Lexicon({}, {}, open=True)
+
+
+def _open_sum(key: str):
+    """A sum sign written without limits (``sum_i``, ``sum_("wrong" i)``): an operator of its own,
+    named by its subscript."""
+    return lambda body: sp.Function(f"sum_{key}")(body)
+
+
 def _order(variable: sp.Expr, count: int) -> tuple[sp.Expr, int]:
     """``partial z^2`` read as the name z with an exponent: the variable z, twice."""
     if isinstance(variable, sp.Pow) and variable.exp.is_Integer and count == 1:
@@ -276,11 +313,14 @@ def _derivative(variables: list[tuple[sp.Expr, int]]):
 class TypstReader(_Reader):
     """The Typst maths the report and the kit's ``.typ`` files show."""
 
-    TOKEN = re.compile(r'"[^"]*"|[A-Za-z]+|\d+(?:\.\d+)?|<=|>=|!=|\S')
+    TOKEN = re.compile(r'"[^"]*"|[A-Za-z]+|\d+(?:\.\d+)?|<=|>=|!=|->|\\/|\.\.\.|\S')
     language = "Typst"
 
     def is_times(self) -> bool:
         return self.peek() == "dot"
+
+    def is_slash(self) -> bool:
+        return self.peek() == "\\/"
 
     def script(self) -> sp.Expr:
         if self.peek() == "(":
@@ -350,8 +390,12 @@ class TypstReader(_Reader):
             return inner
         if token in ("frac", "sqrt", "abs") and self.peek() == "(" and self.adjacent():
             return self.call(token)
+        if token in OPERATOR_NAMES and self.peek() == "(" and self.adjacent():
+            return self.function(sp.Function(token))
         if token == "sum" and self.peek() == "_":
             return self.sum_sign()
+        if self.names.open and token in ("partial", "dif", "..."):
+            return sp.Symbol({"...": "dots", "dif": "d"}.get(token, token))
         if token == "delta" and self.peek() == "_" and not self.names.symbols.get(("delta", "", "")):
             self.take()
             args = self.raw_script()
@@ -440,10 +484,12 @@ class TypstReader(_Reader):
 
     def sum_sign(self):
         self.expect("_")
-        self.expect("(")
+        if self.peek() != "(":
+            return _open_sum(_key(self.text_of(self.raw_script("_"))))
+        self.take()
         limit = self.group_until(")", "(")
-        if len(limit) < 3 or limit[1].text != "=":
-            raise self.error("sum: expected (var = lower)")
+        if len(limit) < 3 or limit[1].text != "=" or self.peek() != "^":
+            return _open_sum(_key(self.text_of(limit)))
         var = self.sub_reader(limit[:1]).read()
         lower = self.sub_reader(limit[2:]).read()
         self.expect("^")
@@ -458,7 +504,7 @@ class TypstReader(_Reader):
 class LatexReader(_Reader):
     """The LaTeX (amsmath) of the kit's ``.tex`` files and ``gradproof derive --latex``."""
 
-    TOKEN = re.compile(r"\\[A-Za-z]+|\\\\|\\[,;:! ]|\d+(?:\.\d+)?|\S")
+    TOKEN = re.compile(r"\\[A-Za-z]+|\\\\|\\[,;:! %]|\d+(?:\.\d+)?|\S")
     language = "LaTeX"
     SPACES = {r"\,", r"\;", r"\:", r"\!", "\\ ", r"\quad", r"\qquad", r"\left", r"\right", r"\displaystyle"}
 
@@ -468,8 +514,11 @@ class LatexReader(_Reader):
     def is_times(self) -> bool:
         return self.peek() in (r"\cdot", r"\times")
 
+    def is_slash(self) -> bool:
+        return self.peek() == "/"
+
     def ends_term(self) -> bool:
-        return self.peek() in (r"\le", r"\leq", r"\ge", r"\geq", "\\\\")
+        return self.peek() in (r"\le", r"\leq", r"\ge", r"\geq", r"\to", r"\approx", "\\\\")
 
     def braced(self) -> list[Token]:
         self.expect("{")
@@ -542,6 +591,12 @@ class LatexReader(_Reader):
             return self.sub_reader(self.group_until("}", "{")).read()
         if token == "|":
             return sp.Abs(self.sub_reader(self.group_until("|", "\0")).read())
+        if token == r"\lvert":
+            return sp.Abs(self.sub_reader(self.group_until(r"\rvert", r"\lvert")).read())
+        if token == r"\lVert":
+            return sp.Function("norm")(self.sub_reader(self.group_until(r"\rVert", r"\lVert")).read())
+        if self.names.open and token in (r"\partial", r"\dots", r"\ldots"):
+            return sp.Symbol("partial" if token == r"\partial" else "dots")
         if re.fullmatch(r"\d+(\.\d+)?", token):
             return sp.Rational(token) if "." not in token else sp.Float(token)
         if token in (r"\frac", r"\dfrac", r"\tfrac"):
@@ -568,6 +623,8 @@ class LatexReader(_Reader):
             name = "".join(t.text for t in self.braced())
             if token == r"\operatorname":
                 return self.function(sp.Function(name))
+            if token == r"\mathrm" and name == "d" and self.names.open:
+                return sp.Symbol("d")
             return self.name(name, *self.scripts())
         if token.startswith("\\") and token[1:] in GREEK:
             return self.name(token[1:], *self.scripts())
@@ -631,8 +688,8 @@ class LatexReader(_Reader):
                 if rows.peek() == "\\\\":
                     rows.take()
             return lambda body: sp.Sum(body, *limits)
-        if len(limit) < 3 or limit[1].text != "=":
-            raise self.error("sum: expected {var = lower}")
+        if len(limit) < 3 or limit[1].text != "=" or self.peek() != "^":
+            return _open_sum(_key(self.text_of(limit)))
         var = self.sub_reader(limit[:1]).read()
         lower = self.sub_reader(limit[2:]).read()
         self.expect("^")
@@ -648,3 +705,13 @@ def read_typst(text: str, names: Lexicon) -> sp.Expr:
 def read_latex(text: str, names: Lexicon) -> sp.Expr:
     """LaTeX maths as a SymPy expression, its names from ``names``."""
     return LatexReader(text, names).read()
+
+
+def read_typst_chain(text: str, names: Lexicon = OPEN) -> list[tuple[str, sp.Expr]]:
+    """Typst maths that may be a relation chain or a list, part by part (captions)."""
+    return TypstReader(text, names).chain()
+
+
+def read_latex_chain(text: str, names: Lexicon = OPEN) -> list[tuple[str, sp.Expr]]:
+    """LaTeX maths that may be a relation chain or a list, part by part (captions)."""
+    return LatexReader(text, names).chain()

@@ -19,10 +19,11 @@ from collections.abc import Callable
 from fractions import Fraction
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
-from ._read import ReadError, lexicon, read_latex, read_typst
+from ._read import ReadError, lexicon, read_latex, read_latex_chain, read_typst, read_typst_chain
 
-__all__ = ["PrinterError", "witnessed", "agree", "READERS"]
+__all__ = ["PrinterError", "witnessed", "agree", "READERS", "same_reading"]
 
 POINTS = 2
 DIGITS = 30
@@ -55,12 +56,19 @@ def _sizes_and_indices(expr: sp.Basic, point: int) -> dict:
     return values
 
 
+def _interpreted(expr: sp.Basic) -> sp.Basic:
+    """Operators that have no value of their own (a caption's norm, tr, a sum without limits)
+    replaced by a seeded function of their arguments, the same on both sides."""
+    return expr.replace(lambda e: isinstance(e, AppliedUndef),
+                        lambda e: sp.exp(sp.Add(*e.args) / 7) * _value(type(e).__name__, 0))
+
+
 @functools.lru_cache(maxsize=4096)
 def _evaluate(expr: sp.Basic, point: int) -> sp.Expr:
     """``expr`` at sample ``point``: sizes and free indices concrete, sums and derivatives done,
     every other atom a seeded rational, evaluated to DIGITS digits (cached: the expression shown
     is evaluated once for both languages)."""
-    concrete = expr.subs(_sizes_and_indices(expr, point)).doit()
+    concrete = _interpreted(expr.subs(_sizes_and_indices(expr, point))).doit()
     entries = sorted(concrete.atoms(sp.Indexed), key=sp.default_sort_key)
     concrete = concrete.xreplace({a: _value(sp.srepr(a), point) for a in entries})
     symbols = sorted(concrete.free_symbols, key=sp.default_sort_key)
@@ -96,3 +104,19 @@ def witnessed(expr, text: str, language: str) -> str:
     if differs:
         raise PrinterError(language, text, expr, differs)
     return text
+
+
+def same_reading(typst_text: str, latex_text: str) -> None:
+    """Raise :class:`PrinterError` unless the Typst maths and its LaTeX translation (a caption's
+    maths, where no verified expression stands behind the text) read as the same chain of
+    relations, part by part, every name read as itself."""
+    try:
+        typst_parts, latex_parts = read_typst_chain(typst_text), read_latex_chain(latex_text)
+    except (ReadError, TypeError, ValueError, IndexError) as error:
+        raise PrinterError("caption", f"{typst_text} | {latex_text}", sp.S.Zero, f"unreadable: {error}") from None
+    if [sep for sep, _ in typst_parts] != [sep for sep, _ in latex_parts]:
+        raise PrinterError("caption", latex_text, sp.S.Zero, f"relations differ from the Typst {typst_text!r}")
+    for (_, shown), (_, read) in zip(typst_parts, latex_parts):
+        differs = agree(shown, read)
+        if differs:
+            raise PrinterError("caption", latex_text, shown, f"{differs} (Typst {typst_text!r})")

@@ -82,3 +82,21 @@ def test_progress_prints_one_line_per_stage_only_when_enabled():
     quiet = io.StringIO()
     Progress(enabled=False, total=2, stream=quiet).stage("running")
     assert quiet.getvalue() == ""
+
+
+def test_every_caption_translation_is_read_back(monkeypatch):
+    from gradproof.symbolic.printing import PrinterError
+
+    assert _caption.latex(CAPTION)  # reads back: the translation means what the Typst means
+    monkeypatch.setitem(_caption.CALLS, "frac", (r"%s/%s", 2))  # the bug: a fraction as a bare slash
+    with pytest.raises(PrinterError):
+        _caption.latex("the share $frac(norm(g_i), sum_j norm(g_j))$")
+    monkeypatch.undo()
+
+    def dropped_script(self):  # the bug: a script's group loses all but its first token
+        return self.atom() if self.peek() != "(" else (self.take(), self.atom(), self.sequence(")"),
+                                                        self.expect(")"))[1]
+
+    monkeypatch.setattr(_caption._Math, "script", dropped_script)
+    with pytest.raises(PrinterError):
+        _caption.latex('noise $B_"simple" = tr(Sigma) \\/ norm(G_B)^2$ and $h_(T,i)$')

@@ -170,3 +170,19 @@ def test_every_catalog_formula_reads_back_in_both_languages():
     for d in symbolic.catalog().values():
         symbolic.printing.typst_parts(d)  # raises PrinterError on any mismatch
         symbolic.printing.latex_align(d)
+
+
+def test_caption_maths_reads_the_same_in_typst_and_in_latex():
+    from gradproof.symbolic.printing import same_reading
+    from gradproof.symbolic.printing._read import read_latex_chain, read_typst_chain
+
+    parts = read_typst_chain('B_"simple" = tr(Sigma) \\/ norm(G)^2 = 226.6')
+    assert [sep for sep, _ in parts] == ["", "=", "="] and parts[2][1] == sp.Float("226.6")
+    same_reading('B_"simple" = tr(Sigma) \\/ norm(G)^2',
+                 r"B_{\text{simple}} = \operatorname{tr} (\Sigma) / \lVert G\rVert^{2}")
+    same_reading("B = 1, 8, 32, 128", "B = 1, 8, 32, 128")
+    with pytest.raises(PrinterError):  # the exponent on the wrong atom
+        same_reading("norm(G)^2", r"\lVert G^{2}\rVert")
+    with pytest.raises(PrinterError):  # a relation changed
+        same_reading("m <= 0", "m < 0")
+    assert read_latex_chain(r"m \to - \infty")[1] == ("->", -sp.oo)
