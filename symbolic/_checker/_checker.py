@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
@@ -51,6 +51,7 @@ from .._proof import (
 )
 from .._vocabulary import InputError, b, c, h, k, p, pw, v, w, x, y, z
 from ..printing import html_text, latex, latex_text
+from ._diagnosis import DIAGNOSIS_SECONDS, diagnose
 from ._parse import Condition, Formula, FormulaError, parse
 
 __all__ = ["Target", "Verdict", "targets", "target_of", "check", "holds_everywhere", "domain_cases", "DOMAINS",
@@ -93,7 +94,9 @@ class Verdict:
     point (variable name -> ``sp.Rational``) plus the texts "formula" and "expected"
     of the two certified values there.  ``exceptions`` (for "proved-except") lists
     the sets where the formula may be undefined; ``fault`` is non-empty only when the
-    exact proof and the numeric witness disagreed.
+    exact proof and the numeric witness disagreed.  ``read_as`` is the formula as the parser read
+    it (every grouping explicit); ``diagnosis``, for "refuted" only, a relation between the formula
+    and the gradient that the engine proved (:mod:`._diagnosis`), empty when none is proved.
     """
 
     status: str
@@ -105,11 +108,17 @@ class Verdict:
     exceptions: tuple[str, ...] = ()
     fault: str = ""
     text: str = ""
+    read_as: str = ""
+    diagnosis: str = ""
 
     def __str__(self) -> str:
         lines = [f"{self.status}: {self.target} = {self.text or sp.sstr(self.formula)}"]
+        if self.read_as:
+            lines.append(f"  read as: {self.read_as}")
         if self.counterexample:
             lines.append("  counterexample: " + ", ".join(f"{k}={v_}" for k, v_ in self.counterexample.items()))
+        if self.diagnosis:
+            lines.append(f"  what is wrong (proved): {self.diagnosis}")
         lines += [f"  except {e}" for e in self.exceptions]
         lines += [f"  {self.reason}"] if self.reason else []
         lines += [f"  SOUNDNESS FAULT (please report): {self.fault}"] if self.fault else []
@@ -161,10 +170,10 @@ def targets() -> dict[str, Target]:
     logreg = {linear_logit(w, x, b): z, x[k]: _x}
     head = {linear_logit(v, h, c): z, h[k]: _h, v[k]: _v}
     found = (
-        _target("logreg.dL_dz", "bce_dL_dz", {}, "z", "y"),
+        _target("logreg.dL_dz", "bce_dL_dz", {}, "z", "y", "x"),
         _target("logreg.dL_dw", "logreg_dL_dw", logreg, "z", "y", "x"),
-        _target("logreg.dL_db", "logreg_dL_db", logreg, "z", "y"),
-        _target("logreg.d2L_dz2", "bce_d2L_dz2", {}, "z"),
+        _target("logreg.dL_db", "logreg_dL_db", logreg, "z", "y", "x"),
+        _target("logreg.d2L_dz2", "bce_d2L_dz2", {}, "z", "y", "x"),
         _target("bce.dL_dp", "bce_dL_dp", {}, "p", "y"),
         _target("pos_weight.dL_dz", "pos_weight_dL_dz", {}, "z", "y", "pw"),
         _target("mse_sigmoid.dL_dz", "mse_sigmoid_dL_dz", {}, "z", "y"),
@@ -268,17 +277,37 @@ def _point_words(point: dict) -> str:
 
 
 def _counterexample(expr: sp.Expr, reference: sp.Expr, point: dict, undefined: Enclosure | None = None) -> dict:
-    """The point and both values, with as many digits as it takes to tell them apart."""
+    """The point and both values, rounded for reading: 4 significant digits, or as many as it takes
+    to tell them apart."""
     if undefined is not None:
         expected = evaluate(reference, point, seconds=0.5)
-        return {**_point_text(point), "formula": describe(undefined), "expected": describe(expected)}
-    for bits in (40, 160, 640, 2560):
+        return {**_point_text(point), "formula": describe(undefined, 4), "expected": describe(expected, 4)}
+    texts = ("", "")
+    for bits, digits in ((40, 4), (40, 12), (160, 50), (640, 200), (2560, 800), (8192, 2400)):
         got = evaluate(expr, point, seconds=0.3, bits=bits)
         want = evaluate(reference, point, seconds=0.3, bits=bits)
-        texts = describe(got, bits // 3), describe(want, bits // 3)
+        texts = describe(got, digits), describe(want, digits)
         if texts[0] != texts[1]:
             break
     return {**_point_text(point), "formula": texts[0], "expected": texts[1]}
+
+
+def _clearly_apart(expr: sp.Expr, reference: sp.Expr, point: dict) -> bool:
+    """The two values differ by more than 1 % of max(1, |expected|): a point a student can read."""
+    got, want = evaluate(expr, point, seconds=0.2), evaluate(reference, point, seconds=0.2)
+    if got.kind != "value" or want.kind != "value":
+        return False
+    gap = abs((got.low + got.high) / 2 - (want.low + want.high) / 2)
+    return bool(gap > 0.01 * max(1, abs(want.low), abs(want.high)))
+
+
+def _simplest_first(points: list[dict]) -> list[dict]:
+    """Points made of small, simple values first (z = 0, 1, -1, ...; y = 0, 1/2, 1), then the rest."""
+    def cost(point: dict) -> tuple:
+        values = [sp.Rational(v) for v in point.values()]
+        return (max(abs(v.p) + v.q for v in values), sum(abs(v.p) + v.q for v in values))
+    simple = sorted((q for q in points if cost(q)[0] <= 4), key=cost)
+    return simple + [q for q in points if cost(q)[0] > 4]
 
 
 def _compare(formula: Formula, reference: sp.Expr, point: dict, seconds: float) -> str:
@@ -403,16 +432,26 @@ def _confirm(target, formula, points, open_conditions, example, clock) -> Verdic
 
 
 def _refute(target, formula, points, example, clock) -> Verdict:
-    """No exact proof: look for a point where certified enclosures are disjoint."""
+    """No exact proof: look for a point where certified enclosures are disjoint, preferring a simple
+    point where the two values are clearly apart; then a proved diagnosis of what is wrong."""
     end = time.process_time() + clock.budget(SEARCH_SECONDS)
-    for point in points:
+    chosen = None
+    for point in _simplest_first(points):
         if time.process_time() > end:
             break
         if _compare(formula, target.reference, point, seconds=max(0.05, end - time.process_time())) == "disjoint":
-            typed_defined = evaluate(formula.typed, point, seconds=0.5).kind == "value"
-            found = _counterexample(formula.typed if typed_defined else formula.expr, target.reference, point)
-            return Verdict("refuted", target.name, formula.expr, target.reference, found,
-                           reason=f"expected {sp.sstr(target.reference)}", text=formula.text)
+            chosen = chosen or point
+            if _clearly_apart(formula.expr, target.reference, point):
+                chosen = point
+                break
+    if chosen is not None:
+        typed_defined = evaluate(formula.typed, chosen, seconds=0.5).kind == "value"
+        found = _counterexample(formula.typed if typed_defined else formula.expr, target.reference, chosen)
+        relation = diagnose(formula.expr, target.reference, target.variables, points,
+                            clock.budget(DIAGNOSIS_SECONDS))
+        return Verdict("refuted", target.name, formula.expr, target.reference, found,
+                       reason="your formula and the gradient differ at this point (certified)", text=formula.text,
+                       diagnosis=relation.hint if relation else "")
     if example is not None:
         return _refuted_undefined(target, formula, example[0], f"undefined at this point: {example[1].violated()}")
     return Verdict("undecided", target.name, formula.expr, target.reference, text=formula.text,
@@ -447,4 +486,4 @@ def check(target: str | Target, formula: str, *, seed: int = 0, seconds: float =
             raise InputError(f"target: unknown target {target!r}; known: {', '.join(known)}", argument="target")
         chosen = known[target]
     parsed = _parse(formula, chosen, clock)
-    return _decide(chosen, parsed, seed, clock)
+    return replace(_decide(chosen, parsed, seed, clock), read_as=parsed.read_as)

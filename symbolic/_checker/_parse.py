@@ -37,7 +37,8 @@ import mpmath
 import sympy as sp
 
 from .._proof import evaluate, failure, judge, power_kind, violated_text
-from .._vocabulary import InputError, sigmoid
+from .._vocabulary import sigmoid
+from ._spelling import FormulaError, mistake, normalise
 
 __all__ = ["FormulaError", "Formula", "Condition", "parse", "parse_formula", "conditions_of", "FUNCTIONS"]
 
@@ -55,10 +56,6 @@ FUNCTIONS: dict[str, type[sp.Function]] = {
 }
 CONSTANTS: dict[str, sp.Expr] = {"e": sp.E, "pi": sp.pi}
 _NOT_REAL = (sp.nan, sp.zoo, sp.oo, sp.I)
-
-
-class FormulaError(InputError):
-    """The formula text is not an allowed expression; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -114,13 +111,15 @@ def _literal(text: str) -> sp.Rational:
 @dataclass(frozen=True)
 class Formula:
     """A parsed formula: ``expr`` (SymPy's evaluated form), ``typed`` (built without
-    automatic evaluation), the ``conditions`` under which the typed text is real, and
-    ``text``, the source as read (``^`` written ``**``)."""
+    automatic evaluation), the ``conditions`` under which the typed text is real, ``text``, the
+    source as typed, and ``read_as``, how it was read, every operation's grouping explicit
+    (``1/1+exp(-z)`` reads as ``1/1 + exp(-z)``; ``exp -z`` as ``exp(-z)``)."""
 
     expr: sp.Expr
     typed: sp.Expr
     conditions: tuple[Condition, ...]
     text: str
+    read_as: str = ""
 
 
 def _depth(tree: ast.AST) -> int:
@@ -253,6 +252,8 @@ class _Builder:
         return power, sp.Pow(base[1], exponent[1], evaluate=False)
 
     def _Call(self, node: ast.Call) -> tuple[sp.Expr, sp.Expr]:
+        if isinstance(node.func, (ast.BinOp, ast.UnaryOp)) and not node.keywords:
+            raise FormulaError(f"formula: multiplication needs *: write ({self._segment(node.func)})*(...)")
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             raise FormulaError("formula: only sigmoid, exp, log and tanh may be called")
         if node.keywords or len(node.args) != 1:
@@ -299,10 +300,20 @@ def parse(text: str, variables: Mapping[str, sp.Symbol]) -> Formula:
         raise FormulaError(f"formula: {len(text)} characters, more than the limit of {MAX_LENGTH}")
     if not text.strip():
         raise FormulaError("formula: it is empty")
-    source = text.strip().replace("^", "**")
+    source = normalise(text, variables)
+    try:
+        return _parse_source(source, text, variables)
+    except FormulaError as error:
+        raise (mistake(text, variables) or error) from None
+
+
+def _parse_source(source: str, text: str, variables: Mapping[str, sp.Symbol]) -> Formula:
     try:
         tree = ast.parse(source, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+    except SyntaxError as error:
+        where = f" at position {error.offset} of '{source[:60]}'" if error.offset else ""
+        raise FormulaError(f"formula: cannot parse it (SyntaxError){where}: {error.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as error:
         raise FormulaError(f"formula: cannot parse it ({type(error).__name__})") from None
     if _depth(tree) > MAX_DEPTH:
         raise FormulaError(f"formula: nested deeper than {MAX_DEPTH} levels")
@@ -311,7 +322,7 @@ def parse(text: str, variables: Mapping[str, sp.Symbol]) -> Formula:
     builder = _Builder(variables, source)
     expr, typed = builder.build(tree)
     distinct = {(c.kind, c.expr, c.exponent): c for c in reversed(builder.conditions)}  # the first of equal ones
-    return Formula(expr, typed, tuple(reversed(distinct.values())), source)
+    return Formula(expr, typed, tuple(reversed(distinct.values())), text.strip(), sp.sstr(typed, order="none"))
 
 
 def parse_formula(text: str, variables: Mapping[str, sp.Symbol]) -> sp.Expr:

@@ -75,23 +75,6 @@ def test_derive_reports_a_failed_step_with_exit_1(monkeypatch, capsys):
     assert "NO - a step failed" in capsys.readouterr().out
 
 
-def test_derive_shows_a_soundness_fault_loudly(monkeypatch, capsys):
-    """A proof the numeric witness refutes (here: an engine made to 'prove' a false step) is
-    printed as a soundness fault with its step and point, and exits 1."""
-    from dataclasses import replace
-
-    from gradproof import symbolic
-
-    original = symbolic.catalog()
-    d = original["bce_dL_dz"]
-    broken = replace(d, steps=d.steps[:-1] + (replace(d.steps[-1], after=d.result.rhs + 1),))
-    monkeypatch.setattr(symbolic, "catalog", lambda: {**original, "bce_dL_dz": broken})
-    monkeypatch.setattr(symbolic.Step, "holds", lambda self, *args, **kwargs: True)
-    assert main(["derive", "bce_dL_dz"]) == 1
-    out = capsys.readouterr().out
-    assert "SOUNDNESS FAULT of the engine: step 4: fault" in out and "z = " in out
-
-
 @pytest.mark.parametrize("args, code, text", [
     (["check", "logreg.dL_dw", "x/(1 + exp(-z)) - x*y"], 0, "proved"),
     (["check", "logreg.dL_dw", "(y - sigmoid(z))*x"], 1, "counterexample"),
@@ -113,7 +96,7 @@ def test_check_exit_codes(args, code, text, capsys):
     (["check", "logreg.dL_dw", "x.__class__"], "formula:"),
     (["check", "nope", "x"], "target:"),
     (["check"], "check: give TARGET"),
-    (["check", "logreg.dL_dw", "1e999*x"], "not finite"),
+    (["check", "logreg.dL_dw", "1e1001*x"], "exceeds 1e1000"),
     (["check", "logreg.dL_dw", "x*(sigmoid(z)-y) + 0*log(0)"], "not real-valued"),
     (["check", "logreg.dL_dw", "x*(sigmoid(z)-y) + log(0) - log(0)"], "not real-valued"),
     (["check", "logreg.dL_dw", "x*(sigmoid(z)-y) + (-8)**(1/3)"], "not real-valued"),

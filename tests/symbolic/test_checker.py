@@ -71,8 +71,8 @@ def test_wrong_formulas_are_refuted_with_a_real_counterexample(target, formula):
     point = verdict.counterexample
     got, want = _mp_eval(verdict.formula, point), _mp_eval(verdict.reference, point)
     assert abs(got - want) > 1e-30 * (1 + abs(want))
-    assert mpmath.almosteq(float(point["formula"]), float(got), 1e-9, 1e-12)
-    assert mpmath.almosteq(float(point["expected"]), float(want), 1e-9, 1e-12)
+    assert mpmath.almosteq(float(point["formula"]), float(got), 1e-3, 1e-4)   # rounded for reading: 4 digits
+    assert mpmath.almosteq(float(point["expected"]), float(want), 1e-3, 1e-4)
 
 
 def test_a_tiny_but_real_difference_is_refuted_with_enough_digits_to_show_it():

@@ -120,3 +120,21 @@ def test_every_catalog_derivation_still_verifies_under_the_kernel():
     for name, derivation in catalog().items():
         verified, verdicts = derivation.audit()
         assert verified, (name, [v.describe() for v in verdicts if not v.ok])
+
+
+def test_derive_shows_a_soundness_fault_loudly(monkeypatch, capsys):
+    """A proof the numeric witness refutes (here: the kernel's exact engine made to 'prove' a false
+    step) is printed as a soundness fault with its step and point, and exits 1."""
+    from dataclasses import replace
+
+    from gradproof import symbolic
+    from gradproof.reports import main
+
+    original = symbolic.catalog()
+    d = original["bce_dL_dz"]
+    broken = replace(d, steps=d.steps[:-1] + (replace(d.steps[-1], after=d.result.rhs + 1),))
+    monkeypatch.setattr(symbolic, "catalog", lambda: {**original, "bce_dL_dz": broken})
+    monkeypatch.setattr(_kernel, "step_holds", lambda *args, **kwargs: True)
+    assert main(["derive", "bce_dL_dz"]) == 1
+    out = capsys.readouterr().out
+    assert "SOUNDNESS FAULT of the engine: step 4: fault" in out and "z = " in out
