@@ -10,9 +10,11 @@ writes expressions and derivations as Typst and LaTeX (as ``sympy.printing``).
 
 from . import printing as printing
 from ._catalog import catalog as catalog
+from ._checker import FormulaAssertionError as FormulaAssertionError
 from ._checker import FormulaError as FormulaError
 from ._checker import Target as Target
 from ._checker import Verdict as Verdict
+from ._checker import assert_formula as assert_formula
 from ._checker import check as check
 from ._checker import targets as targets
 from ._losses import LOSSES as LOSSES
@@ -31,7 +33,8 @@ from ._vocabulary import InputError as InputError
 from ._vocabulary import sigmoid as sigmoid
 from ._vocabulary import sigmoid_forms as sigmoid_forms
 
-__all__ = ["catalog", "Derivation", "Step", "Fact", "Hypothesis", "StepVerdict", "SoundnessError",
+__all__ = ["assert_formula", "FormulaAssertionError",
+           "catalog", "Derivation", "Step", "Fact", "Hypothesis", "StepVerdict", "SoundnessError",
            "check", "targets", "Target", "Verdict", "FormulaError", "InputError",
            "loss", "Loss", "LOSSES", "MarginVerdict", "sigmoid", "sigmoid_forms", "SIGMOID_FORM_RULES",
            "is_identically_zero", "printing"]

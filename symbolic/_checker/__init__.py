@@ -1,5 +1,7 @@
 """The formula checker: a whitelist parser for user formulas and the prove/refute decision."""
 
+from ._assert import FormulaAssertionError as FormulaAssertionError
+from ._assert import assert_formula as assert_formula
 from ._checker import Target as Target
 from ._checker import Verdict as Verdict
 from ._checker import check as check
@@ -13,5 +15,6 @@ from ._parse import conditions_of as conditions_of
 from ._parse import parse as parse
 from ._parse import parse_formula as parse_formula
 
-__all__ = ["Condition", "FormulaError", "Target", "Verdict", "check", "conditions_of", "domain_cases",
+__all__ = ["FormulaAssertionError", "assert_formula",
+           "Condition", "FormulaError", "Target", "Verdict", "check", "conditions_of", "domain_cases",
            "holds_everywhere", "parse", "parse_formula", "target_of", "targets"]

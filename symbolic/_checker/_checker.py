@@ -51,6 +51,8 @@ from .._proof import (
 )
 from .._vocabulary import InputError, b, c, h, k, p, pw, v, w, x, y, z
 from ..printing import html_text, latex, latex_text
+from ._batch import batch_points, batch_references, batch_variables
+from ._batch import meaning as batch_meaning
 from ._diagnosis import DIAGNOSIS_SECONDS, diagnose
 from ._parse import Condition, Formula, FormulaError, parse
 
@@ -79,10 +81,13 @@ class Target:
     variables: dict[str, sp.Symbol]
     meanings: dict[str, str]
     domains: dict[str, tuple[float, float]] = field(default_factory=dict)
+    batch: tuple[str, ...] = ()
+    """For a batch target, the per-sample names it takes (z_i, y_i, ...); see :mod:`._batch`."""
 
     def describe(self) -> str:
         names = ", ".join(f"{name} ({self.meanings[name]})" for name in self.variables)
-        return f"{self.name}: variables {names}; proved in derivation '{self.derivation}'"
+        syntax = "; sum over the batch: sum(EXPR, i) for i = 0, ..., B - 1" if self.batch else ""
+        return f"{self.name}: variables {names}{syntax}; proved in derivation '{self.derivation}'"
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,11 @@ def targets() -> dict[str, Target]:
     """Every checkable target by name, with its reference taken from the catalog."""
     logreg = {linear_logit(w, x, b): z, x[k]: _x}
     head = {linear_logit(v, h, c): z, h[k]: _h, v[k]: _v}
+    batch = [Target(name, derivation, reference, batch_variables(names),
+                    {key: batch_meaning(key) for key in ("B", "i", *names)}, batch=names)
+             for name, (derivation, reference, names) in batch_references().items()]
     found = (
+        *batch,
         _target("logreg.dL_dz", "bce_dL_dz", {}, "z", "y", "x"),
         _target("logreg.dL_dw", "logreg_dL_dw", logreg, "z", "y", "x"),
         _target("logreg.dL_db", "logreg_dL_db", logreg, "z", "y", "x"),
@@ -204,7 +213,10 @@ def _in_domain(name: str, value: sp.Rational) -> bool:
 
 
 def _points(target: Target, seed: int) -> list[dict[sp.Symbol, sp.Rational]]:
-    """Random rational points of the sampling boxes, then points made of special values."""
+    """Random rational points of the sampling boxes, then points made of special values (for a
+    batch target, random and small special batches)."""
+    if target.batch:
+        return batch_points(target.batch, seed, SAMPLE_POINTS)
     rng = random.Random(seed)
     points = []
     for _ in range(SAMPLE_POINTS):
@@ -225,6 +237,8 @@ def domain_cases(target: Target) -> list[dict]:
     """Substitutions that cover the domain by real or positive parameters, for positivity proofs."""
     cases: list[dict] = [{}]
     for name, symbol in target.variables.items():
+        if name not in DOMAINS:
+            continue  # a batch target's sizes and entries: proved for every real value, a superset
         t = sp.Dummy(f"t_{name}", positive=True)
         options = {"(0, oo)": [{symbol: t}], "(0, 1)": [{symbol: t / (1 + t)}],
                    "[0, 1]": [{symbol: t / (1 + t)}, {symbol: sp.S.Zero}, {symbol: sp.S.One}]}

@@ -79,6 +79,12 @@ def candidates(reference: sp.Expr, variables: dict, formula: sp.Expr | None = No
     if x is not None and z in variables.values():
         found.append(Relation("z and x exchanged", reference.xreplace({z: x, x: z}),
                               "z and x are exchanged in your formula"))
+    size = variables.get("B")
+    if size is not None:
+        found.append(Relation("sum for mean", size * reference, "your formula is B times the gradient: it is "
+                              "the sum over the batch; the mean's gradient divides it by B"))
+        found.append(Relation("mean for sum", reference / size, "your formula is 1/B times the gradient: it "
+                              "is the mean over the batch; the sum's gradient is B times it"))
     found += [Relation("constant factor", c * reference, f"your formula is {c} times the gradient: "
                                                            "a constant factor too many or too few") for c in _FACTORS]
     quantities: list[tuple[sp.Expr, str]] = [(x, "x")] if x is not None else []

@@ -156,6 +156,7 @@ class _Builder:
     def __init__(self, variables: Mapping[str, sp.Symbol], text: str):
         self.variables, self.text = variables, text
         self.conditions: list[Condition] = []
+        self.summing = False
 
     def build(self, node: ast.AST) -> tuple[sp.Expr, sp.Expr]:
         method = getattr(self, "_" + type(node).__name__, None)
@@ -206,8 +207,27 @@ class _Builder:
         value = _literal(self._segment(node)) if isinstance(node.value, float) else sp.Integer(node.value)
         return _bounded(value), value
 
+    def _sum(self, node: ast.Call) -> tuple[sp.Expr, sp.Expr]:
+        """``sum(EXPR, i)``: the sum over the batch, i = 0, ..., B - 1 (batch targets only)."""
+        if node.keywords or len(node.args) != 2 or not isinstance(node.args[1], ast.Name) \
+                or node.args[1].id != "i":
+            raise FormulaError("formula: write a batch sum as sum(EXPR, i): the sum over i = 0, ..., B - 1")
+        if self.summing:
+            raise FormulaError("formula: a batch sum inside a batch sum is not allowed")
+        self.summing = True
+        try:
+            body = self.build(node.args[0])
+        finally:
+            self.summing = False
+        index, size = self.variables["i"], self.variables["B"]
+        limits = (index, 0, size - 1)
+        return sp.Sum(body[0], limits), sp.Sum(body[1], limits)
+
     def _Name(self, node: ast.Name) -> tuple[sp.Expr, sp.Expr]:
         found = self.variables.get(node.id, CONSTANTS.get(node.id))
+        if found is not None and "i" in self.variables and not self.summing and (
+                node.id == "i" or node.id.endswith("_i")):
+            raise FormulaError(f"formula: {node.id} is per sample: use it inside sum(..., i)")
         if found is None:
             raise FormulaError(f"formula: unknown name '{node.id}'; allowed variables: "
                                + ", ".join(sorted(self.variables)) + " (constants e, pi)")
@@ -252,6 +272,8 @@ class _Builder:
         return power, sp.Pow(base[1], exponent[1], evaluate=False)
 
     def _Call(self, node: ast.Call) -> tuple[sp.Expr, sp.Expr]:
+        if isinstance(node.func, ast.Name) and node.func.id == "sum" and "i" in self.variables:
+            return self._sum(node)
         if isinstance(node.func, (ast.BinOp, ast.UnaryOp)) and not node.keywords:
             raise FormulaError(f"formula: multiplication needs *: write ({self._segment(node.func)})*(...)")
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:

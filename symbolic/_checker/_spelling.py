@@ -35,7 +35,8 @@ from .._vocabulary import InputError
 __all__ = ["normalise", "mistake", "FormulaError", "SpellingError", "SPELLINGS", "FUNCTION_NAMES"]
 
 FUNCTION_NAMES = ("sigmoid", "sigma", "exp", "log", "tanh", "ln")
-SPELLINGS = {"σ": "sigmoid", "\u2212": "-", "\u2013": "-", "\u2014": "-", "×": "*", "·": "*", "⋅": "*", "^": "**"}
+SPELLINGS = {"σ": "sigmoid", "ω": "omega", "Σ": "sum",
+             "\u2212": "-", "\u2013": "-", "\u2014": "-", "×": "*", "·": "*", "⋅": "*", "^": "**"}
 _ALIASES = {"ln": "log"}
 _MODULES = ("np", "numpy", "math", "torch", "sp", "sympy", "F", "scipy", "special", "nn", "tf", "jnp", "mpmath")
 _QUANTITIES = ("x", "y", "z", "p", "pw", "h", "v", "e", "pi", "B")
