@@ -38,8 +38,8 @@ def with_contrasts(losses: Sequence[symbolic.Loss]) -> list[symbolic.Loss]:
 
 def _verdict(loss: symbolic.Loss) -> str:
     profile = loss.margin_profile()[0]
-    return (f"{loss.name}: $abs(partial L \\/ partial z)$ {profile.monotone} in $m$, tending to "
-            f"{profile.limit_wrong} as $m -> -infinity$ and to {profile.limit_right} as $m -> infinity$")
+    return (f"{loss.name}: {profile.monotone} in $m$, tending to {profile.limit_wrong} as $m -> -infinity$ "
+            f"and to {profile.limit_right} as $m -> infinity$")
 
 
 def margin_figure(losses: Sequence[symbolic.Loss]) -> FigureData:
@@ -59,7 +59,8 @@ def margin_figure(losses: Sequence[symbolic.Loss]) -> FigureData:
                "with label $y = 1$ (the CSV also holds $y = 0$), computed by the torch code generated from "
                "each loss's proved $partial L \\/ partial z$ (grey: the wrong side). At $m = -6$: "
                + "; ".join(f"{loss.name} {keys[f'{loss.name}: |dL/dz| at m = -6']}" for loss in shown)
-               + ". Margin properties, proved or refuted in the loss derivations: "
+               + ". How $abs(partial L \\/ partial z)$ (not the loss itself) varies with the margin, proved or "
+               "refuted in the loss derivations: "
                + "; ".join(_verdict(loss) for loss in shown) + ".")
     return FigureData("lossmargin-abs-grad-vs-margin", "Which samples each loss pushes hardest", caption,
                       columns, keys)
