@@ -110,3 +110,59 @@ def test_a_loss_that_is_not_a_scalar_is_refused():
 
     with pytest.raises(InputError, match="loss_fn: expected a floating-point scalar tensor, got \\(16,\\)"):
         assert_grad_matches(right, per_sample, *data())
+
+
+# --- the fast mode (issue 24) ------------------------------------------------------------------
+
+def _logreg_problem(d: int = 600):
+    generator = torch.Generator().manual_seed(3)
+    X = torch.randn(32, d, dtype=torch.float64, generator=generator)
+    y = torch.rand(32, dtype=torch.float64, generator=generator)
+    w = 0.05 * torch.randn(d, dtype=torch.float64, generator=generator)
+
+    def loss(w):
+        return torch.nn.functional.binary_cross_entropy_with_logits(X @ w, y)
+
+    def grad(w):
+        return X.T @ (torch.sigmoid(X @ w) - y) / len(y)
+    return loss, grad, w
+
+
+def test_the_fast_mode_passes_a_right_gradient_and_counts_few_loss_evaluations():
+    loss, grad, w = _logreg_problem()
+    calls = []
+
+    def counted(w):
+        calls.append(1)
+        return loss(w)
+    assert_grad_matches(grad, counted, w, mode="fast", seed=1)
+    assert len(calls) == 1 + 2 * 4          # autograd once, then two per random direction
+    calls.clear()
+    assert_grad_matches(grad, counted, w, seed=1)   # auto: fast above 256 entries
+    assert len(calls) == 9
+
+
+def test_the_fast_mode_catches_a_gradient_that_autograd_of_a_lying_loss_would_confirm():
+    loss, grad, w = _logreg_problem()
+
+    class Lying(torch.autograd.Function):     # a loss whose backward is wrong: autograd agrees with it
+        @staticmethod
+        def forward(ctx, w):
+            ctx.save_for_backward(w)
+            return loss(w)
+
+        @staticmethod
+        def backward(ctx, out):
+            (w,) = ctx.saved_tensors
+            return out * 2 * grad(w)
+
+    with pytest.raises(AssertionError, match="random direction"):
+        assert_grad_matches(lambda w: 2 * grad(w), Lying.apply, w, mode="fast", seed=5)
+
+
+def test_the_mode_and_seed_arguments_are_checked():
+    loss, grad, w = _logreg_problem(8)
+    with pytest.raises(ValueError, match="mode"):
+        assert_grad_matches(grad, loss, w, mode="quick")
+    with pytest.raises(ValueError, match="seed"):
+        assert_grad_matches(grad, loss, w, mode="fast", seed=1.5)
