@@ -249,6 +249,14 @@ class _Reader:
     def split_letters(self, group: list[Token]) -> list[Token]:
         return group
 
+    def raw_script(self, mark: str = "^") -> list[Token]:
+        """A script's tokens (each language knows its groups)."""
+        raise NotImplementedError
+
+    def braced(self) -> list[Token]:
+        """A group in braces (LaTeX only)."""
+        raise self.error("braces are LaTeX")
+
     def sub_reader(self, tokens: list[Token]) -> _Reader:
         reader = type(self)("", self.names)
         reader.source = self.text_of(tokens)
@@ -257,7 +265,7 @@ class _Reader:
 
     def group_until(self, close: str, open_: str) -> list[Token]:
         """The tokens up to the ``close`` that matches an ``open_`` already taken."""
-        depth, out = 1, []
+        depth, out = 1, list[Token]()
         while True:
             token = self.tokens[self.at] if self.at < len(self.tokens) else None
             if token is None:
@@ -532,7 +540,7 @@ class LatexReader(_Reader):
             raise self.error("an operator as a script")
         return value
 
-    def raw_script(self) -> list[Token]:
+    def raw_script(self, mark: str = "^") -> list[Token]:
         if self.peek() == "{":
             return self.braced()
         self.take()
