@@ -25,6 +25,7 @@ SIGKILL, say), or that were made for its own directory (whose lock it now holds)
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -173,11 +174,31 @@ def _stale(folder: Path, holding: Path | None) -> bool:
     try:
         owner = read_json(folder / STAGE_MARKER, STAGE_MARKER_LIMIT)
     except UnreadableError:
-        return False
+        return _stale_unrecorded(folder)
     if not isinstance(owner, dict) or owner.get("pid") == os.getpid():
         return False
     mine = holding is not None and owner.get("out") == str(holding) and owner.get("host") == socket.gethostname()
     return mine or _provably_dead(owner)
+
+
+def _tag() -> str:
+    """This machine and boot, in eight characters (for the names of stage folders)."""
+    return hashlib.sha256(f"{socket.gethostname()} {_boot_id()}".encode()).hexdigest()[:8]
+
+
+def _stale_unrecorded(folder: Path) -> bool:
+    """A folder killed before its record was written: its name says the machine, the process and
+    its start time; it is stale when that process is gone and the folder holds nothing else."""
+    parts = folder.name.split("-")  # .gradproof-stage-TAG-PID-START-RANDOM
+    if len(parts) != 6 or parts[2] != _tag() or not parts[3].isdigit():
+        return False
+    pid, start = int(parts[3]), parts[4]
+    if pid == os.getpid() or not _provably_dead({"host": socket.gethostname(), "pid": pid, "start": start}):
+        return False
+    try:
+        return set(os.listdir(folder)) <= {STAGE_MARKER}
+    except OSError:
+        return False
 
 
 def _temporaries(folder: Path, prefix: str) -> list[Path]:
@@ -206,7 +227,8 @@ def _recover(out: Path) -> None:
 
 
 def _make_stage(parent: Path, prefix: str, out: Path) -> Path:
-    stage = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    """A new stage folder whose name, then its record, say whose it is."""
+    stage = Path(tempfile.mkdtemp(prefix=f"{prefix}{_tag()}-{os.getpid()}-{_start_time(os.getpid())}-", dir=parent))
     (stage / STAGE_MARKER).write_text(json.dumps(_owner(out)))
     return stage
 
@@ -252,20 +274,24 @@ def staged_output(out: str | os.PathLike, products: tuple[str, ...] = (),
     with terminate_as_interrupt():
         parent = _stage_parent(out)
         lock = OutputLock(out, parent)
-        lock.acquire()
         try:
-            with deferred_signals(caught):
+            with deferred_signals(caught):  # whatever arrives, nothing is left half made or half undone
+                lock.acquire()
                 _recover(out)
                 remove_stale_stages(parent, out, holding=out)
             redeliver(caught)
             check_output_dir(out, products)
-            stage = _make_stage(parent, ".gradproof-stage-", out)
+            stage = None
             try:
+                with deferred_signals(caught):
+                    stage = _make_stage(parent, ".gradproof-stage-", out)
+                redeliver(caught)
                 yield stage
             except BaseException as error:
                 with deferred_signals(caught):
-                    shutil.rmtree(stage, ignore_errors=True)
-                if isinstance(error, OSError):
+                    if stage is not None:
+                        shutil.rmtree(stage, ignore_errors=True)
+                if isinstance(error, OSError) and stage is not None:
                     raise _naming_out(error, stage, out) from error
                 raise
             with deferred_signals(caught):

@@ -73,4 +73,6 @@ def deferred_signals(caught: list[int]) -> Iterator[list[int]]:
 def redeliver(caught: list[int]) -> None:
     """Raise the first recorded signal again, now that its own handler is back."""
     if caught:
-        signal.raise_signal(caught[0])
+        signum = caught[0]
+        caught.clear()
+        signal.raise_signal(signum)
