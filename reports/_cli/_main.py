@@ -33,6 +33,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 from gradproof._version import __version__
 
@@ -365,8 +366,9 @@ def _run(argv: Sequence[str] | None, run: _Run) -> int:
         if input_error is not None and isinstance(error, input_error):
             if debug:
                 traceback.print_exc()
-            flag = FLAGS.get(error.argument) if error.argument else None
-            lines = (error.naming(flag) if flag else str(error)).splitlines()
+            bad: Any = error  # an InputError: its argument and naming()
+            flag = FLAGS.get(bad.argument) if bad.argument else None
+            lines = (bad.naming(flag) if flag else str(bad)).splitlines()
             return _fail(lines[0] if lines else type(error).__name__, EXIT_USAGE)
         if run.signals:  # a library turned the signal into another error (an import cut short, say)
             return _interrupted(run, None, args)

@@ -308,3 +308,21 @@ def test_ctrl_c_at_any_moment_of_the_start_up_is_one_line_and_130(tmp_path):
         assert child.returncode == 0 or said == ["gradproof: interrupted\n"], said
         codes.append(child.returncode)
     assert codes.count(130) >= 4, codes  # most land before the work is done
+
+
+@pytest.mark.parametrize("plant", [
+    lambda marker: marker.symlink_to("/dev/zero"),
+    lambda marker: os.mkfifo(marker),
+    lambda marker: marker.write_text("[" * 100_000 + "]" * 100_000),
+])
+def test_a_hostile_marker_is_refused_in_one_line(tmp_path, monkeypatch, capsys, plant):
+    out, _ = _old_report(tmp_path, monkeypatch)
+    (out / ".gradproof-report.json").unlink()
+    plant(out / ".gradproof-report.json")
+    signal.alarm(20)  # a blocking read fails the test instead of hanging it
+    try:
+        assert main(["report", "--out", str(out), "--quiet"]) == 2
+    finally:
+        signal.alarm(0)
+    one_line_error(capsys, f"--out {out}: its marker .gradproof-report.json is unreadable (it ")
+    assert (out / "report.pdf").read_text() == "old"
