@@ -13,19 +13,19 @@ from __future__ import annotations
 import sympy as sp
 
 from .._proof import Derivation, Fact, Step
-from .._vocabulary import B, Omega, X, Y, b, c, h, i, j, k, l, n, sigmoid, v, w, x, y, z
+from .._vocabulary import B, H, Omega, X, Y, b, c, h, i, j, k, l, n, sigmoid, v, w, x, y, z
 from ._bce import bce_on_logit
 
 Derivative = sp.Derivative
 
 
-def linear_logit(weights: sp.IndexedBase, inputs: sp.IndexedBase, bias: sp.Expr) -> sp.Expr:
-    """z = sum_{j=0}^{n-1} weights_j inputs_j + bias."""
-    return sp.Sum(weights[j] * inputs[j], (j, 0, n - 1)) + bias
+def linear_logit(weights: sp.IndexedBase, inputs: sp.IndexedBase, bias: sp.Expr, size: sp.Symbol = n) -> sp.Expr:
+    """z = sum_{j=0}^{size-1} weights_j inputs_j + bias (size n features, or H hidden units)."""
+    return sp.Sum(weights[j] * inputs[j], (j, 0, size - 1)) + bias
 
 
 def _gradient_of_linear_logit(name: str, title: str, wrt: sp.Expr, logit: sp.Expr,
-                              dz: sp.Expr, statement: str) -> Derivation:
+                              dz: sp.Expr, statement: str, size: sp.Symbol = n) -> Derivation:
     """dL/d(wrt) for L = log(1 + e^z) - y z through dL/dz = sigma(z) - y."""
     lhs = Derivative(bce_on_logit(logit), wrt)
     chain = sp.Mul(sp.exp(logit) / (1 + sp.exp(logit)) - y, Derivative(logit, wrt), evaluate=False)
@@ -37,7 +37,7 @@ def _gradient_of_linear_logit(name: str, title: str, wrt: sp.Expr, logit: sp.Exp
         Step(lemma, rhs, "derivative of the linear logit"),
     )
     return Derivation(name, title, sp.Eq(lhs, rhs, evaluate=False), steps, statement=statement,
-                      abbreviations=((logit, z),), ranges=((k, 0, n - 1),) if wrt.has(k) else ())
+                      abbreviations=((logit, z),), ranges=((k, 0, size - 1),) if wrt.has(k) else ())
 
 
 def logreg_dL_dw() -> Derivation:
@@ -55,20 +55,20 @@ def logreg_dL_db() -> Derivation:
 def gru_head_dL_dv() -> Derivation:
     return _gradient_of_linear_logit(
         "gru_head_dL_dv", "GRU classifier head z = v.h_T + c: gradient in v", v[k],
-        linear_logit(v, h, c), h[k], "dL/dv_k = (sigma(z) - y) h_T,k, with n = H: the head reads the H hidden units")
+        linear_logit(v, h, c, H), h[k], "dL/dv_k = (sigma(z) - y) h_T,k for each of the H hidden units", H)
 
 
 def gru_head_dL_dc() -> Derivation:
     return _gradient_of_linear_logit(
         "gru_head_dL_dc", "GRU classifier head: gradient in the bias c", c,
-        linear_logit(v, h, c), sp.S.One, "dL/dc = sigma(z) - y")
+        linear_logit(v, h, c, H), sp.S.One, "dL/dc = sigma(z) - y", H)
 
 
 def gru_head_dL_dh() -> Derivation:
     return _gradient_of_linear_logit(
         "gru_head_dL_dh", "GRU classifier head: gradient into the last hidden state", h[k],
-        linear_logit(v, h, c), v[k],
-        "dL/dh_T,k = (sigma(z) - y) v_k, with n = H hidden units: what backprop through time starts from")
+        linear_logit(v, h, c, H), v[k],
+        "dL/dh_T,k = (sigma(z) - y) v_k for each of the H hidden units: what backprop through time starts from", H)
 
 
 def _sample_logit(i_: sp.Symbol = i) -> sp.Expr:

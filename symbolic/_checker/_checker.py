@@ -49,7 +49,7 @@ from .._proof import (
     strict_kind,
     time_limit,
 )
-from .._vocabulary import InputError, b, c, h, k, p, pw, v, w, x, y, z
+from .._vocabulary import H, InputError, b, c, h, k, p, pw, v, w, x, y, z
 from ..printing import html_text, latex, latex_text
 from ._batch import batch_points, batch_references, batch_variables
 from ._batch import meaning as batch_meaning
@@ -173,7 +173,7 @@ def target_of(name: str, derivation: str, reference: sp.Expr, variables: dict[st
 def targets() -> dict[str, Target]:
     """Every checkable target by name, with its reference taken from the catalog."""
     logreg = {linear_logit(w, x, b): z, x[k]: _x}
-    head = {linear_logit(v, h, c): z, h[k]: _h, v[k]: _v}
+    head = {linear_logit(v, h, c, H): z, h[k]: _h, v[k]: _v}
     batch = [Target(name, derivation, reference, batch_variables(names),
                     {key: batch_meaning(key) for key in ("B", "i", *names)}, batch=names)
              for name, (derivation, reference, names) in batch_references().items()]

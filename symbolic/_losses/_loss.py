@@ -206,7 +206,7 @@ class Loss:
                      Fact(-sp.Derivative(verdict.pull, margin), "-dpi/dm > 0: |dL/dz| falls as m grows"))
         return Derivation(f"{_key(self.name)}_margin_y{label}", f"{self.title}: pull at label {label} "
                           "against the signed margin m", sp.Eq(lhs, verdict.pull, evaluate=False), steps, facts=facts,
-                          statement=f"pi(m) = -(2y - 1) dL/dz at z = (2y - 1) m; monotone: {verdict.monotone}",
+                          statement=f"pi(m) = -(2y - 1) dL/dz at z = (2y - 1) m; |dL/dz| in m: {verdict.monotone}",
                           assumptions=f"y = {label} (hard label)")
 
     @cached_property

@@ -68,7 +68,7 @@ class MarginVerdict:
         lines = [f"y = {self.label}: |dL/dz| = |{sp.sstr(self.pull)}|",
                  f"    m -> +oo (confidently right): {shown(self.limit_right)};  "
                  f"m -> -oo (confidently wrong): {shown(self.limit_wrong)}",
-                 f"    monotone in m: {self.monotone}"]
+                 f"    |dL/dz| monotone in m: {self.monotone}"]
         return "\n".join(lines + [f"      {line}" for line in self.evidence])
 
     def __str__(self) -> str:
