@@ -10,6 +10,7 @@ writes expressions and derivations as Typst and LaTeX (as ``sympy.printing``).
 
 from . import printing as printing
 from ._catalog import catalog as catalog
+from ._checker import TOTAL_SECONDS as CHECK_SECONDS
 from ._checker import FormulaAssertionError as FormulaAssertionError
 from ._checker import FormulaError as FormulaError
 from ._checker import Target as Target
@@ -33,7 +34,7 @@ from ._vocabulary import InputError as InputError
 from ._vocabulary import sigmoid as sigmoid
 from ._vocabulary import sigmoid_forms as sigmoid_forms
 
-__all__ = ["assert_formula", "FormulaAssertionError",
+__all__ = ["assert_formula", "FormulaAssertionError", "CHECK_SECONDS",
            "catalog", "Derivation", "Step", "Fact", "Hypothesis", "StepVerdict", "SoundnessError",
            "check", "targets", "Target", "Verdict", "FormulaError", "InputError",
            "loss", "Loss", "LOSSES", "MarginVerdict", "sigmoid", "sigmoid_forms", "SIGMOID_FORM_RULES",

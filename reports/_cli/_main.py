@@ -31,6 +31,7 @@ import json
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from typing import Any
@@ -47,7 +48,7 @@ NOT_WRITTEN_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 FLAGS = {"data file": "--data", "data": "--data", "label": "--label", "weights file": "--weights",
          "chunk_size": "--chunk-size", "epochs": "--epochs", "seed": "--seed", "device": "--device"}
 EXIT_PROVED_EXCEPT = 5  # check: proved except where the formula is undefined
-_CHECK_OPTIONS = {"--list", "-h", "--help", "--debug"}
+_CHECK_OPTIONS = {"--list", "-h", "--help", "--debug", "--json"}
 
 
 class UsageError(ValueError):
@@ -67,7 +68,12 @@ def _derive(args) -> int:
         raise UsageError("derive: give a NAME or --all, not both")
     if args.out and not args.latex:
         raise UsageError("derive: --out writes LaTeX and Typst files; give it with --latex")
+    if args.json and args.latex:
+        raise UsageError("derive: give --json or --latex, not both")
     if not args.name and not args.all:
+        if args.json:
+            print(json.dumps([{"name": name, "title": d.title} for name, d in derivations.items()], indent=2))
+            return EXIT_OK
         for name, d in derivations.items():
             print(f"{name:<28}{d.title}")
         return EXIT_OK
@@ -76,11 +82,13 @@ def _derive(args) -> int:
     chosen = list(derivations.values()) if args.all else [derivations[args.name]]
     if args.latex:
         return _derive_latex(chosen, args.out)
+    if args.json:
+        return _derive_json(chosen)
     failed = 0
     for d in chosen:
         ok, verdicts = d.audit()
         failed += not ok
-        print(d.text())
+        print(d.worked(ascii=args.ascii))
         if not args.all:  # the links need numeric, hence torch: one derivation only keeps --all fast
             from .._links import derivation_links
 
@@ -93,6 +101,19 @@ def _derive(args) -> int:
         print()
     if args.all:
         print(f"{len(chosen) - failed} of {len(chosen)} derivations verified")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _derive_json(chosen) -> int:
+    """Each derivation's :meth:`~gradproof.symbolic.Derivation.as_dict` with ``verified`` and each
+    step's ``status`` (the schema is in the README)."""
+    failed, found = 0, []
+    for d in chosen:
+        ok, verdicts = d.audit()
+        failed += not ok
+        found.append({**d.as_dict(), "verified": ok,
+                      "step_status": [{"step": v.step, "status": v.status, "reason": v.reason} for v in verdicts]})
+    print(json.dumps(found if len(found) > 1 else found[0], indent=2))
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -128,19 +149,21 @@ def _check(args) -> int:
     if args.list:
         for target in symbolic.targets().values():
             print(target.describe())
-        print("formulas may use + - * / and ** or ^, numbers, the constants e and pi, and the "
-              "functions sigmoid (or sigma), exp, log, tanh")
+        print("formulas may use + - * / and ** or ^, numbers (read exactly: 0.1 is 1/10), the constants e "
+              "and pi, and the functions sigmoid (or sigma, σ), exp, log (or ln), tanh; exp z and exp -z mean "
+              "exp(z) and exp(-z); batch targets sum over the samples with sum(EXPR, i)")
         return EXIT_OK
     if not args.target or args.formula is None:
         raise UsageError("check: give TARGET and \"FORMULA\", or --list")
-    target = args.target
+    target, started = args.target, time.process_time()
     if args.loss:
         loss_targets = symbolic.loss(args.loss).targets()
         if target not in loss_targets:
             raise UsageError(f"check: with --loss, TARGET is one of {', '.join(loss_targets)}")
         target = loss_targets[target]
-    verdict = symbolic.check(target, args.formula)
-    print(verdict)
+    left = symbolic.CHECK_SECONDS - (time.process_time() - started)  # one budget for the loss and the check
+    verdict = symbolic.check(target, args.formula, seconds=max(1.0, left))
+    print(json.dumps(verdict.as_dict(), indent=2) if args.json else verdict)
     if verdict.fault:
         print(f"gradproof: soundness fault in the checker: {verdict.fault}", file=sys.stderr)
     return {"proved": EXIT_OK, "proved-except": EXIT_PROVED_EXCEPT,
@@ -217,6 +240,8 @@ def _parser() -> argparse.ArgumentParser:
     p = add("derive", help="print derivations, each re-verified by SymPy")
     p.add_argument("name", nargs="?", help="a derivation name (omit to list them)")
     p.add_argument("--all", action="store_true", help="verify and print every derivation")
+    p.add_argument("--ascii", action="store_true", help="plain ASCII maths instead of Unicode")
+    p.add_argument("--json", action="store_true", help="print each derivation, its steps and verdicts as JSON")
     p.add_argument("--latex", action="store_true",
                    help="print pure LaTeX (an amsmath align* per derivation) on stdout; statuses on stderr")
     p.add_argument("--out", metavar="DIR",
@@ -229,6 +254,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list targets and their variables")
     p.add_argument("--loss", help="check a gradient of this loss (NAME[:param=value,...] or a formula); "
                    "TARGET is then dL_dz, dL_dw (variables z, y, x) or d2L_dz2")
+    p.add_argument("--json", action="store_true", help="print the verdict as JSON (keys in the README)")
     p.set_defaults(run=_check)
 
     p = add("verify", help="closed forms against autograd and finite differences")

@@ -7,6 +7,7 @@ from functools import cache
 
 from .._proof import Derivation
 from . import _bce, _gru_cell, _gru_stack, _linear
+from ._sentences import explained
 
 __all__ = ["catalog"]
 
@@ -40,7 +41,7 @@ _BUILDERS: tuple[Callable[[], Derivation], ...] = (
 
 @cache
 def _build() -> tuple[Derivation, ...]:
-    return tuple(builder() for builder in _BUILDERS)
+    return tuple(explained(builder()) for builder in _BUILDERS)
 
 
 def catalog() -> dict[str, Derivation]:

@@ -2,6 +2,7 @@
 
 from ._assert import FormulaAssertionError as FormulaAssertionError
 from ._assert import assert_formula as assert_formula
+from ._checker import TOTAL_SECONDS as TOTAL_SECONDS
 from ._checker import Target as Target
 from ._checker import Verdict as Verdict
 from ._checker import check as check
@@ -15,6 +16,6 @@ from ._parse import conditions_of as conditions_of
 from ._parse import parse as parse
 from ._parse import parse_formula as parse_formula
 
-__all__ = ["FormulaAssertionError", "assert_formula",
+__all__ = ["FormulaAssertionError", "assert_formula", "TOTAL_SECONDS",
            "Condition", "FormulaError", "Target", "Verdict", "check", "conditions_of", "domain_cases",
            "holds_everywhere", "parse", "parse_formula", "target_of", "targets"]

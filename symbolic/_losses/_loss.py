@@ -27,7 +27,7 @@ from functools import cached_property
 import mpmath
 import sympy as sp
 
-from .._catalog import linear_logit
+from .._catalog import explained, linear_logit
 from .._checker import Condition, Target, conditions_of, domain_cases, holds_everywhere, parse, target_of
 from .._proof import Derivation, Fact, Step, TimeLimitError, time_limit
 from .._vocabulary import InputError, b, k, n, sigmoid, sigmoid_forms, w, x, y, z
@@ -227,7 +227,8 @@ class Loss:
     @cached_property
     def derivations(self) -> tuple[Derivation, ...]:
         """dL/dz, d2L/dz2, dL/dw and the margin pull for each hard label, as checkable chains."""
-        return (self._dz, self._d2z, self._dw(), *(self._margin_derivation(v) for v in self._margins))
+        found = (self._dz, self._d2z, self._dw(), *(self._margin_derivation(v) for v in self._margins))
+        return tuple(explained(d) for d in found)  # each rule as the sentence the catalog uses
 
     def targets(self) -> dict[str, Target]:
         """Checkable targets ``dL_dz`` (z, y), ``dL_dw`` (z, y, x) and ``d2L_dz2`` (z, y) for

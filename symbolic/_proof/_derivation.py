@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..printing import html_text, latex, typst_equation
+from ..printing import html_text, latex, text, typst_equation
 from . import _kernel
 from ._kernel import TAYLOR_INDICES, StepVerdict
 from ._ranges import Ranges
@@ -213,6 +213,34 @@ class Derivation:
         if self.assumptions:
             out.append(f"  assuming: {self.assumptions}")
         return "\n".join(out)
+
+    def worked(self, ascii: bool = False) -> str:
+        """The derivation as a worked solution: each step on its own line in readable maths (one
+        index notation, Unicode unless ``ascii``; :func:`~gradproof.symbolic.printing.text`), its rule
+        as a sentence under it, then the abbreviations, ranges, hypotheses and facts."""
+        le = "<=" if ascii else "≤"
+        out = [f"{self.name}: {self.title}", f"  {text(self.shown(self.result.lhs), ascii)}"]
+        for step in self.steps:
+            out += [f"  = {text(self.shown(step.after), ascii)}", f"      {self._rule(step)}"]
+        out += [f"  where {text(sym, ascii)} = {text(self.definition(full), ascii)}"
+                for full, sym in self.abbreviations]
+        out += [f"  for {text(lo, ascii)} {le} {text(var, ascii)} {le} {text(hi, ascii)}"
+                for var, lo, hi in self.ranges]
+        out += [f"  hypothesis: {line}" for line in self.hypothesis_lines()]
+        out += [f"  fact: {fact.statement}" for fact in self.facts]
+        if self.assumptions:
+            out.append(f"  assuming: {self.assumptions}")
+        return "\n".join(out)
+
+    def as_dict(self) -> dict:
+        """Stable keys for a program: name, title, result (lhs, rhs), steps (before, after, rule),
+        ranges, hypotheses, facts; expressions as SymPy's plain text."""
+        return {"name": self.name, "title": self.title,
+                "result": {"lhs": sp.sstr(self.result.lhs), "rhs": sp.sstr(self.result.rhs)},
+                "steps": [{"before": sp.sstr(s.before), "after": sp.sstr(s.after), "rule": self._rule(s)}
+                          for s in self.steps],
+                "ranges": self.range_lines(), "hypotheses": self.hypothesis_lines(),
+                "facts": [f.statement for f in self.facts]}
 
     def __str__(self) -> str:
         return self.text()

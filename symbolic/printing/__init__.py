@@ -4,7 +4,8 @@
 into the parts of a where-list; :func:`typst_equation`, :func:`latex_align`,
 :func:`typst_text` and :func:`latex_text` lay out an equation or a line of prose;
 :func:`hypotheses` and :func:`hypothesis_latex` print a derivation's hypotheses;
-:func:`html_text` is how a result's text shows in a notebook.
+:func:`html_text` is how a result's text shows in a notebook; :func:`text` is readable plain text
+(Unicode maths, one index notation; ``ascii=True`` for plain terminals).
 
 Every formula those functions lay out is read back by an independent reader of its language
 and compared with the expression it was printed from (:func:`witnessed_typst`,
@@ -24,10 +25,11 @@ from ._render import typst_parts as typst_parts
 from ._render import typst_text as typst_text
 from ._render import witnessed_latex as witnessed_latex
 from ._render import witnessed_typst as witnessed_typst
+from ._text import text as text
 from ._typst import typst as typst
 from ._witness import PrinterError as PrinterError
 from ._witness import same_reading as same_reading
 
 __all__ = ["typst", "latex", "TypstParts", "typst_parts", "typst_equation", "typst_text", "latex_align",
            "latex_text", "hypotheses", "hypothesis_latex", "html_text", "witnessed_typst", "witnessed_latex",
-           "shown_lines", "PrinterError", "same_reading"]
+           "shown_lines", "PrinterError", "same_reading", "text"]
