@@ -30,7 +30,16 @@ CASES = [
     ("gradproof check (undefined everywhere)",
      ["check", "logreg.dL_dz", "sigmoid(z) - y + 0/(tanh(z) - 1 + 2/(exp(2*z)+1))"], 2.0, 1),
     ("gradproof check (undecided)", ["check", "logreg.dL_dw", "x*(sigmoid(z) - y)*(1 + exp(-exp(10)))"], 10.0, 3),
+    ("gradproof check (refuted, no diagnosis)", ["check", "logreg.dL_dw", "x*tanh(z)"], 2.0, 1),
+    ("gradproof check (diagnosis: dL/dp)",
+     ["check", "logreg.dL_dw", "x*(sigmoid(z) - y)/(sigmoid(z)*(1 - sigmoid(z)))"], 2.0, 1),
+    ("gradproof check (batch, proved)", ["check", "batch.dL_dw", "(1/B)*sum((sigmoid(z_i) - y_i)*x_i, i)"], 2.0, 0),
+    ("gradproof check (batch, diagnosis)", ["check", "batch.dL_dw", "sum((sigmoid(z_i) - y_i)*x_i, i)"], 2.0, 1),
+    ("gradproof check --loss focal d2L_dz2", ["check", "--loss", "focal:gamma=1/2", "d2L_dz2", "sigmoid(z)"],
+     10.0, 1),
     ("gradproof loss focal", ["loss", "focal"], 3.0, 0),
+    ("gradproof loss (slow user loss)",
+     ["loss", "log(1 + exp(-(2*y - 1)*z)) + exp(-10**4*(z-1/8)**2)/10**3"], 15.0, 3),
 ]
 
 
