@@ -48,6 +48,9 @@ NOT_WRITTEN_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 FLAGS = {"data file": "--data", "data": "--data", "label": "--label", "weights file": "--weights",
          "chunk_size": "--chunk-size", "epochs": "--epochs", "seed": "--seed", "device": "--device"}
 EXIT_PROVED_EXCEPT = 5  # check: proved except where the formula is undefined
+MAX_REPORT_LOSSES = 8
+"""The most --loss options one report takes (a bounded run: each loss has its own CPU budget)."""
+
 _CHECK_OPTIONS = {"--list", "-h", "--help", "--debug", "--json"}
 
 
@@ -204,6 +207,9 @@ def _verify(args) -> int:
 
 
 def _report(args) -> int:
+    if len(args.loss or ()) > MAX_REPORT_LOSSES:
+        raise UsageError(f"report: at most {MAX_REPORT_LOSSES} --loss options (got {len(args.loss)}): each adds a "
+                         "section and up to a loss's 8 s budget; run 'gradproof loss' for the others")
     from .._build import build_report
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())

@@ -69,3 +69,11 @@ def test_check_with_loss(capsys):
     assert main(["check", "--loss", "squared_error", "d2L_dz2", "sigmoid(z)*(1 - sigmoid(z))"]) == 1
     assert main(["check", "--loss", "bce", "dL_dp", "x"]) == 2
     assert "dL_dz" in capsys.readouterr().err
+
+
+def test_a_report_takes_a_bounded_number_of_losses(capsys, tmp_path):
+    argv = ["report", "--out", str(tmp_path / "r")] + ["--loss", "bce"] * 9
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "at most 8 --loss" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
