@@ -302,8 +302,11 @@ def _point_words(point: dict) -> str:
 
 
 def _counterexample(expr: sp.Expr, reference: sp.Expr, point: dict, undefined: Enclosure | None = None) -> dict:
-    """The point and both values, rounded for reading: 4 significant digits, or as many as it takes
-    to tell them apart."""
+    """The point (the variables either side uses) and both values, rounded for reading: 4 significant
+    digits, or as many as it takes to tell them apart."""
+    used = expr.free_symbols | reference.free_symbols
+    point = {key: value for key, value in point.items()
+             if not isinstance(key, sp.Symbol) or key in used or key.is_integer}
     if undefined is not None:
         expected = evaluate(reference, point, seconds=0.5)
         return {**_point_text(point), "formula": describe(undefined, 4), "expected": describe(expected, 4)}

@@ -36,7 +36,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from .._proof import evaluate, failure, judge, power_kind, violated_text
+from .._proof import evaluate, failure, is_identically_zero, judge, power_kind, violated_text
 from .._vocabulary import sigmoid
 from ._spelling import FormulaError, mistake, normalise
 
@@ -101,6 +101,21 @@ class Condition:
             exponent = (power.low, power.high) if power.kind == "value" else None
         return (judge(self.kind, found.low, found.high, exponent),
                 failure(self.kind, found.low, found.high, exponent))
+
+
+def _exact_integer(value: sp.Expr) -> sp.Expr:
+    """A constant that is exactly an integer, as that Integer (log(4)/log(2) is 2), proved by the
+    exact engine; any other constant unchanged.  The semantics table then reads the power by its
+    value, as written in the table, not by how the exponent was spelled."""
+    if value.is_Rational:
+        return value
+    found = evaluate(value, {}, seconds=0.2)
+    if found.kind != "value":
+        return value
+    nearest = sp.Integer(int(mpmath.nint((found.low + found.high) / 2)))
+    if abs(found.low - nearest) > 1e-6 or abs(found.high - nearest) > 1e-6:
+        return value
+    return nearest if is_identically_zero(value - nearest, seconds=0.5) is True else value
 
 
 def _literal(text: str) -> sp.Rational:
@@ -258,6 +273,8 @@ class _Builder:
         return self._power(node, (a, a_typed), (b, b_typed))
 
     def _power(self, node: ast.BinOp, base: tuple, exponent: tuple) -> tuple[sp.Expr, sp.Expr]:
+        if not exponent[0].free_symbols:  # a constant exponent is its value (4/2 is 2, log(4)/log(2) too)
+            exponent = (_exact_integer(exponent[0]),) * 2
         _check_power_size(base[0], exponent[0])
         kind = power_kind(exponent[0])
         if kind == "nonzero":

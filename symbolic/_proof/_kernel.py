@@ -12,7 +12,10 @@ list, and a test walks it):
 
 ``names``
     Symbols are identified by name *and* assumptions: two different symbols with one name in
-    a derivation (``y`` real and ``y`` positive) are an error, bound variables included.
+    a derivation (``y`` real and ``y`` positive) are an error, bound variables and Dummies included.
+``exact numbers``
+    Every number in a step is an exact rational: a ``Float`` is refused, because SymPy adds floats
+    in 53 bits (1 + 1e-3000 is 1.0) and the "exact" engine would round.
 ``hypotheses``
     Each hypothesis fixes its own keys: two hypotheses that set the same quantity (``y = 0``
     and ``y = 1``, each with one case) are an error, never merged.
@@ -47,12 +50,14 @@ list, and a test walks it):
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sympy as sp
 
 from . import _witness
+from ._certified import evaluate
 from ._ranges import Ranges, implied, within
 from ._zero import DEFAULT_SECONDS, is_identically_zero, is_positive
 
@@ -75,7 +80,8 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("names", "two different symbols with one name (bound ones included) are an error"),
+    Rule("names", "two different symbols with one name (bound ones and Dummies included) are an error"),
+    Rule("exact numbers", "every number in a step is an exact rational, never a binary float"),
     Rule("hypotheses", "two hypotheses may not set the same quantity"),
     Rule("facts", "a fact's symbols are plain reals (no positive, integer, ... assumption)"),
     Rule("substitution", "a step substitutes only a declared one-case hypothesis or a guard"),
@@ -112,12 +118,21 @@ class StepVerdict:
 # --- symbols ----------------------------------------------------------------------------
 
 def _symbols(exprs: Iterable) -> set[sp.Symbol]:
-    """Every named symbol of ``exprs``, bound variables and indexed labels included."""
+    """Every symbol of ``exprs``, bound variables, indexed labels and Dummies included."""
     found: set[sp.Symbol] = set()
     for expr in exprs:
-        expr = sp.sympify(expr)
-        found |= {s for s in expr.atoms(sp.Symbol) if not isinstance(s, sp.Dummy)}
+        found |= sp.sympify(expr).atoms(sp.Symbol)
     return found
+
+
+def _inexact(exprs: Iterable) -> str:
+    """A binary float in a step: SymPy adds Floats in 53 bits (1 + 1e-3000 is 1.0), so the exact
+    engine would not be exact; numbers must be rationals."""
+    for expr in exprs:
+        for number in sp.sympify(expr).atoms(sp.Float):
+            return (f"the step holds the float {number}: write numbers as exact rationals "
+                    "(sp.Rational), since float arithmetic rounds")
+    return ""
 
 
 def _hypothesis_exprs(hypotheses) -> list:
@@ -153,13 +168,16 @@ def _name_clash(exprs: Iterable) -> str:
 
 
 def _hypothesis_conflict(hypotheses) -> str:
+    """Two hypotheses may not constrain one quantity: their keys share no free symbol (y = 0 and
+    2 y = 1 both set y), so no case of one can override a case of another."""
     owner: dict = {}
     for h in hypotheses:
         for key in {key for case in h.cases for key in case}:
-            if key in owner and owner[key] != h.statement:
-                return (f"the hypotheses '{owner[key]}' and '{h.statement}' both set {sp.sstr(key)}; "
-                        "state one hypothesis with both cases instead")
-            owner[key] = h.statement
+            for symbol in _witness.free_symbols(sp.sympify(key)) | ({key} if isinstance(key, sp.Indexed) else set()):
+                if symbol in owner and owner[symbol] != h.statement:
+                    return (f"the hypotheses '{owner[symbol]}' and '{h.statement}' both constrain {sp.sstr(symbol)}; "
+                            "state one hypothesis with both cases instead")
+                owner[symbol] = h.statement
     return ""
 
 
@@ -282,6 +300,9 @@ def _taylor_refusal(derivation, step) -> str:
 
 def step_refusal(derivation, step) -> tuple[str, str]:
     """(rule, why) when the step breaks a rule, else ("", "")."""
+    inexact = _inexact(_step_exprs(step))
+    if inexact:
+        return "exact numbers", inexact
     for rule, check in (("substitution", _substitution_refusal), ("guard", _guards_refusal),
                         ("taylor", _taylor_refusal)):
         why = check(derivation, step)
@@ -371,9 +392,24 @@ def step_verdict(derivation, number: int, step) -> StepVerdict:
     return StepVerdict(number, "verified")
 
 
+FACT_POINTS = 8
+
+
 def fact_holds(fact) -> bool:
-    """A fact ``expression > 0`` over plain reals, proved by the exact engine (rule ``facts``)."""
-    return not _fact_refusal((fact,)) and is_positive(fact.expression) is True
+    """A fact ``expression > 0`` over plain reals, proved by the exact engine (rule ``facts``) and
+    not contradicted by certified evaluation at FACT_POINTS random rational points (fresh entropy):
+    a point where the enclosure lies at or below 0 makes the fact unproved (it is a fault of the
+    engine, reported as not verified)."""
+    if _fact_refusal((fact,)) or is_positive(fact.expression) is not True:
+        return False
+    entropy = random.SystemRandom()
+    symbols = sorted(sp.sympify(fact.expression).free_symbols, key=sp.default_sort_key)
+    for _ in range(FACT_POINTS):
+        point = {s: sp.Rational(entropy.randint(-400, 400), entropy.randint(1, 50)) for s in symbols}
+        found = evaluate(fact.expression, point, seconds=0.5)
+        if found.kind == "value" and found.high <= 0:
+            return False
+    return True
 
 
 def audit(derivation) -> tuple[bool, list[StepVerdict]]:

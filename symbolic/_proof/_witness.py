@@ -277,8 +277,11 @@ def _size_assignments(sizes: list, entropy: random.Random | None = None) -> list
     return fixed + drawn
 
 
-def _index_assignments(indices: list, ranges, sizes: dict, rng: random.Random) -> list[dict]:
-    """Up to INDEX_TUPLES tuples of index values, each index in its stated range."""
+def _index_assignments(indices: list, ranges, sizes: dict, rng: random.Random,
+                       entropy: random.Random | None = None) -> list[dict]:
+    """Up to INDEX_TUPLES tuples of index values, each index in its stated range; an index with no
+    stated range takes 0-4 and one value drawn from RANDOM_SIZES with fresh entropy."""
+    entropy = entropy or random.SystemRandom()
     stated = {var: (lo, hi) for var, lo, hi in ranges}
     tuples: list[dict] = [{}]
     for index in indices:
@@ -288,7 +291,7 @@ def _index_assignments(indices: list, ranges, sizes: dict, rng: random.Random) -
                 lo, hi = (int(sp.sympify(e).xreplace({**sizes, **partial})) for e in stated[index])
                 values = range(lo, hi + 1)
             else:
-                values = UNSTATED_INDICES
+                values = [*UNSTATED_INDICES, entropy.randint(*RANDOM_SIZES)]
             grown += [{**partial, index: v} for v in values]
         tuples = grown
     return rng.sample(tuples, min(INDEX_TUPLES, len(tuples)))
@@ -342,7 +345,7 @@ def _points(before: sp.Expr, after: sp.Expr, ranges, seed: int, entropy: random.
     sizes, indices = _integer_symbols([before, after], ranges)
     rng = random.Random(seed)
     for assignment in _size_assignments(sizes, entropy):
-        for index_values in _index_assignments(indices, ranges, assignment, rng):
+        for index_values in _index_assignments(indices, ranges, assignment, rng, entropy):
             yield {**assignment, **index_values}
 
 
@@ -361,8 +364,9 @@ def coefficient_bits(exprs: list) -> int:
 
 def precision_for(before: sp.Expr, after: sp.Expr) -> int:
     """Working precision: PRECISION plus twice the bits of the largest coefficient, plus GUARD_BITS,
-    so both sides agree to well past any coefficient written in the step when they overlap."""
-    return min(MAX_PRECISION, PRECISION + 2 * coefficient_bits([before, after]) + GUARD_BITS)
+    so both sides agree to well past any coefficient written in the step when they overlap (past
+    MAX_PRECISION the step is not compared at all: see :func:`compare`)."""
+    return PRECISION + 2 * coefficient_bits([before, after]) + GUARD_BITS
 
 
 def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed: int = 0,
@@ -372,6 +376,9 @@ def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed:
     The sizes include RANDOM_DRAWS assignments drawn with ``entropy`` (fresh entropy by default),
     and the precision is :func:`precision_for` the step."""
     agreed = 0
+    if precision_for(before, after) > MAX_PRECISION:
+        return Comparison(0, None, f"the witness would need more than {MAX_PRECISION} bits for the numbers "
+                                   "written in the step")
     rng = random.Random(seed)
     integer_points = list(_points(before, after, ranges, seed, entropy))
     repeats = -(-MIN_POINTS // len(integer_points))

@@ -191,9 +191,25 @@ def is_positive(expr: sp.Expr, seconds: float = DEFAULT_SECONDS) -> bool | None:
             if sp.sympify(expr).is_positive:  # SymPy's own assumptions: 1 + exp(u) for real u
                 return True
             value = sp.factor(sp.together(_exp_free(_opaque(evaluate(sp.sympify(expr))))))
-            return True if value.is_positive else None
+            return True if (value.is_positive or _positive_polynomial(value)) else None
     except (TimeLimitError, RecursionError, sp.PolynomialError, MemoryError):
         return None
+
+
+def _positive_polynomial(expr: sp.Expr) -> bool:
+    """A polynomial in one real symbol with no real root (Sturm's theorem, SymPy's exact root
+    count) that is positive at 0 is positive everywhere: z**2 + z + 2."""
+    symbols = expr.free_symbols
+    if len(symbols) != 1 or not next(iter(symbols)).is_real:
+        return False
+    symbol = next(iter(symbols))
+    try:
+        poly = sp.Poly(expr, symbol)
+    except sp.PolynomialError:
+        return False
+    if not all(c.is_Rational for c in poly.all_coeffs()) or poly.degree() < 1:
+        return False
+    return poly.count_roots() == 0 and poly.eval(0) > 0
 
 
 def is_nonnegative(expr: sp.Expr, seconds: float = DEFAULT_SECONDS) -> bool | None:

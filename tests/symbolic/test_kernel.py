@@ -34,8 +34,9 @@ BROKEN = {
     "names": (one_step(y, y, facts=(Fact(Y_POSITIVE + y ** 2, "y + y^2 > 0"),)),
               one_step(y, y, facts=(Fact(1 + y ** 2, "1 + y^2 > 0"),))),
     "hypotheses": (one_step(y, sp.S.One, {y: 1}, hypotheses=(Hypothesis("y = 0", ({y: 0},)),
-                                                               Hypothesis("y = 1", ({y: 1},)))),
+                                                               Hypothesis("2y = 1", ({2 * y: 1},)))),
                    one_step(y, sp.S.One, {y: 1}, hypotheses=(Hypothesis("y = 1", ({y: 1},)),))),
+    "exact numbers": (one_step(z * sp.Float("0.5"), z / 2), one_step(z * sp.Rational(1, 2), z / 2)),
     "facts": (one_step(z, z, facts=(Fact(Y_POSITIVE, "y > 0"),)),
               one_step(z, z, facts=(Fact(1 + z ** 2, "1 + z^2 > 0"),))),
     "substitution": (one_step(y, sp.S.One, {y: 1}), one_step(y, y)),
@@ -138,3 +139,29 @@ def test_derive_shows_a_soundness_fault_loudly(monkeypatch, capsys):
     assert main(["derive", "bce_dL_dz"]) == 1
     out = capsys.readouterr().out
     assert "SOUNDNESS FAULT of the engine: step 4: fault" in out and "z = " in out
+
+
+# --- found by an adversarial reader after the kernel landed ------------------------------------
+
+def test_a_dummy_is_a_symbol_like_any_other_for_the_rules():
+    dummy = sp.Dummy("q", integer=True, nonnegative=True)
+    lhs = sp.KroneckerDelta(dummy, n + 4) * x[k]
+    guard = one_step(lhs, sp.S.Zero, {n: k + 1 + dummy}, ((k, 0, n - 1),))
+    assert not guard.verify() and guard.verdicts()[0].rule == "guard"
+    assert not Fact(sp.Dummy("y", positive=True), "y > 0").holds()
+    clash = one_step(z, z, facts=(Fact(sp.Dummy("z", positive=True) + z ** 2, "z + z^2 > 0"),))
+    assert clash.verdicts()[0].rule == "names"
+
+
+@pytest.mark.parametrize("tiny", [sp.Float("1e-3000"), sp.Float("1e-20"), sp.Float("0.5")])
+def test_a_float_in_a_step_is_refused_since_float_arithmetic_rounds(tiny):
+    before, after = (z + tiny) * (z + 1), z ** 2 + z + tiny
+    d = one_step(before, after)
+    assert not d.verify() and d.verdicts()[0].rule == "exact numbers"
+
+
+def test_a_coefficient_past_the_witness_precision_is_undecided_never_verified():
+    tiny = sp.Rational(1, 10**3000)
+    d = one_step((z + tiny) * (z + 1), z ** 2 + z + tiny)
+    assert not d.verify() and d.verdicts()[0].status in ("undecided", "refuted")
+    assert not _witness.compare(z, z + tiny, [{}]).confirms

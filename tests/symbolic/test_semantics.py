@@ -162,3 +162,9 @@ def test_a_smooth_loss_is_accepted(formula):
 def test_no_margin_claim_is_certified_for_a_loss_with_a_pole():
     with pytest.raises(InputError):
         symbolic.loss("-y*log(sigmoid(z)) - (1-y)*log(1-sigmoid(z)) + log((3*z-1)**2)/10").margin_profile()
+
+
+@pytest.mark.parametrize("exponent", ["4/2", "1+1", "2*1", "log(4)/log(2)", "log(e**2)"])
+def test_a_constant_exponent_is_read_by_its_value(exponent):
+    verdict = check("logreg.dL_dz", f"(sigmoid(z)-y)*(2+z+z**2)/(2+z+z**({exponent}))")
+    assert verdict.status == "proved", str(verdict)
