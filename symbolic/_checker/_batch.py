@@ -49,10 +49,11 @@ def batch_references() -> dict[str, tuple[str, sp.Expr, tuple[str, ...]]]:
     logit = b + sp.Sum(X[i, j] * w[j], (j, 0, n - 1))
     plain = {logit: Z_I[i], X[i, k]: X_I[i]}
     found = {}
-    for name, derivation, names in (("batch.dL_dw", "batch_mean_gradient", ("z_i", "y_i", "x_i")),
-                                    ("batch_sum.dL_dw", "batch_sum_gradient", ("z_i", "y_i", "x_i")),
-                                    ("batch_weighted.dL_dw", "batch_weighted_gradient",
-                                     ("z_i", "y_i", "x_i", "omega_i"))):
+    cases: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+        ("batch.dL_dw", "batch_mean_gradient", ("z_i", "y_i", "x_i")),
+        ("batch_sum.dL_dw", "batch_sum_gradient", ("z_i", "y_i", "x_i")),
+        ("batch_weighted.dL_dw", "batch_weighted_gradient", ("z_i", "y_i", "x_i", "omega_i")))
+    for name, derivation, names in cases:
         reference = catalog()[derivation].result.rhs.xreplace(plain)
         allowed = {BATCH[key].base for key in names}
         leftover = ({e.base for e in reference.atoms(sp.Indexed)} - allowed) | (

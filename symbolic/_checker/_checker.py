@@ -278,7 +278,9 @@ def holds_everywhere(condition: Condition, cases: list[dict], seconds: float, st
             return _proved(kind, quantity, seconds)
         if _proved("positive", quantity, seconds):
             return True
-        return bool(quantity.is_zero) and _proved("nonnegative", condition.exponent.xreplace(case), seconds)
+        exponent = condition.exponent
+        return exponent is not None and bool(quantity.is_zero) and _proved("nonnegative", exponent.xreplace(case),
+                                                                              seconds)
     return all(holds(case) for case in cases)
 
 

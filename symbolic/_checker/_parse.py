@@ -201,8 +201,8 @@ class _Builder:
                  why: str, exponent: tuple[sp.Expr, sp.Expr] | None = None, exponent_node: ast.AST | None = None,
                  ) -> None:
         """Record a condition; refuse the formula at once if a constant certainly fails it."""
-        condition = Condition(kind, part[0], part[1], self._segment(quantity), self._segment(node),
-                              *(exponent or (None, None)),
+        power, power_typed = exponent or (None, None)
+        condition = Condition(kind, part[0], part[1], self._segment(quantity), self._segment(node), power, power_typed,
                               self._segment(exponent_node) if exponent_node is not None else "")
         if not condition.free_symbols():
             if _constant_fails(condition):

@@ -289,7 +289,7 @@ def _index_assignments(indices: list, ranges, sizes: dict, rng: random.Random,
         for partial in tuples:
             if index in stated:
                 lo, hi = (int(sp.sympify(e).xreplace({**sizes, **partial})) for e in stated[index])
-                values = range(lo, hi + 1)
+                values: list[int] = list(range(lo, hi + 1))
             else:
                 values = [*UNSTATED_INDICES, entropy.randint(*RANDOM_SIZES)]
             grown += [{**partial, index: v} for v in values]
