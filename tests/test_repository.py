@@ -288,7 +288,7 @@ def test_no_import_circle_between_modules():
 ORDER = {
     ("gradproof",): ["_version", "symbolic", "numeric", "reports", "__main__"],
     ("gradproof", "symbolic"): ["_vocabulary", "printing", "_proof", "_catalog", "_checker", "_losses"],
-    ("gradproof", "numeric"): ["_validation", "_devices", "_threads", "_logreg", "_gru", "_statistics", "_losses",
+    ("gradproof", "numeric"): ["_validation", "_devices", "_threads", "_logreg", "_losses", "_gru", "_statistics",
                                "_training", "_data", "_verification",
                                "testing", "data", "losses", "training", "runtime", "implementations"],
     ("gradproof", "reports"): ["_links", "_figure_data", "_experiments", "_figures", "_document", "_build", "_cli",

@@ -42,7 +42,7 @@ from ._large import large_empty
 
 __all__ = ["reverse_within", "LayerTape", "CellStep", "CellScratch", "BackStep", "cell_steps", "cell_scratch",
            "cell_step", "back_steps", "cell_step_back", "forward_layer", "backward_layer", "step_threads",
-           "layer_weight_names", "layer_weights", "to_original_time", "to_frames"]
+           "layer_weight_names", "layer_weights", "to_original_time", "to_frames", "NormSlot", "weight_norm_sq"]
 
 # Per-step matrices below this many multiply-adds run on one intra-op thread: the work of one
 # step is then smaller than the cost of waking and joining threads, and a busy neighbour
@@ -232,14 +232,67 @@ def forward_layer(gru: nn.GRU, layer: int, x: torch.Tensor, lengths: torch.Tenso
     return LayerTape(frames, states, rz[..., H:], coef_h, coef_n), output
 
 
-def backward_layer(gru: nn.GRU, layer: int, tape: LayerTape, reaching: torch.Tensor, out: list[list[torch.Tensor]],
+@dataclass(frozen=True)
+class NormSlot:
+    """Where a parameter's per-sample squared gradient norm goes instead of its gradient:
+    ``out`` [B], and ``gram`` whether to take it from the two T x T Gram matrices (True) or
+    from the materialised [B, *shape] gradient (False; see :func:`weight_norm_sq`)."""
+
+    out: torch.Tensor
+    gram: bool
+
+
+def weight_norm_sq(a_blocks: list[torch.Tensor], b: torch.Tensor, gram: bool) -> torch.Tensor:
+    """||G_i||_F^2 per sample of G_i = sum_t a_{i,t} b_{i,t}^T, a_t = [a^1_t | a^2_t | ...] the
+    concatenation of ``a_blocks`` (each [B, T, m_j]) and b [B, T, n] (derivation ``ghost_norm``):
+
+        ||G_i||_F^2 = sum_{t,s} (a_t . a_s)(b_t . b_s),   a_t . a_s = sum_j a^j_t . a^j_s
+
+    ``gram=True``: two [B, T, T] Gram matrices, O(B T^2 (m + n)) work and O(B T^2) memory;
+    ``gram=False``: the gradient itself, [B, m, n] (the cheaper one when T^2 >= m n)."""
+    if gram:
+        left = sum(torch.bmm(a, a.transpose(1, 2)) for a in a_blocks)
+        right = torch.bmm(b, b.transpose(1, 2))
+        return (left * right).sum((1, 2))  # type: ignore[operator]
+    return sum(torch.bmm(a.transpose(1, 2), b).square().sum((1, 2)) for a in a_blocks)  # type: ignore[return-value]
+
+
+def _write_weight(slot, a_blocks: list[torch.Tensor], b: torch.Tensor) -> None:
+    """The per-sample gradient sum_t a_t b_t^T of one weight into ``slot`` (a [B, m, n] tensor
+    whose rows are the blocks of a, in order), its squared norm (a NormSlot), or nothing (None)."""
+    if slot is None:
+        return
+    if isinstance(slot, NormSlot):
+        slot.out.copy_(weight_norm_sq(a_blocks, b, slot.gram))
+        return
+    start = 0
+    for a in a_blocks:
+        torch.bmm(a.transpose(1, 2), b, out=slot[:, start:start + a.shape[-1]])
+        start += a.shape[-1]
+
+
+def _write_bias(slot, sums: list[torch.Tensor]) -> None:
+    """The per-sample gradient [sums...] of a bias (each [B, m_j]), or its squared norm, or nothing."""
+    if slot is None:
+        return
+    if isinstance(slot, NormSlot):
+        slot.out.copy_(sum(part.square().sum(1) for part in sums))
+        return
+    torch.cat(sums, 1, out=slot)
+
+
+def backward_layer(gru: nn.GRU, layer: int, tape: LayerTape, reaching: torch.Tensor, out: list[list],
                    threads: int | None = None) -> torch.Tensor:
     """BPTT through one layer, given ``reaching`` [K, B, T, H]: dL/dh_t from outside the recurrence.
 
-    Writes the per-sample gradients of direction k's [W_ih, W_hh(, b_ih, b_hh)] into
-    ``out[k]`` (each [B, *shape]) and **returns** dL/dx [K, B, T, D_in] in each direction's frame.
+    ``out[k]`` holds one slot per weight of direction k, [W_ih, W_hh(, b_ih, b_hh)]: a tensor
+    [B, *shape] gets the per-sample gradients, a :class:`NormSlot` their squared norms, None
+    nothing.  **Returns** dL/dx [K, B, T, D_in] in each direction's frame.
     dL/d(W_ih x + b_ih) = [da_r, da_u, da_n] shares its r and z blocks with dL/d(W_hh h + b_hh)
-    = [da_r, da_u, r da_n], so only da_n is kept besides the latter.
+    = [da_r, da_u, r da_n], so only da_n is kept besides the latter:
+
+        dL/dW_ih = sum_t [d_rz | da_n]_t^T x_t      dL/dW_hh = sum_t (d_gh)_t^T h_{t-1}
+        dL/db_ih = sum_t [d_rz | da_n]_t            dL/db_hh = sum_t (d_gh)_t
     """
     T, K, B, H = tape.u.shape
     W_hh, W_ih = _stacked(gru, layer, K, 1), _stacked(gru, layer, K, 0)
@@ -250,16 +303,17 @@ def backward_layer(gru: nn.GRU, layer: int, tape: LayerTape, reaching: torch.Ten
             carry = cell_step_back(step, carry, W_hh)
     da_n = large_empty(K, B, T, H, like=reaching)
     torch.mul(g_all, tape.coef_n, out=da_n.permute(2, 0, 1, 3))
+    del g_all
     d_gh = d_gh.view(K, B, T, 3 * H)
     d_rz = d_gh[..., :2 * H]
     for k in range(K):
-        torch.bmm(d_rz[k].transpose(1, 2), tape.inputs[k], out=out[k][0][:, :2 * H])
-        torch.bmm(da_n[k].transpose(1, 2), tape.inputs[k], out=out[k][0][:, 2 * H:])
-        torch.bmm(d_gh[k].transpose(1, 2), tape.states[k, :, :T], out=out[k][1])
-        if gru.bias:
-            torch.sum(d_gh[k], 1, out=out[k][3])
-            out[k][2][:, :2 * H] = out[k][3][:, :2 * H]
-            torch.sum(da_n[k], 1, out=out[k][2][:, 2 * H:])
+        slots = list(out[k]) + [None] * (4 - len(out[k]))
+        _write_weight(slots[0], [d_rz[k], da_n[k]], tape.inputs[k])
+        _write_weight(slots[1], [d_gh[k]], tape.states[k, :, :T])
+        if gru.bias and (slots[2] is not None or slots[3] is not None):
+            sum_gh = d_gh[k].sum(1)
+            _write_bias(slots[2], [sum_gh[:, :2 * H], da_n[k].sum(1)])
+            _write_bias(slots[3], [sum_gh])
     d_frames = torch.bmm(da_n.view(K, B * T, H), W_ih[:, 2 * H:],
                          out=large_empty(K, B * T, W_ih.shape[-1], like=reaching))
     d_frames.baddbmm_(d_rz.reshape(K, B * T, 2 * H), W_ih[:, :2 * H])

@@ -98,7 +98,7 @@ def test_a_broken_closed_form_fails_verification(monkeypatch, kind):
 
 @pytest.mark.parametrize("target, part", [
     ("gradproof.numeric._logreg.logit_residual", "logreg: per-sample closed form"),
-    ("gradproof.numeric._gru._classifier.head_dL_dz", "gru: per-sample BPTT"),
+    ("gradproof.numeric._gru._objective.head_dL_dz", "gru: per-sample BPTT"),
 ])
 def test_verify_reports_a_broken_closed_form_as_failed(monkeypatch, target, part):
     """numeric.verify itself (not only one family of checks) reports the breakage, with numbers
