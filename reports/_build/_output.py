@@ -175,10 +175,11 @@ def _stale(folder: Path, holding: Path | None) -> bool:
         owner = read_json(folder / STAGE_MARKER, STAGE_MARKER_LIMIT)
     except UnreadableError:
         return _stale_unrecorded(folder)
-    if not isinstance(owner, dict) or owner.get("pid") == os.getpid():
+    if not isinstance(owner, dict):
         return False
-    mine = holding is not None and owner.get("out") == str(holding) and owner.get("host") == socket.gethostname()
-    return mine or _provably_dead(owner)
+    if holding is not None and owner.get("out") == str(holding) and owner.get("host") == socket.gethostname():
+        return True  # made for the folder whose lock is held now: by a run that is over, this process's too
+    return owner.get("pid") != os.getpid() and _provably_dead(owner)
 
 
 def _tag() -> str:

@@ -378,3 +378,27 @@ def test_stages_of_live_or_unknown_runs_are_kept(tmp_path):
     unmarked.mkdir()
     assert remove_stale_stages(tmp_path) == [] and foreign.exists() and unmarked.exists()
     assert stage.name.startswith(".gradproof-stage-") and not stage.exists()
+
+
+def test_an_old_file_that_cannot_go_back_is_kept_and_named_until_its_place_is_free(tmp_path, monkeypatch):
+    out = write_report(tmp_path / "out")
+    real = _install.move_no_replace
+
+    def move(src, dst):
+        if not (out / "report.pdf").exists():  # the old one went aside: the user saves a file there
+            (out / "report.pdf").write_text("the user's")
+        return real(src, dst)
+
+    monkeypatch.setattr(_install, "move_no_replace", move)
+    with pytest.raises(InputError, match=r"could not put back report.pdf .*the old file is kept in .*\.gradproof-old-"):
+        write_report(out, "v2")
+    assert (out / "report.pdf").read_text() == "the user's"
+    held = [p for p in out.glob(".gradproof-old-*/files/report.pdf")]
+    assert [p.read_text() for p in held] == ["pdf v1"]
+    monkeypatch.setattr(_install, "move_no_replace", real)
+    with pytest.raises(InputError, match="could not put back report.pdf"):  # said again, nothing lost
+        write_report(out, "v3")
+    (out / "report.pdf").rename(tmp_path / "users-report.pdf")  # the user moves theirs away
+    write_report(out, "v4")  # the old report is put back whole first, then replaced
+    assert files(out) == {"report.pdf": b"pdf v4", "figures/f1.csv": b"csv v4", "manifest.json": b"{}",
+                          MARKER: files(out)[MARKER]} and not leftovers(tmp_path)
