@@ -2,7 +2,8 @@
 
 The closed forms (:func:`logreg_per_sample_grads`, :func:`logreg_grad`, :func:`logit_residual`)
 come from the SymPy results of :mod:`gradproof.symbolic`; :func:`gru_per_sample_grads` carries
-them through a GRU classifier; the batch statistics (:func:`logreg_batch_statistics`, ...)
+them through a GRU classifier and :func:`gru_per_sample_norms` gives each sample's gradient norm
+without materialising the gradients; the batch statistics (:func:`logreg_batch_statistics`, ...)
 measure how the per-sample gradients spread; :func:`verify` compares the closed forms with code
 generated from the symbolic results, with torch autograd and with finite differences, on the
 CPU and on CUDA when present.
@@ -24,7 +25,9 @@ from . import testing as testing
 from . import training as training
 from ._gru import GRUClassifier as GRUClassifier
 from ._gru import GRUModel as GRUModel
+from ._gru import GRUSampleNorms as GRUSampleNorms
 from ._gru import gru_per_sample_grads as gru_per_sample_grads
+from ._gru import gru_per_sample_norms as gru_per_sample_norms
 from ._gru import gru_residuals as gru_residuals
 from ._logreg import logit_residual as logit_residual
 from ._logreg import logreg_grad as logreg_grad
@@ -44,7 +47,7 @@ from ._verification import verify as verify
 
 __all__ = [
     "logit_residual", "logreg_per_sample_grads", "logreg_grad", "mse_sigmoid_logit_grad",
-    "GRUClassifier", "GRUModel", "gru_per_sample_grads", "gru_residuals",
+    "GRUClassifier", "GRUModel", "GRUSampleNorms", "gru_per_sample_grads", "gru_per_sample_norms", "gru_residuals",
     "BatchStatistics", "GradientMoments", "logreg_batch_statistics", "gru_batch_statistics",
     "per_sample_batch_statistics", "logreg_moments", "logreg_per_sample_norms", "misclassified",
     "loss_grad", "verify", "CheckResult", "InputError",

@@ -11,6 +11,8 @@ from ._classifier import GRUClassifier as GRUClassifier
 from ._classifier import gru_per_sample_grads as gru_per_sample_grads
 from ._classifier import gru_residuals as gru_residuals
 from ._model import GRUModel as GRUModel
+from ._norms import GRUSampleNorms as GRUSampleNorms
+from ._norms import gru_per_sample_norms as gru_per_sample_norms
 
-__all__ = ["GRUClassifier", "GRUModel", "LayerTape", "back_steps", "cell_scratch", "cell_step",
-           "cell_step_back", "cell_steps", "gru_per_sample_grads", "gru_residuals"]
+__all__ = ["GRUClassifier", "GRUModel", "GRUSampleNorms", "LayerTape", "back_steps", "cell_scratch", "cell_step",
+           "cell_step_back", "cell_steps", "gru_per_sample_grads", "gru_per_sample_norms", "gru_residuals"]
