@@ -26,10 +26,11 @@ from ._render import typst_text as typst_text
 from ._render import witnessed_latex as witnessed_latex
 from ._render import witnessed_typst as witnessed_typst
 from ._text import text as text
+from ._typst import TypstPrinter as TypstPrinter
 from ._typst import typst as typst
 from ._witness import PrinterError as PrinterError
 from ._witness import same_reading as same_reading
 
 __all__ = ["typst", "latex", "TypstParts", "typst_parts", "typst_equation", "typst_text", "latex_align",
            "latex_text", "hypotheses", "hypothesis_latex", "html_text", "witnessed_typst", "witnessed_latex",
-           "shown_lines", "PrinterError", "same_reading", "text"]
+           "shown_lines", "PrinterError", "same_reading", "text", "TypstPrinter"]

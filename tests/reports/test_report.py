@@ -163,9 +163,9 @@ def test_the_source_says_what_was_proved(report):
     assert '#raw("pos_weight")' in source and '#raw("padding_idx")' in source and "pos#sub" not in source
     assert "∂²L\\/∂z²" in source and "d2L" not in source.replace("bce_d2L_dz2", "")
     assert "Derivative of the sigmoid" in source and "Derivative of the σ" not in source
-    assert "cancel s and" not in source and "cancel σ(z) and 1 − σ(z)" in source
+    assert "cancel s and" not in source and "Cancel σ(z) against 1 − σ(z)" in source
     assert "l-1's" not in source and "layer l − 1" in source
-    assert "n = H" in source  # the GRU head's range n is its H hidden units
+    assert "0 <= k <= H - 1" in source or "k <= H - 1" in source  # the GRU head ranges over its H hidden units
     assert "= Notation" in source and "$G_B = frac(1, B)" in source and "$G = frac(1, N)" in source
     assert "= References" in source and "arXiv:1812.06162" in source
     assert "_Logistic regression on synthetic Gaussian classes" in source

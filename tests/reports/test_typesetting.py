@@ -105,17 +105,18 @@ def test_every_caption_translation_is_read_back(monkeypatch):
 def test_the_report_and_the_kit_stop_on_a_printer_fault(monkeypatch):
     """The document's own paths (a derivation block of report.typ, a kit .typ file) go through the
     witness: with the Sum-power bug of issue 20 put back, neither is written."""
+    from sympy.printing.precedence import PRECEDENCE
+
     from gradproof import symbolic
     from gradproof.reports._document._kit import derivation_typst
     from gradproof.reports._document._pages import DerivationCheck, derivation_block
-    from gradproof.symbolic.printing import PrinterError
-    from gradproof.symbolic.printing import _typst as typst_module
+    from gradproof.symbolic.printing import PrinterError, TypstPrinter
 
     d = symbolic.catalog()["logreg_hessian_psd"]
     check = DerivationCheck(d, True, (True,) * len(d.steps), (True,) * len(d.facts))
     assert "lr((sum_(k = 0)^(n - 1) u_k X_(i k)))^2" in derivation_block(check)
-    monkeypatch.setattr(typst_module.TypstPrinter, "_power_base",
-                        lambda self, base: self.parenthesize(base, typst_module.PRECEDENCE["Pow"], strict=True))
+    monkeypatch.setattr(TypstPrinter, "_power_base",
+                        lambda self, base: self.parenthesize(base, PRECEDENCE["Pow"], strict=True))
     with pytest.raises(PrinterError, match="printer fault"):
         derivation_block(check)
     with pytest.raises(PrinterError):
