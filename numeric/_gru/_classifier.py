@@ -32,6 +32,7 @@ from ._bptt import (
     forward_layer,
     layer_weight_names,
     layer_weights,
+    step_threads,
     to_frames,
     to_original_time,
 )
@@ -43,7 +44,7 @@ from ._objective import Objective, head_dL_dz, objective
 from ._shares import run_in_shares, sample_shares
 
 __all__ = ["GRUClassifier", "gru_per_sample_grads", "gru_residuals", "head_dL_dz", "Request", "request",
-           "run_chunks", "share_pass", "embedding_norm_sq", "witness_forward", "WITNESS_RTOL"]
+           "run_chunks", "share_pass", "embedding_norm_sq", "witness_forward", "WITNESS_RTOL", "autograd_threads"]
 
 
 class GRUClassifier(nn.Module):
@@ -219,7 +220,8 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     result = {name: grads[id(p)] for name, p in run.named}
     if run.parts.module is not None:
         if witness:
-            witness_batch(run, z, h_last, result, rows)
+            with autograd_threads(run):
+                witness_batch(run, z, h_last, result, rows)
         else:
             _check_module(run.parts, run.parts.module, X, lengths, run.batch, z, h_last)
     return result
@@ -391,6 +393,16 @@ WITNESS_RTOL = {torch.float64: 1e-8, "other": 1e-3}
 """How closely, relative in norm, autograd of sum_i c_i L_i through the module must equal
 sum_i c_i g_i of the closed form (the scale is the larger of either side's norm and
 sqrt(sum_i c_i^2 ||g_i||^2), so that cancellation in the sum does not count as a mismatch)."""
+
+
+def autograd_threads(run: Request):
+    """Intra-op threads for the witness's autograd through torch's own nn.GRU: one while the
+    per-step work is small, as for BPTT here (``step_threads``): torch's recurrent kernels then
+    wait at a barrier after every step, and beside a busy neighbour every wait is long (measured
+    in benchmarks/bench_gru_per_sample.py: plain training of part 1 at 1.5 s on two threads of a
+    loaded machine, 0.27 s on one)."""
+    gru = run.parts.gru
+    return step_threads(run.parts.directions * run.batch.size * 3 * gru.hidden_size ** 2, run.threads)
 
 
 def _module_args(run: Request, rows: slice) -> tuple[tuple, str]:

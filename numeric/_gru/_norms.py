@@ -26,7 +26,7 @@ from torch import nn
 from gradproof.symbolic import InputError
 
 from ._bptt import NormSlot, layer_weight_names
-from ._classifier import _check_module, _last_hidden, request, run_chunks, witness_forward
+from ._classifier import _check_module, _last_hidden, autograd_threads, request, run_chunks, witness_forward
 from ._memory import chunk_rows, per_sample_bytes, resolve_max_memory
 
 __all__ = ["GRUSampleNorms", "gru_per_sample_norms", "use_gram"]
@@ -122,13 +122,15 @@ def gru_per_sample_norms(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
         _check_module(parts, parts.module, X, lengths, run.batch, z, h_last)
     if clip is None:
         if parts.module is not None and witness:
-            for begin in range(0, B, rows):
-                chunk = slice(begin, min(B, begin + rows))
-                witness_forward(run, chunk, z[chunk], h_last[chunk])
+            with autograd_threads(run):
+                for begin in range(0, B, rows):
+                    chunk = slice(begin, min(B, begin + rows))
+                    witness_forward(run, chunk, z[chunk], h_last[chunk])
         return GRUSampleNorms(per_parameter, total)
     factors = torch.where(total > clip, clip / total.clamp_min(torch.finfo(total.dtype).tiny),
                           torch.ones_like(total))
-    clipped = _clipped_sum(run, factors, dL_dz, z, h_last, rows, witness)
+    with autograd_threads(run):
+        clipped = _clipped_sum(run, factors, dL_dz, z, h_last, rows, witness)
     return GRUSampleNorms(per_parameter, total, float(clip), factors, clipped)
 
 
