@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -56,6 +57,11 @@ FUNCTIONS: dict[str, type[sp.Function]] = {
 }
 CONSTANTS: dict[str, sp.Expr] = {"e": sp.E, "pi": sp.pi}
 _NOT_REAL = (sp.nan, sp.zoo, sp.oo, sp.I)
+_NAME_HINTS = {"s": "; write sigmoid(z) for s = sigma(z)", "p": "; the probability p is sigmoid(z) here",
+               "w": "; the logit z stands for w.x + b: write z", "b": "; the logit z stands for w.x + b: write z",
+               "X": "; variables are lower case: x", "Y": "; variables are lower case: y",
+               "Z": "; variables are lower case: z", "L": "; type only the formula, without 'dL/dw ='",
+               "dL": "; type only the formula, without 'dL/dw ='"}
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,16 @@ def _exact_integer(value: sp.Expr) -> sp.Expr:
     if abs(found.low - nearest) > 1e-6 or abs(found.high - nearest) > 1e-6:
         return value
     return nearest if is_identically_zero(value - nearest, seconds=0.5) is True else value
+
+
+def _top_level_equals(text: str) -> bool:
+    """A single '=' outside every parenthesis: the student typed 'dL/dw = ...'."""
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "=" and depth == 0 and text[i - 1:i] not in ("=", "<", ">", "!") and text[i + 1:i + 2] != "=":
+            return True
+    return False
 
 
 def _literal(text: str) -> sp.Rational:
@@ -244,8 +260,9 @@ class _Builder:
                 node.id == "i" or node.id.endswith("_i")):
             raise FormulaError(f"formula: {node.id} is per sample: use it inside sum(..., i)")
         if found is None:
+            hint = _NAME_HINTS.get(node.id, "")
             raise FormulaError(f"formula: unknown name '{node.id}'; allowed variables: "
-                               + ", ".join(sorted(self.variables)) + " (constants e, pi)")
+                               + ", ".join(sorted(self.variables)) + " (constants e, pi)" + hint)
         return found, found
 
     def _UnaryOp(self, node: ast.UnaryOp) -> tuple[sp.Expr, sp.Expr]:
@@ -291,8 +308,10 @@ class _Builder:
     def _Call(self, node: ast.Call) -> tuple[sp.Expr, sp.Expr]:
         if isinstance(node.func, ast.Name) and node.func.id == "sum" and "i" in self.variables:
             return self._sum(node)
-        if isinstance(node.func, (ast.BinOp, ast.UnaryOp)) and not node.keywords:
-            raise FormulaError(f"formula: multiplication needs *: write ({self._segment(node.func)})*(...)")
+        arithmetic = (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Call)
+        if not node.keywords and (isinstance(node.func, arithmetic) or (
+                isinstance(node.func, ast.Name) and (node.func.id in self.variables or node.func.id in CONSTANTS))):
+            raise FormulaError(f"formula: multiplication needs *: write {self._segment(node.func)}*(...)")
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             raise FormulaError("formula: only sigmoid, exp, log and tanh may be called")
         if node.keywords or len(node.args) != 1:
@@ -339,6 +358,8 @@ def parse(text: str, variables: Mapping[str, sp.Symbol]) -> Formula:
         raise FormulaError(f"formula: {len(text)} characters, more than the limit of {MAX_LENGTH}")
     if not text.strip():
         raise FormulaError("formula: it is empty")
+    if _top_level_equals(text):
+        raise FormulaError("formula: type only the right-hand side, the formula itself (no 'dL/dw =' and no '=')")
     source = normalise(text, variables)
     try:
         return _parse_source(source, text, variables)
@@ -361,7 +382,8 @@ def _parse_source(source: str, text: str, variables: Mapping[str, sp.Symbol]) ->
     builder = _Builder(variables, source)
     expr, typed = builder.build(tree)
     distinct = {(c.kind, c.expr, c.exponent): c for c in reversed(builder.conditions)}  # the first of equal ones
-    return Formula(expr, typed, tuple(reversed(distinct.values())), text.strip(), sp.sstr(typed, order="none"))
+    read_as = re.sub(r"\bE\b", "e", sp.sstr(typed, order="none"))  # Euler's number as the reader typed it
+    return Formula(expr, typed, tuple(reversed(distinct.values())), text.strip(), read_as)
 
 
 def parse_formula(text: str, variables: Mapping[str, sp.Symbol]) -> sp.Expr:

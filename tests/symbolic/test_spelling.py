@@ -3,6 +3,8 @@ every known mistake is refused with its position and what to write instead."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from gradproof.symbolic import FormulaError, check
@@ -70,3 +72,18 @@ def test_x_in_a_formula_for_dl_db_is_refuted_not_a_usage_error():
     verdict = check("logreg.dL_db", "(sigmoid(z) - y)*x")
     assert verdict.status == "refuted"
     assert check("logreg.dL_db", "(sigmoid(z) - y)*x/x").status in ("proved", "proved-except")
+
+
+@pytest.mark.parametrize("typed, advice", [
+    ("sigmoid(z)(1 - sigmoid(z))", "multiplication needs *: write sigmoid(z)*(...)"),
+    ("dL/dz = sigmoid(z) - y", "type only the right-hand side"),
+    ("sigmoid(z) - s", "write sigmoid(z) for s"),
+    ("sigmoid(w*x + b) - y", "the logit z stands for w.x + b"),
+])
+def test_more_beginner_mistakes_say_what_to_write(typed, advice):
+    with pytest.raises(FormulaError, match=re.escape(advice)):
+        check("logreg.d2L_dz2", typed)
+
+
+def test_euler_s_number_reads_back_as_typed():
+    assert "read as: 1/(1 + e**(-z)) - y" in str(check("logreg.dL_dz", "1/(1 + e^(-z)) - y"))
