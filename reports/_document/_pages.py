@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 
 from gradproof import symbolic
 
+from .._experiments import two_samples
 from .._figure_data import FigureData, counted
 
 if TYPE_CHECKING:  # not imported at run time: gradproof loss uses this package without torch
     from gradproof.numeric import CheckResult
 from . import _caption
+from ._lesson import QUESTION, batch_size_answer, lesson_section
 from ._tables import check_count
 
 __all__ = ["DerivationCheck", "LossSection", "check_derivations", "document", "STYLE"]
@@ -101,11 +103,8 @@ def question_section(keys: Mapping[str, Mapping]) -> str:
     f1, f3 = keys.get("f1", {}), keys.get("f3", {})
     return f"""
 #pagebreak()
-= The question
-A GRU binary classifier is trained with mini-batches. `nn.BCELoss` merges every sample's loss into
-one scalar, the mean over the batch. How can one scalar reward the sample the network got right
-and punish the one it got wrong?
-
+{QUESTION}
+{lesson_section(two_samples())}
 = The answer
 The scalar is never used as a number: only its gradient is. With logit $z = w dot x + b$ the
 gradient of one sample's loss is $(partial L) / (partial w) = (sigma(z) - y) x$, and the gradient
@@ -125,7 +124,7 @@ $(sigma(z) - y) h_T$ flows back through time into every GRU weight.
 
 Squared error on the sigmoid output would not do this: its gradient
 $(sigma(z) - y) sigma(z) (1 - sigma(z))$ vanishes for confidently wrong samples (@fig-f1, dashed).
-"""
+{batch_size_answer(keys.get("f6", {}), keys.get("f7", {}))}"""
 
 
 SHARE = 'frac(sum_("wrong" i) norm(g_i), sum_i norm(g_i))'  # the misclassified share, as Typst maths
