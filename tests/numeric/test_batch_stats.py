@@ -127,7 +127,7 @@ def test_fitting_by_streaming_reduces_the_loss(tmp_path):
     y = ((X @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)) > 0).double()
     np.save(tmp_path / "d.npy", np.c_[X.numpy(), y.numpy()])
     source = numeric.data.open_labelled_file(tmp_path / "d.npy", chunk_size=100)
-    w, b = numeric.data.fit_logreg_streaming(source.chunks, 3, epochs=2)
+    w, b = numeric.data.fit_logreg_streaming(source.chunks, 3, epochs=2, batch_size=100)  # its own mini-batches
     loss = torch.nn.functional.binary_cross_entropy_with_logits(X @ w + b, y)
     assert float(loss) < 0.5 * np.log(2)  # half the loss at w = 0, b = 0
 
