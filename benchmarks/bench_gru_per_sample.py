@@ -19,9 +19,20 @@ resident-set growth during them, see ``_harness``):
    products on torch's), the design the shares replaced.  The slow-downs are ratios to the
    quiet runs of the same invocation.
 
+Part 1 also times gradproof without its witness on the real batch (``witness=False``: the
+module's forward on two samples only, no Freivalds probe) and the per-sample norms
+(``numeric.gru_per_sample_norms``), each against plain training.
+
+4. A large GRU: the same classifier with H = 512 (about 6.3 M parameters in the GRU), B = 256,
+   T = 50, float32: per-sample norms (and norms with the clipped sum, ``clip=1``) against plain
+   training, time and peak memory (targets: <= 1.5x its time, peak within 2x of it), and Opacus
+   with DPGRU, which must materialise B x 6.3 M gradients (reported, or that it did not fit).
+
 Run: ``python benchmarks/bench_gru_per_sample.py`` (``pip install opacus`` for the Opacus peer;
 ``--parts 13`` runs parts 1 and 3 only; leaving 1 out keeps part 1's gradproof and plain training,
-the quiet reference of part 3).
+the quiet reference of part 3).  ``--quick`` (under 3 minutes on a 2-core machine): parts 1 and 4
+only, one round, fewer repeats, and part 4 at B = 64, T = 20 (Opacus left out of part 4); the
+ratios are printed in the same form.
 """
 
 from __future__ import annotations
@@ -40,8 +51,10 @@ from _harness import measure, print_table, run_method_in_child  # noqa: E402
 
 from gradproof import numeric  # noqa: E402
 
+QUICK = "--quick" in sys.argv
 B, T, D, H = 256, 50, 16, 64
 VOCABULARY, EMBEDDING, LAYERS = 1000, 32, 2
+LARGE_H, LARGE_B, LARGE_T = (512, 64, 20) if QUICK else (512, 256, 50)
 NEIGHBOUR = ("import torch\ntorch.set_num_threads(2)\na = torch.randn(384, 384)\n"
              "while True:\n    a = torch.tanh(a @ a)\n")
 
@@ -49,11 +62,11 @@ NEIGHBOUR = ("import torch\ntorch.set_num_threads(2)\na = torch.randn(384, 384)\
 class SentimentGRU(nn.Module):
     """The issue's classifier, as a user writes it (``gru`` may be Opacus's DPGRU)."""
 
-    def __init__(self, gru_type=nn.GRU):
+    def __init__(self, gru_type=nn.GRU, hidden=H):
         super().__init__()
         self.embedding = nn.Embedding(VOCABULARY, EMBEDDING)
-        self.gru = gru_type(EMBEDDING, H, num_layers=LAYERS, bidirectional=True, batch_first=True)
-        self.head = nn.Linear(2 * H, 1)
+        self.gru = gru_type(EMBEDDING, hidden, num_layers=LAYERS, bidirectional=True, batch_first=True)
+        self.head = nn.Linear(2 * hidden, 1)
         self.sigmoid = nn.Sigmoid()
 
     def forward(self, ids):
@@ -77,12 +90,51 @@ def stacked_closed_form_one_pass(model, ids, y):
     return lambda: numeric.gru_per_sample_grads(model, ids, y, threads=1)
 
 
+def stacked_no_witness(model, ids, y):
+    return lambda: numeric.gru_per_sample_grads(model, ids, y, witness=False)
+
+
+def per_sample_norms(model, ids, y):
+    return lambda: numeric.gru_per_sample_norms(model, ids, y)
+
+
+def per_sample_norms_clipped(model, ids, y):
+    return lambda: numeric.gru_per_sample_norms(model, ids, y, clip=1.0)
+
+
+def large_problem(gru_type=nn.GRU):
+    torch.manual_seed(0)
+    model = SentimentGRU(gru_type, LARGE_H).eval()
+    ids = torch.randint(0, VOCABULARY, (LARGE_B, LARGE_T))
+    y = (torch.rand(LARGE_B) > 0.5).float()
+    return model, ids, y
+
+
+def large_opacus(model, ids, y):
+    from opacus import GradSampleModule
+    from opacus.layers import DPGRU
+
+    torch.manual_seed(0)
+    dp = GradSampleModule(SentimentGRU(DPGRU, LARGE_H).train())
+
+    def run():
+        dp.zero_grad(set_to_none=True)
+        nn.functional.binary_cross_entropy(dp(ids), y, reduction="sum").backward()
+        return [p.grad_sample for p in dp.parameters()]
+    return run
+
+
 def plain_training(model, ids, y):
     def run():
         model.zero_grad(set_to_none=True)
         nn.functional.binary_cross_entropy(model(ids), y, reduction="sum").backward()
         return [p.grad for p in model.parameters()]
     return run
+
+
+def plain_training_one_thread(model, ids, y):
+    torch.set_num_threads(1)  # this child process only
+    return plain_training(model, ids, y)
 
 
 def stacked_opacus(model, ids, y):
@@ -171,11 +223,27 @@ def single_opacus(model, X, y):
 OURS, PLAIN = "gradproof closed-form BPTT", "plain training (fwd + bwd, summed)"
 OPACUS = "Opacus GradSampleModule + DPGRU"
 ONE_PASS = "gradproof in one pass (threads=1)"
+NO_WITNESS = "gradproof, witness=False"
+NORMS = "gradproof per-sample norms"
+PLAIN_ONE = "plain training on one intra-op thread"
+CLIPPED = "gradproof norms + clipped sum"
+REPEATS = 3 if QUICK else 9
 STACKED = {
-    OURS: (stacked_closed_form, 9, stacked_problem),
-    ONE_PASS: (stacked_closed_form_one_pass, 9, stacked_problem),
-    PLAIN: (plain_training, 9, stacked_problem),
-    OPACUS: (stacked_opacus, 3, stacked_problem),
+    OURS: (stacked_closed_form, REPEATS, stacked_problem),
+    NO_WITNESS: (stacked_no_witness, REPEATS, stacked_problem),
+    NORMS: (per_sample_norms, REPEATS, stacked_problem),
+    ONE_PASS: (stacked_closed_form_one_pass, REPEATS, stacked_problem),
+    PLAIN: (plain_training, REPEATS, stacked_problem),
+    PLAIN_ONE: (plain_training_one_thread, REPEATS, stacked_problem),
+    OPACUS: (stacked_opacus, 1 if QUICK else 3, stacked_problem),
+}
+if QUICK:
+    del STACKED[ONE_PASS]
+LARGE = {
+    NORMS: (per_sample_norms, 2 if QUICK else 3, large_problem),
+    CLIPPED: (per_sample_norms_clipped, 2 if QUICK else 3, large_problem),
+    PLAIN: (plain_training, 2 if QUICK else 3, large_problem),
+    **({} if QUICK else {OPACUS: (large_opacus, 1, large_problem)}),
 }
 SINGLE = {
     OURS: (single_closed_form, 15, single_problem),
@@ -189,10 +257,10 @@ NEIGHBOURED = {
     ONE_PASS: (stacked_closed_form_one_pass, 9, stacked_problem),
 }
 METHODS = {f"stacked/{k}": v for k, v in STACKED.items()} | {f"single/{k}": v for k, v in SINGLE.items()} \
-    | {f"neighbour/{k}": v for k, v in NEIGHBOURED.items()}
+    | {f"neighbour/{k}": v for k, v in NEIGHBOURED.items()} | {f"large/{k}": v for k, v in LARGE.items()}
 
 
-ROUNDS = 3
+ROUNDS = 1 if QUICK else 3
 
 
 def run_part(part: str, methods: dict, rounds: int = ROUNDS) -> dict:
@@ -203,7 +271,7 @@ def run_part(part: str, methods: dict, rounds: int = ROUNDS) -> dict:
     runs: dict[str, list[dict]] = {name: [] for name in methods}
     for _ in range(rounds):
         for name in methods:
-            runs[name].append(run_method_in_child(__file__, f"{part}/{name}", []))
+            runs[name].append(run_method_in_child(__file__, f"{part}/{name}", ["--quick"] if QUICK else []))
     return {name: _combined(results) for name, results in runs.items()}
 
 
@@ -215,10 +283,24 @@ def _combined(results: list[dict]) -> dict:
             "min_s": min(r["min_s"] for r in results), "peak_mb": max(r["peak_mb"] for r in results)}
 
 
-def ratio(results: dict, slow: str, fast: str) -> float:
+def ratio(results: dict, slow: str, fast: str, key: str = "median_s") -> float:
     if "error" in results.get(slow, {"error": 1}) or "error" in results.get(fast, {"error": 1}):
         return float("nan")
-    return results[slow]["median_s"] / results[fast]["median_s"]
+    return results[slow][key] / max(results[fast][key], 1e-9)
+
+
+def large_part(threads: int) -> None:
+    large = run_part("large", LARGE)
+    print_table(f"4. Embedding({VOCABULARY}, {EMBEDDING}) -> GRU(H={LARGE_H}, {LAYERS} layers, bidirectional) -> "
+                f"Linear -> Sigmoid; B={LARGE_B} T={LARGE_T}, float32, CPU x{threads} threads", large, NORMS)
+    print(f"   norms / plain training: time {ratio(large, NORMS, PLAIN):.2f}x (target <= 1.5x), peak memory "
+          f"{ratio(large, NORMS, PLAIN, 'peak_mb'):.2f}x (target <= 2x); norms + clipped sum / plain training: "
+          f"time {ratio(large, CLIPPED, PLAIN):.2f}x, peak {ratio(large, CLIPPED, PLAIN, 'peak_mb'):.2f}x")
+    if OPACUS in large:
+        state = (f"{ratio(large, OPACUS, NORMS):.1f}x the norms' time, {ratio(large, OPACUS, NORMS, 'peak_mb'):.1f}x "
+                 f"their peak" if "error" not in large[OPACUS] else f"did not run: {large[OPACUS]['error']}")
+        print(f"   Opacus (materialising): {state}")
+    print()
 
 
 def with_neighbour() -> dict:
@@ -242,12 +324,21 @@ def single_part(threads: int) -> None:
 
 def main(parts: str) -> None:
     threads = torch.get_num_threads()
-    stacked = run_part("stacked", STACKED if "1" in parts else {k: STACKED[k] for k in (OURS, ONE_PASS, PLAIN)})
+    quiet_reference = {k: STACKED[k] for k in (OURS, ONE_PASS, PLAIN) if k in STACKED}
+    stacked = run_part("stacked", STACKED if "1" in parts else quiet_reference)
     print_table(f"1. Embedding({VOCABULARY}, {EMBEDDING}) -> GRU(H={H}, {LAYERS} layers, bidirectional) -> Linear "
                 f"-> Sigmoid, BCELoss; B={B} T={T}, float32, CPU x{threads} threads", stacked, OURS)
     versus_opacus = (f"Opacus / gradproof: {ratio(stacked, OPACUS, OURS):.1f}x (target >= 5x); "
                      if OPACUS in stacked else "")
-    print(f"   {versus_opacus}gradproof / plain training: {ratio(stacked, OURS, PLAIN):.2f}x (target <= 1.5x)\n")
+    print(f"   {versus_opacus}gradproof / plain training: {ratio(stacked, OURS, PLAIN):.2f}x (target <= 1.5x)")
+    print(f"   without the witness: gradproof / plain training {ratio(stacked, NO_WITNESS, PLAIN):.2f}x"
+          + (f", Opacus / gradproof {ratio(stacked, OPACUS, NO_WITNESS):.1f}x" if OPACUS in stacked else "")
+          + f"; norms / plain training {ratio(stacked, NORMS, PLAIN):.2f}x (target <= 1.2x)")
+    print(f"   against plain training on one intra-op thread (faster beside a busy neighbour): gradproof "
+          f"{ratio(stacked, OURS, PLAIN_ONE):.2f}x, without the witness {ratio(stacked, NO_WITNESS, PLAIN_ONE):.2f}x, "
+          f"norms {ratio(stacked, NORMS, PLAIN_ONE):.2f}x\n")
+    if "4" in parts:
+        large_part(threads)
     if "2" in parts:
         single_part(threads)
     if "3" not in parts:
@@ -271,4 +362,4 @@ if __name__ == "__main__":
 
         print(json.dumps(measure(build(*problem()), repeats)))
     else:
-        main(sys.argv[sys.argv.index("--parts") + 1] if "--parts" in sys.argv else "123")
+        main(sys.argv[sys.argv.index("--parts") + 1] if "--parts" in sys.argv else ("14" if QUICK else "1234"))

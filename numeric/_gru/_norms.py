@@ -125,7 +125,7 @@ def gru_per_sample_norms(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
             with autograd_threads(run):
                 for begin in range(0, B, rows):
                     chunk = slice(begin, min(B, begin + rows))
-                    witness_forward(run, chunk, z[chunk], h_last[chunk])
+                    witness_forward(run, chunk, z[chunk], h_last[chunk], grad=False)
         return GRUSampleNorms(per_parameter, total)
     factors = torch.where(total > clip, clip / total.clamp_min(torch.finfo(total.dtype).tiny),
                           torch.ones_like(total))
