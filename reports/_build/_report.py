@@ -49,7 +49,7 @@ __all__ = ["build_report", "FORMATS", "VERSION"]
 
 FORMATS = ("pdf", "png", "svg")
 VERSION = __version__
-FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts and of the PDF
+FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts (the PDF carries no date)
 PRODUCTS = ("report.pdf", "report.typ", "gradproof.typ", "figures", "derivations", "manifest.json")
 
 
@@ -161,6 +161,8 @@ def _write_products(stage: Path, seed: int, device: torch.device, logreg: Logreg
     progress.stage("checking closed forms against autograd and finite differences")
     results = numeric.verify(device=device)
     stamp = _stamp(seed, device, logreg.source)
+    if losses:  # --loss is part of what reproduces the run, in the manifest as in the PDF
+        stamp["loss"] = "; ".join(getattr(spec, "name", str(spec)) for spec in losses)
     folder = stage / "figures"
     folder.mkdir()
     embedded = _embedded_format(formats)

@@ -112,3 +112,9 @@ def test_each_loss_writes_its_derivations_to_the_course_kit_in_a_folder_of_its_o
             contents[folder, d.name] = tex
     assert contents["focal-gamma=2-alpha=1_4", "focal_dL_dz"] != contents["focal-gamma=1_2-alpha=1_4", "focal_dL_dz"]
     assert r"\sqrt" in contents["focal-gamma=1_2-alpha=1_4", "focal_dL_dz"]
+
+
+def test_the_manifest_stamp_names_the_losses(report):
+    _, flat, manifest = report
+    stamp = manifest["stamp"]["loss"]
+    assert all(name.split(":")[0] in stamp for name in LOSSES), stamp
