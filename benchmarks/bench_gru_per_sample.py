@@ -284,7 +284,11 @@ def _combined(results: list[dict]) -> dict:
 
 
 def ratio(results: dict, slow: str, fast: str, key: str = "median_s") -> float:
+    """results[slow][key] / results[fast][key]; nan when either failed or, for a peak, when the
+    denominator is under 1 MB (the resident-set growth is then noise, even negative)."""
     if "error" in results.get(slow, {"error": 1}) or "error" in results.get(fast, {"error": 1}):
+        return float("nan")
+    if key == "peak_mb" and results[fast][key] < 1.0:
         return float("nan")
     return results[slow][key] / max(results[fast][key], 1e-9)
 
