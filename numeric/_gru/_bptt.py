@@ -244,7 +244,7 @@ class NormSlot:
 
 def weight_norm_sq(a_blocks: list[torch.Tensor], b: torch.Tensor, gram: bool) -> torch.Tensor:
     """||G_i||_F^2 per sample of G_i = sum_t a_{i,t} b_{i,t}^T, a_t = [a^1_t | a^2_t | ...] the
-    concatenation of ``a_blocks`` (each [B, T, m_j]) and b [B, T, n] (derivation ``ghost_norm``):
+    concatenation of ``a_blocks`` (each [B, T, m_j]) and b [B, T, n] (the ghost-norm identity, see :mod:`._norms`):
 
         ||G_i||_F^2 = sum_{t,s} (a_t . a_s)(b_t . b_s),   a_t . a_s = sum_j a^j_t . a^j_s
 

@@ -336,7 +336,7 @@ def embedding_norm_sq(embedding: nn.Embedding, ids: torch.Tensor, d_x: torch.Ten
         ||dL_i/dE||_F^2 = sum_{t,s: id_t = id_s != padding_idx} dL/dx_t . dL/dx_s
 
     the Gram matrix of the input gradients [B, T, T] masked to pairs of steps holding the same
-    token (derivation ``ghost_norm`` with one-hot b_t).  ``gram=False`` materialises it instead."""
+    token (the ghost-norm identity with one-hot b_t, see :mod:`._norms`).  ``gram=False`` materialises it instead."""
     if not gram:
         out = d_x.new_empty(ids.shape[0], *embedding.weight.shape)
         _embedding_rows(embedding, ids, d_x, out)
