@@ -256,7 +256,23 @@ NEIGHBOURED = {
     PLAIN: (plain_training, 9, stacked_problem),
     ONE_PASS: (stacked_closed_form_one_pass, 9, stacked_problem),
 }
-METHODS = {f"stacked/{k}": v for k, v in STACKED.items()} | {f"single/{k}": v for k, v in SINGLE.items()} \
+def on_cuda(build):
+    """``build`` on the CUDA device: model and batch moved there, each run synchronised."""
+    def built(model, ids, y):
+        run = build(model.cuda(), ids.cuda(), y.cuda())
+
+        def synchronised():
+            found = run()
+            torch.cuda.synchronize()
+            return found
+        return synchronised
+    return built
+
+
+CUDA = {name: (on_cuda(build), REPEATS, problem) for name, (build, _, problem) in STACKED.items()
+        if name in (OURS, NO_WITNESS, NORMS, PLAIN)}
+METHODS = {f"cuda/{k}": v for k, v in CUDA.items()} | {f"stacked/{k}": v for k, v in STACKED.items()} \
+    | {f"single/{k}": v for k, v in SINGLE.items()} \
     | {f"neighbour/{k}": v for k, v in NEIGHBOURED.items()} | {f"large/{k}": v for k, v in LARGE.items()}
 
 
@@ -343,6 +359,11 @@ def main(parts: str) -> None:
           f"norms {ratio(stacked, NORMS, PLAIN_ONE):.2f}x\n")
     if "4" in parts:
         large_part(threads)
+    if torch.cuda.is_available():
+        cuda = run_part("cuda", CUDA)
+        print_table(f"5. Part 1 on CUDA ({torch.cuda.get_device_name()}); peak MB is host memory only", cuda, OURS)
+        print(f"   gradproof / plain training: {ratio(cuda, OURS, PLAIN):.2f}x, without the witness "
+              f"{ratio(cuda, NO_WITNESS, PLAIN):.2f}x, norms {ratio(cuda, NORMS, PLAIN):.2f}x\n")
     if "2" in parts:
         single_part(threads)
     if "3" not in parts:
