@@ -90,9 +90,11 @@ def candidates(reference: sp.Expr, variables: dict, formula: sp.Expr | None = No
     quantities: list[tuple[sp.Expr, str]] = [(x, "x")] if x is not None else []
     if z in variables.values():
         quantities += [(s, "sigma(z)"), (1 - s, "1 - sigma(z)"), (s * (1 - s), "sigma(z)(1 - sigma(z))")]
+    in_z = x is not None and x not in sp.cancel(reference / x).free_symbols  # the reference is (dL/dz) x
     for g, name in quantities:
-        missing = (f"your formula lacks the factor {name}" if name != "x" else
-                   "you have the gradient with respect to the logit z; multiply by x for w (dz/dw = x)")
+        missing = ("you have the gradient with respect to the logit z; multiply by x for w (dz/dw = x)"
+                   if name == "x" and in_z else f"your formula times {name} is the gradient: a factor {name} "
+                   "is missing")
         found.append(Relation("missing factor", reference / g, missing))
         found.append(Relation("extra factor", g * reference, f"your formula has an extra factor {name}"))
     if formula is not None:

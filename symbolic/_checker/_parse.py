@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import ast
 import math
-import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -97,9 +97,7 @@ class Condition:
         "fails" or "unknown"; failure "strict" (on a neighbourhood), "boundary" (at the point
         only) or None (see :func:`~gradproof.symbolic._proof._semantics.judge`)."""
         found = evaluate(self.typed, point, seconds=seconds)
-        if found.kind == "undefined":
-            return "fails", "strict"
-        if found.kind != "value":
+        if found.kind != "value":  # undefined inside: the inner part's own condition says where
             return "unknown", None
         exponent = None
         if self.kind == "power" and found.low == found.high == 0:
@@ -369,7 +367,9 @@ def parse(text: str, variables: Mapping[str, sp.Symbol]) -> Formula:
 
 def _parse_source(source: str, text: str, variables: Mapping[str, sp.Symbol]) -> Formula:
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # Python's SyntaxWarnings ("is" with a literal) are not the user's
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         where = f" at position {error.offset} of '{source[:60]}'" if error.offset else ""
         raise FormulaError(f"formula: cannot parse it (SyntaxError){where}: {error.msg}") from None
@@ -382,7 +382,7 @@ def _parse_source(source: str, text: str, variables: Mapping[str, sp.Symbol]) ->
     builder = _Builder(variables, source)
     expr, typed = builder.build(tree)
     distinct = {(c.kind, c.expr, c.exponent): c for c in reversed(builder.conditions)}  # the first of equal ones
-    read_as = re.sub(r"\bE\b", "e", sp.sstr(typed, order="none"))  # Euler's number as the reader typed it
+    read_as = ast.unparse(tree).replace(" ** ", "**")  # Python's own grouping of the text, never a reprint
     return Formula(expr, typed, tuple(reversed(distinct.values())), text.strip(), read_as)
 
 

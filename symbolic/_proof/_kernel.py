@@ -24,9 +24,14 @@ list, and a test walks it):
     carrying more than ``real`` (positive, integer, ...) is refused.
 ``substitution``
     A step may substitute only a declared one-case hypothesis (exactly as declared) or a guard.
+``capture``
+    A substitution (a step's, or a hypothesis case's) may not use a summation index of the step
+    (SymPy would push a free k into a sum over k and capture it), and a scalar it replaces may not
+    be the label of an indexed quantity of the step (``y = z`` would rewrite ``y[k]``).
 ``guard``
     A guard ``n = k + 1 + q`` substitutes a size (a positive integer symbol) and brings exactly
-    one *fresh* nonnegative integer q with coefficient 1.  Fresh means: q occurs nowhere else
+    one *fresh* nonnegative integer q with coefficient 1 (not assumed positive: q = 0 must be
+    allowed).  Fresh means: q occurs nowhere else
     (not in the step, bound variables included, not in the ranges, not in any hypothesis,
     fact or result, not in another guard of the step); one fresh symbol per guard.  The stated
     ranges must imply ``n - (k + 1) >= 0`` (:func:`._ranges.implied`), so the guard covers
@@ -37,7 +42,8 @@ list, and a test walks it):
 ``taylor``
     A step proved as a function of a vector u (value and gradient at u = 0, Hessian
     everywhere) needs every entry u[e] of the step proved to lie in one stated range
-    (the ranges and the limits of the sums around it); an entry outside them is an error.
+    (the ranges and the limits of the sums around it); an entry outside them is an error, and the
+    step may not use the rule's own indices r_1, r_2.
 ``equality``
     A step passing every rule above is *verified* when the exact engine proves
     ``before - after = 0`` on the stated ranges in every case of the hypotheses **and** the
@@ -85,6 +91,8 @@ RULES: tuple[Rule, ...] = (
     Rule("hypotheses", "two hypotheses may not set the same quantity"),
     Rule("facts", "a fact's symbols are plain reals (no positive, integer, ... assumption)"),
     Rule("substitution", "a step substitutes only a declared one-case hypothesis or a guard"),
+    Rule("capture", "no substitution reaches under a binder (a summation index) or rewrites an indexed "
+                    "quantity through its label"),
     Rule("guard", "one fresh nonnegative integer per guard, occurring nowhere else, never named by a "
                   "hypothesis; the stated ranges imply the guard covers them"),
     Rule("derivative", "no derivative in an indexed entry whose index is bound in the differentiated expression"),
@@ -222,8 +230,8 @@ def _fresh_of_guard(size: sp.Symbol, value: sp.Expr, taken: set) -> sp.Symbol | 
     if len(fresh) != 1 or not (fresh[0].is_integer and fresh[0].is_nonnegative):
         return None
     q = fresh[0]
-    if sp.expand(value).coeff(q) != 1 or sp.expand(value - q).has(q):
-        return None
+    if q.is_positive or sp.expand(value).coeff(q) != 1 or sp.expand(value - q).has(q):
+        return None  # a q assumed positive cannot be 0: the guard would not cover size = k + 1
     return q
 
 
@@ -255,6 +263,27 @@ def _guards_refusal(derivation, step) -> str:
         if not _guard_covers(size, value, q, derivation.ranges):
             return (f"the guard {sp.sstr(size)} = {sp.sstr(value)} does not cover the stated "
                     f"range {', '.join(derivation.range_lines()) or '(none stated)'}")
+    return ""
+
+
+def _capture_refusal(derivation, step) -> str:
+    """A substitution (of the step or of a hypothesis case) must not reach under a binder: none of
+    its symbols may be a summation index of the step (SymPy would push a free k into a sum over k),
+    and a scalar it replaces may not also be the label of an indexed quantity (y = z would turn
+    y[k] into z[k])."""
+    bound = _bound(step.before) | _bound(step.after)
+    labels = {node.base.label for side in (step.before, step.after) for node in sp.preorder_traversal(side)
+              if isinstance(node, sp.Indexed)}
+    items = list(step.substitutions.items()) + [item for case in hypothesis_cases(derivation.hypotheses)
+                                                for item in case.items()]
+    for key, value in items:
+        reached = (_witness.free_symbols(sp.sympify(key)) | _witness.free_symbols(sp.sympify(value))) & bound
+        if reached:
+            return (f"the substitution {sp.sstr(key)} = {sp.sstr(value)} uses {', '.join(sorted(map(str, reached)))}, "
+                    "which is also a summation index in the step: rename the summation index")
+        if isinstance(key, sp.Symbol) and key in labels:
+            return (f"the substitution of {sp.sstr(key)} would also rewrite the indexed entries {key}[...]: "
+                    "give the scalar and the indexed quantity different names")
     return ""
 
 
@@ -292,6 +321,9 @@ def _derivative_refusal(step) -> str:
 def _taylor_refusal(derivation, step) -> str:
     if step.taylor_in is None:
         return ""
+    if _symbols([step.before, step.after]) & set(TAYLOR_INDICES):
+        return (f"the step uses {', '.join(map(str, TAYLOR_INDICES))}, the indices the Taylor rule differentiates "
+                "in: rename them")
     if _support(step.before - step.after, step.taylor_in, derivation.ranges) is None:
         return (f"an entry of {step.taylor_in} in this step is not proved to lie in one stated range, so the "
                 "Taylor rule cannot cover it")
@@ -303,8 +335,8 @@ def step_refusal(derivation, step) -> tuple[str, str]:
     inexact = _inexact(_step_exprs(step))
     if inexact:
         return "exact numbers", inexact
-    for rule, check in (("substitution", _substitution_refusal), ("guard", _guards_refusal),
-                        ("taylor", _taylor_refusal)):
+    for rule, check in (("substitution", _substitution_refusal), ("capture", _capture_refusal),
+                        ("guard", _guards_refusal), ("taylor", _taylor_refusal)):
         why = check(derivation, step)
         if why:
             return rule, why

@@ -2,7 +2,10 @@
 
 Every size (a positive integer symbol: n, B, H, D, K) takes concrete values (1, 2, 3
 and 4 for all sizes at once, then each size alone at its extremes, then sizes drawn from 5-12 with
-fresh entropy, so that no factor chosen in advance can vanish at every size tried), every free index
+fresh entropy, so that a factor such as (n - 1)(n - 2)(n - 3)(n - 4) cannot hide a difference at every
+size tried; a factor vanishing at all of 1-12 still can, which is why a step whose sides are exactly 0
+at every point tried confirms nothing, and why the kernel's rules, not the witness, guard substitutions
+and captures), every free index
 a value in its stated range, every real symbol and every entry of an indexed
 symbol a random rational.  Each side is then evaluated by plain arithmetic, with
 nothing of the exact engine: a sum is a loop over its concrete range (its bounds
@@ -375,7 +378,7 @@ def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed:
 
     The sizes include RANDOM_DRAWS assignments drawn with ``entropy`` (fresh entropy by default),
     and the precision is :func:`precision_for` the step."""
-    agreed = 0
+    agreed = nonzero = 0
     if precision_for(before, after) > MAX_PRECISION:
         return Comparison(0, None, f"the witness would need more than {MAX_PRECISION} bits for the numbers "
                                    "written in the step")
@@ -401,7 +404,11 @@ def compare(before: sp.Expr, after: sp.Expr, cases: list[dict], ranges=(), seed:
                         shown = {**integers, **point.values, **overrides}
                         return Comparison(agreed, shown, _apart(*sides))
                     agreed += 1
+                    nonzero += not all(intervals.is_zero(dual.interval(side)) for side in sides)
                     break
+    if agreed and not nonzero:
+        return Comparison(0, None, "both sides were exactly 0 at every point tried (a factor that vanishes "
+                                   "at the sizes tried would hide any difference)")
     return Comparison(agreed)
 
 

@@ -7,7 +7,7 @@ import sympy as sp
 
 from gradproof import symbolic
 from gradproof.symbolic import Derivation, Fact, SoundnessError, Step, sigmoid
-from gradproof.symbolic._proof import _derivation, _kernel, _zero
+from gradproof.symbolic._proof import _kernel, _zero
 from gradproof.symbolic._vocabulary import _symbols
 from gradproof.symbolic._vocabulary._symbols import j, k, l, n, slack, w, x, y, z
 

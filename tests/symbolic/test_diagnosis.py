@@ -32,7 +32,7 @@ MISTAKES = {
         ("sigmoid(z) + y", "the gradient plus 2*y"),
     ],
     "logreg.d2L_dz2": [
-        ("sigmoid(z)", "lacks the factor 1 - sigma(z)"),
+        ("sigmoid(z)", "times 1 - sigma(z) is the gradient"),
         ("-sigmoid(z)*(1 - sigmoid(z))", "sign error"),
     ],
 }
@@ -88,3 +88,16 @@ def test_the_counterexample_is_a_simple_point_where_the_values_differ_clearly():
     got, want = float(verdict.counterexample["formula"]), float(verdict.counterexample["expected"])
     assert abs(got - want) > 0.01
     assert len(verdict.counterexample["formula"]) <= 8
+
+
+@pytest.mark.parametrize("target", ["logreg.dL_dz", "logreg.dL_db", "logreg.d2L_dz2"])
+def test_the_multiply_by_x_advice_is_given_only_for_a_gradient_in_w(target):
+    verdict = check(target, "(sigmoid(z) - y)/x" if target != "logreg.d2L_dz2" else "sigmoid(z)*(1 - sigmoid(z))/x")
+    assert "multiply by x for w" not in verdict.diagnosis
+    if verdict.diagnosis:
+        assert_diagnosis_is_proved(target, "(sigmoid(z) - y)/x" if target != "logreg.d2L_dz2"
+                                   else "sigmoid(z)*(1 - sigmoid(z))/x", verdict.diagnosis)
+
+
+def test_a_divisor_undefined_at_a_point_is_not_a_failure_near_it():
+    assert check("logreg.dL_dw", "(sigmoid(z) - y)/(1/x)").status == "proved-except"

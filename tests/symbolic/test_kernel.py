@@ -40,6 +40,9 @@ BROKEN = {
     "facts": (one_step(z, z, facts=(Fact(Y_POSITIVE, "y > 0"),)),
               one_step(z, z, facts=(Fact(1 + z ** 2, "1 + z^2 > 0"),))),
     "substitution": (one_step(y, sp.S.One, {y: 1}), one_step(y, y)),
+    "capture": (one_step(sp.Sum(x[k] * (n - 1 - k), (k, 0, 1)), (n - 1 - k) * sp.Sum(x[k], (k, 0, 1)),
+                         {n: k + 1 + q}, ((k, 0, n - 1),)),
+                one_step(INSIDE, sp.S.One, {n: k + 1 + q, B: j + 1 + q2}, RANGES)),
     "guard": (one_step((n - k - B + j) * P, sp.S.Zero, {n: k + 1 + q, B: j + 1 + q}, RANGES),
               one_step(INSIDE, sp.S.One, {n: k + 1 + q, B: j + 1 + q2}, RANGES)),
     "derivative": (one_step(sp.Derivative(sp.Sum(P * x[k] ** 2, (k, 0, n - 1)), x[k]),
@@ -165,3 +168,28 @@ def test_a_coefficient_past_the_witness_precision_is_undecided_never_verified():
     d = one_step((z + tiny) * (z + 1), z ** 2 + z + tiny)
     assert not d.verify() and d.verdicts()[0].status in ("undecided", "refuted")
     assert not _witness.compare(z, z + tiny, [{}]).confirms
+
+
+P12 = sp.prod([n - m for m in range(1, 13)])   # zero at every size the witness can draw
+
+
+def test_a_step_zero_at_every_point_tried_confirms_nothing():
+    assert not _witness.compare(P12 * x[k], sp.S.Zero * x[k], [{}], ((k, 0, n - 1),)).confirms
+
+
+def test_the_second_adversary_s_steps_are_refused():
+    r = sp.Symbol("r", integer=True, positive=True)
+    zs = sp.IndexedBase("z", real=True)
+    ys = sp.IndexedBase("y", real=True)
+    U = sp.IndexedBase("u", real=True)
+    r1, r2 = _kernel.TAYLOR_INDICES
+    cases = [
+        one_step(P12 * sp.KroneckerDelta(n, k + 1) * x[k], sp.S.Zero, {n: k + 1 + r}, ((k, 0, n - 1),)),
+        one_step(sp.Sum(x[k] * (n - 1 - k), (k, 0, 1)), (n - 1 - k) * sp.Sum(x[k], (k, 0, 1)), {n: k + 1 + q},
+                 ((k, 0, n - 1),)),
+        one_step(P12 * ys[k], P12 * zs[k], {y: z}, ((k, 0, n - 1),), hypotheses=(Hypothesis("y = z", ({y: z},)),)),
+        one_step(sp.Sum(U[r2], (r2, 0, n - 1)) ** 2, n * sp.Sum(U[r2], (r2, 0, n - 1)) ** 2, taylor_in=U),
+    ]
+    for d in cases:
+        assert not d.verify(), d.verdicts()[0].describe()
+        assert d.verdicts()[0].status == "refused", d.verdicts()[0].describe()

@@ -64,7 +64,7 @@ def test_each_known_mistake_names_its_position_and_the_fix(typed, position, advi
 def test_every_verdict_says_how_the_formula_was_read():
     verdict = check("logreg.dL_dz", "1/1+exp(-z)")
     assert verdict.status == "refuted"
-    assert "read as: 1/1 + exp(-z)" in str(verdict)
+    assert "read as: 1 / 1 + exp(-z)" in str(verdict)
     assert "read as: exp(-z)" in str(check("logreg.dL_dz", "exp -z"))
 
 
@@ -86,4 +86,19 @@ def test_more_beginner_mistakes_say_what_to_write(typed, advice):
 
 
 def test_euler_s_number_reads_back_as_typed():
-    assert "read as: 1/(1 + e**(-z)) - y" in str(check("logreg.dL_dz", "1/(1 + e^(-z)) - y"))
+    assert "read as: 1 / (1 + e**(-z)) - y" in str(check("logreg.dL_dz", "1/(1 + e^(-z)) - y"))
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("(sigmoid(z) - y)^-1/2", "(sigmoid(z) - y)**(-1) / 2"),   # a reprint once showed 1/(sigmoid(z) - y*2)
+    ("1/z^-1", "1 / z**(-1)"),
+    ("exp -z^2*y", "exp(-z**2) * y"),
+])
+def test_read_as_is_the_parser_s_own_grouping(typed, read):
+    assert f"read as: {read}" in str(check("logreg.dL_dz", typed))
+
+
+def test_no_python_warning_reaches_the_user(recwarn):
+    with pytest.raises(FormulaError):
+        check("logreg.dL_dz", "1 is 1")
+    assert not [w for w in recwarn if issubclass(w.category, SyntaxWarning)]
