@@ -257,7 +257,7 @@ largest relative error exceeds rtol still passes when the entries with that erro
 reference $abs(b)$, where atol bounds the difference. _Explained_ marks a known departure whose size
 its note gives.
 
-#set text(size: 7.5pt)
+#set text(size: 9pt)  // readable: the floor for a table
 #table(columns: (1fr, auto, auto, auto, auto, auto, auto, auto), stroke: none, inset: (x: 3pt, y: 2.2pt),
   align: (left, left, right, right, right, right, right, left),
   table.header([*check*], [*dtype*], [*max abs*], [*atol*], [*max rel*], [*rtol*], [*used*], [*status*]),

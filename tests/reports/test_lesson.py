@@ -40,3 +40,13 @@ def test_the_question_has_both_halves_and_the_batch_answer_its_conclusion():
     assert "does not always match" in answer and "B = 128 lower" in answer
     assert "only roughly" in batch_size_answer({**f6, "max_measured_over_predicted": 2.0}, same)
     assert batch_size_answer({}, same) == ""
+
+
+def test_the_pdf_has_a_real_title_and_a_readable_verification_table():
+    from gradproof.reports._document import _pages
+
+    source = _pages.verification_section([])
+    assert "#set text(size: 9pt)" in source and "7.5pt" not in source
+    from pathlib import Path
+    style = (Path(_pages.__file__).parent / "gradproof.typ").read_text()
+    assert 'title: "How one scalar loss rewards the right samples' in style
