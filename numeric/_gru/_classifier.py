@@ -205,12 +205,11 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     B = run.batch.size
     fixed = element * (B * parameters + (2 * parameters if witness else 0))
     per_sample = per_sample_bytes(run.parts, run.batch.inputs.shape[0], element, witness=witness)
-    rows = chunk_rows(B, fixed, per_sample, resolve_max_memory(max_memory, like.device),
-                      what="per-sample gradients",
+    budget = resolve_max_memory(max_memory, like.device)
+    fitting = max(0, budget - 2 * parameters * element) // (element * parameters + per_sample)
+    rows = chunk_rows(B, fixed, per_sample, budget, what="per-sample gradients",
                       way_out=f"use numeric.gru_per_sample_norms (norms and clipped sums without materialising "
-                              f"the gradients) or a smaller batch (about "
-                              f"{max(1, int(B * resolve_max_memory(max_memory, like.device) / max(fixed, 1)))} "
-                              f"samples fit)")
+                              f"the gradients) or a smaller batch (about {fitting} samples fit)")
     grads = {id(p): large_empty(B, *p.shape, like=p) for _, p in run.named}
 
     def slots_of(rows_: slice) -> dict:
