@@ -251,10 +251,14 @@ def weight_norm_sq(a_blocks: list[torch.Tensor], b: torch.Tensor, gram: bool) ->
     ``gram=True``: two [B, T, T] Gram matrices, O(B T^2 (m + n)) work and O(B T^2) memory;
     ``gram=False``: the gradient itself, [B, m, n] (the cheaper one when T^2 >= m n)."""
     if gram:
-        left = sum(torch.bmm(a, a.transpose(1, 2)) for a in a_blocks)
-        right = torch.bmm(b, b.transpose(1, 2))
-        return (left * right).sum((1, 2))  # type: ignore[operator]
-    return sum(torch.bmm(a.transpose(1, 2), b).square().sum((1, 2)) for a in a_blocks)  # type: ignore[return-value]
+        left = torch.bmm(a_blocks[0], a_blocks[0].transpose(1, 2))
+        for a in a_blocks[1:]:
+            left.baddbmm_(a, a.transpose(1, 2))
+        return (left * torch.bmm(b, b.transpose(1, 2))).sum((1, 2))
+    total = torch.bmm(a_blocks[0].transpose(1, 2), b).square().sum((1, 2))
+    for a in a_blocks[1:]:
+        total += torch.bmm(a.transpose(1, 2), b).square().sum((1, 2))
+    return total
 
 
 def _write_weight(slot, a_blocks: list[torch.Tensor], b: torch.Tensor) -> None:
@@ -276,7 +280,7 @@ def _write_bias(slot, sums: list[torch.Tensor]) -> None:
     if slot is None:
         return
     if isinstance(slot, NormSlot):
-        slot.out.copy_(sum(part.square().sum(1) for part in sums))
+        slot.out.copy_(torch.stack([part.square().sum(1) for part in sums]).sum(0))
         return
     torch.cat(sums, 1, out=slot)
 

@@ -272,7 +272,7 @@ def share_pass(run: Request, rows: slice, slots: dict, threads: int | None) -> t
     return z, h_last, dL_dz
 
 
-def _below_head(parts: GRUModel) -> list[torch.Tensor]:
+def _below_head(parts: GRUModel) -> list[nn.Parameter]:
     return list(parts.gru.parameters()) + (list(parts.embedding.parameters()) if parts.embedding is not None else [])
 
 
@@ -309,9 +309,11 @@ def _backward(parts: GRUModel, batch: SequenceBatch, tapes, dL_dh: torch.Tensor,
         d_input = to_original_time(d_frames, lengths)
         if layer > 0:
             reaching = to_frames(d_input, lengths, K)
+    if parts.embedding is None or embedding is None:
+        return
     if isinstance(embedding, NormSlot):
         embedding.out.copy_(embedding_norm_sq(parts.embedding, batch.inputs[:T].T, d_input, embedding.gram))
-    elif embedding is not None:
+    else:
         _embedding_rows(parts.embedding, batch.inputs[:T].T, d_input, embedding)
 
 
