@@ -299,3 +299,14 @@ def test_a_result_that_does_not_fit_is_refused_with_the_estimate_and_the_way_out
                                                  r"max_memory = .*gru_per_sample_norms.*smaller batch") as caught:
         numeric.gru_per_sample_grads(model, X, y, lengths, max_memory=8 * B * parameters // 2)
     assert caught.value.argument == "max_memory"
+
+
+def test_verify_runs_the_witness_and_reports_its_refusal(monkeypatch):
+    """numeric.verify computes the GRU's per-sample gradients with the witness on: a closed form
+    with the sign of dL/dz flipped is refused by it, and verify reports that as a failed check
+    (with the witness's message) instead of raising."""
+    monkeypatch.setattr("gradproof.numeric._gru._objective.head_dL_dz", lambda z, y, **kw: y - torch.sigmoid(z))
+    results = [r for r in numeric.verify(device="cpu", dtypes=(torch.float64,)) if r.name.startswith("gru:")]
+    refused = [r for r in results if "the witness on the real batch refused" in r.note]
+    assert refused and all(not r.passed and r.status == "failed" for r in refused)
+    assert any("not the composition it looks like" in r.note for r in refused)
