@@ -44,7 +44,8 @@ from ._objective import Objective, head_dL_dz, objective
 from ._shares import run_in_shares, sample_shares
 
 __all__ = ["GRUClassifier", "gru_per_sample_grads", "gru_residuals", "head_dL_dz", "Request", "request",
-           "run_chunks", "share_pass", "embedding_norm_sq", "witness_forward", "WITNESS_RTOL", "autograd_threads"]
+           "run_chunks", "share_pass", "embedding_norm_sq", "witness_forward", "WITNESS_RTOL", "autograd_threads",
+           "check_two_samples", "head_inputs"]
 
 
 class GRUClassifier(nn.Module):
@@ -72,14 +73,14 @@ class GRUClassifier(nn.Module):
     def last_hidden(self, X, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """The head's input [B, K H]: the top layer's forward state at each sequence's last valid
         step and, bidirectional, the backward state at step 0 (``h_n`` of the packed batch)."""
-        return _last_hidden(GRUModel.from_module(self), X, lengths)
+        return head_inputs(GRUModel.from_module(self), X, lengths)
 
     def forward(self, X, lengths: torch.Tensor | None = None) -> torch.Tensor:
         z = self.head(self.last_hidden(X, lengths)).squeeze(-1)
         return self.sigmoid(z) if hasattr(self, "sigmoid") else z
 
 
-def _last_hidden(model: GRUModel, X, lengths) -> torch.Tensor:
+def head_inputs(model: GRUModel, X, lengths) -> torch.Tensor:
     batch = sequence_batch(model, X, lengths)
     x = batch.inputs if model.embedding is None else model.embedding(batch.inputs)
     if lengths is None and not batch.packed:
@@ -94,7 +95,7 @@ def gru_residuals(model: nn.Module, X, y: torch.Tensor,
                   lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(z, dL/dz, h): logits, residuals (sigmoid(z) - y, see :func:`head_dL_dz`) and head inputs."""
     parts = GRUModel.from_module(model)
-    h_last = _last_hidden(parts, X, lengths)
+    h_last = head_inputs(parts, X, lengths)
     z = nn.functional.linear(h_last, parts.head.weight, parts.head.bias).squeeze(-1)
     return z, head_dL_dz(z, y, after_sigmoid=parts.sigmoid), h_last
 
@@ -222,7 +223,7 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
             with autograd_threads(run):
                 witness_batch(run, z, h_last, result, rows)
         else:
-            _check_module(run.parts, run.parts.module, X, lengths, run.batch, z, h_last)
+            check_two_samples(run.parts, run.parts.module, X, lengths, run.batch, z, h_last)
     return result
 
 
@@ -359,8 +360,8 @@ def _dtype_bound(bounds: dict, dtype: torch.dtype) -> float:
     return bounds.get(dtype, bounds["other"])
 
 
-def _check_module(parts: GRUModel, module: nn.Module, X, lengths, batch: SequenceBatch, z: torch.Tensor,
-                  h_last: torch.Tensor) -> None:
+def check_two_samples(parts: GRUModel, module: nn.Module, X, lengths, batch: SequenceBatch, z: torch.Tensor,
+                      h_last: torch.Tensor) -> None:
     """Run the module's own forward on its shortest and longest sequence, watching its head.
 
     The head must be called once, on the last valid step h (the tensor this module computed,
@@ -435,7 +436,7 @@ def witness_forward(run: Request, rows: slice, z: torch.Tensor, h_last: torch.Te
                     grad: bool = True) -> torch.Tensor:
     """The module's own forward on the samples ``rows`` (grad enabled when ``grad``, whatever the
     caller's mode), checked against the closed form's logits z and head inputs h of those
-    samples (as :func:`_check_module` does); **returns** its output, differentiable when ``grad``."""
+    samples (as :func:`check_two_samples` does); **returns** its output, differentiable when ``grad``."""
     parts = run.parts
     assert parts.module is not None
     calls: list[tuple] = []

@@ -32,7 +32,7 @@ from torch import nn
 from gradproof.symbolic import InputError
 
 from ._bptt import NormSlot, layer_weight_names
-from ._classifier import _check_module, _last_hidden, autograd_threads, request, run_chunks, witness_forward
+from ._classifier import autograd_threads, check_two_samples, head_inputs, request, run_chunks, witness_forward
 from ._memory import chunk_rows, per_sample_bytes, resolve_max_memory
 
 __all__ = ["GRUSampleNorms", "gru_per_sample_norms", "use_gram"]
@@ -125,7 +125,7 @@ def gru_per_sample_norms(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     per_parameter = {name: squares[id(p)].clamp_min(0).sqrt() for name, p in run.named}
     total = torch.stack([squares[id(p)].clamp_min(0) for _, p in run.named]).sum(0).sqrt()
     if parts.module is not None and not witness:
-        _check_module(parts, parts.module, X, lengths, run.batch, z, h_last)
+        check_two_samples(parts, parts.module, X, lengths, run.batch, z, h_last)
     if clip is None:
         if parts.module is not None and witness:
             with autograd_threads(run):
@@ -183,4 +183,4 @@ def _last_hidden_rows(run, rows: slice) -> torch.Tensor:
     inputs = inputs.clone() if inputs.is_inference() else inputs
     lengths = batch.lengths[rows]
     X = inputs.transpose(0, 1) if run.parts.gru.batch_first else inputs
-    return _last_hidden(run.parts, X, lengths)
+    return head_inputs(run.parts, X, lengths)
