@@ -27,7 +27,7 @@ from gradproof.symbolic import InputError
 from ._model import GRUModel
 
 __all__ = ["MEMORY_FRACTION", "available_memory", "resolve_max_memory", "per_sample_bytes", "chunk_rows",
-           "format_bytes"]
+           "format_bytes", "autograd_bytes"]
 
 MEMORY_FRACTION = 0.8
 
@@ -78,6 +78,14 @@ def per_sample_bytes(parts: GRUModel, steps: int, element: int, *, norms_extra: 
     embedded = steps * gru.input_size if parts.embedding is not None else 0
     autograd = sum(K * steps * (width + 6 * H) for width in widths) if witness else 0
     return element * (max(tapes + backward + embedded + norms_extra, autograd) + 16)
+
+
+def autograd_bytes(parts: GRUModel, steps: int, element: int) -> int:
+    """Bytes per sample that autograd of the module's forward holds, about sum_l K T (D_l + 6 H)
+    (an over-estimate: plain training of benchmark part 4 grew by 399 MB where this says 737 MB)."""
+    gru, K, H = parts.gru, parts.directions, parts.gru.hidden_size
+    widths = [gru.input_size] + [K * H] * (gru.num_layers - 1)
+    return element * sum(K * steps * (width + 6 * H) for width in widths)
 
 
 def chunk_rows(size: int, fixed: int, per_sample: int, budget: int, *, what: str, way_out: str) -> int:

@@ -31,9 +31,10 @@ from torch import nn
 
 from gradproof.symbolic import InputError
 
-from ._bptt import NormSlot, layer_weight_names
+from ._bptt import SMALL_STEP_WORK, NormSlot, layer_weight_names
 from ._classifier import autograd_threads, check_two_samples, head_inputs, request, run_chunks, witness_forward
-from ._memory import chunk_rows, per_sample_bytes, resolve_max_memory
+from ._memory import autograd_bytes, chunk_rows, per_sample_bytes, resolve_max_memory
+from ._shares import MIN_SHARE
 
 __all__ = ["GRUSampleNorms", "gru_per_sample_norms", "use_gram"]
 
@@ -92,7 +93,9 @@ def gru_per_sample_norms(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     probe, so no Freivalds probe: :func:`gru_per_sample_grads` has it.
 
     ``max_memory`` (bytes; default a fraction of the available memory): the batch is worked
-    through in chunks that fit, or the call is refused with the estimate.
+    through in chunks that fit, or the call is refused with the estimate.  Without it, a large
+    model's batch is also cut into chunks whose work is about plain training's autograd memory
+    (``_default_chunk``), which costs no time there.
 
     **Returns** a :class:`GRUSampleNorms`.  **Raises** :class:`InputError` as
     :func:`gru_per_sample_grads` does, and for a ``clip`` that is not a positive finite number.
@@ -114,8 +117,8 @@ def gru_per_sample_norms(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     per_sample = per_sample_bytes(parts, run.batch.inputs.shape[0], element, norms_extra=3 * steps * steps
                                   + materialised, witness=witness or clip is not None)
     budget = resolve_max_memory(max_memory, like.device)
-    rows = chunk_rows(B, fixed, per_sample, budget, what="per-sample norms",
-                      way_out="use a smaller batch")
+    fitting = chunk_rows(B, fixed, per_sample, budget, what="per-sample norms", way_out="use a smaller batch")
+    rows = min(fitting, _default_chunk(parts, B, steps, element, per_sample)) if max_memory is None else fitting
     squares = {id(p): like.new_empty(B) for _, p in run.named}
 
     def slots_of(rows_: slice) -> dict:
@@ -128,16 +131,25 @@ def gru_per_sample_norms(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
         check_two_samples(parts, parts.module, X, lengths, run.batch, z, h_last)
     if clip is None:
         if parts.module is not None and witness:
-            with autograd_threads(run):
-                for begin in range(0, B, rows):
-                    chunk = slice(begin, min(B, begin + rows))
-                    witness_forward(run, chunk, z[chunk], h_last[chunk], grad=False)
+            with autograd_threads(run):  # without autograd: the whole batch whatever the chunks
+                witness_forward(run, slice(0, B), z, h_last, grad=False)
         return GRUSampleNorms(per_parameter, total)
     factors = torch.where(total > clip, clip / total.clamp_min(torch.finfo(total.dtype).tiny),
                           torch.ones_like(total))
     with autograd_threads(run):
-        clipped = _clipped_sum(run, factors, dL_dz, z, h_last, rows, witness)
+        clipped = _clipped_sum(run, factors, dL_dz, z, h_last, fitting, witness)
     return GRUSampleNorms(per_parameter, total, float(clip), factors, clipped)
+
+
+def _default_chunk(parts, size: int, steps: int, element: int, per_sample: int) -> int:
+    """Samples per chunk without a ``max_memory``: the work of a chunk held to about what autograd
+    of plain training would hold for the whole batch (:func:`autograd_bytes`), where the per-step
+    work of such a chunk is large enough (``SMALL_STEP_WORK``) that cutting the batch costs no
+    time: at H = 512, B = 256, T = 50 two chunks took 3.02 s against 3.06 s in one and the process's
+    peak fell from 1.89 GB to 1.14 GB; at H = 64 chunks of 128 cost 25% and are not made."""
+    rows = max(2 * MIN_SHARE, size * autograd_bytes(parts, steps, element) // per_sample)
+    per_step = parts.directions * rows * 3 * parts.gru.hidden_size ** 2
+    return rows if per_step >= SMALL_STEP_WORK else size
 
 
 def _clipped_sum(run, factors: torch.Tensor, dL_dz: torch.Tensor, z: torch.Tensor, h_last: torch.Tensor,

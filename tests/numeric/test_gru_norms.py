@@ -212,3 +212,23 @@ def test_a_tight_max_memory_works_through_the_batch_in_chunks(gru_oracle, monkey
         torch.testing.assert_close(got.clipped[name], want.clipped[name], rtol=1e-12, atol=1e-15)
     with pytest.raises(numeric.InputError, match=r"max_memory: per-sample norms need about .* more than max_memory"):
         numeric.gru_per_sample_norms(model, ids, y, max_memory=fixed // 2)
+
+
+def test_a_large_model_is_cut_into_chunks_by_default_with_the_same_result(gru_oracle, monkeypatch):
+    from gradproof.numeric._gru import _classifier
+
+    torch.manual_seed(2)
+    model = gru_oracle.PlainGRUClassifier(D, 256, bidirectional=True).double()
+    X, y = torch.randn(200, T, D, dtype=torch.float64), torch.rand(200, dtype=torch.float64)
+    chunks = []
+    real = _classifier.run_chunks
+    monkeypatch.setattr(_norms, "run_chunks", lambda run, rows, *a: chunks.append(rows) or real(run, rows, *a))
+    whole = numeric.gru_per_sample_norms(model, X, y, max_memory=1e12, clip=0.5)
+    cut = numeric.gru_per_sample_norms(model, X, y, clip=0.5)
+    assert chunks[0] == 200 and 64 <= chunks[1] < 200
+    torch.testing.assert_close(cut.total, whole.total, rtol=1e-12, atol=0)
+    for name in whole.clipped:
+        torch.testing.assert_close(cut.clipped[name], whole.clipped[name], rtol=1e-12, atol=1e-15)
+    small = gru_oracle.PlainGRUClassifier(D, H).double()   # small per-step work: one chunk
+    numeric.gru_per_sample_norms(small, X, y)
+    assert chunks[-1] == 200
