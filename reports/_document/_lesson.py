@@ -4,7 +4,10 @@ every sentence about it is said only when its predicate holds on those numbers."
 
 from __future__ import annotations
 
-from .._experiments import TwoSamples
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not at run time: _experiments imports torch
+    from .._experiments import TwoSamples
 
 __all__ = ["lesson_section", "batch_size_answer", "QUESTION"]
 

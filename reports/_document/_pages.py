@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from gradproof import symbolic
 
-from .._experiments import two_samples
 from .._figure_data import FigureData, counted
 
 if TYPE_CHECKING:  # not imported at run time: gradproof loss uses this package without torch
@@ -99,12 +98,20 @@ gradproof typesets it: unedited, the same bytes). The PDF carries no date.
 """
 
 
+def _two_samples():
+    """The lesson's numbers (imported here: ``_experiments`` imports numeric, hence torch, which
+    ``gradproof loss`` keeps out of its first process)."""
+    from .._experiments import two_samples
+
+    return two_samples()
+
+
 def question_section(keys: Mapping[str, Mapping]) -> str:
     f1, f3 = keys.get("f1", {}), keys.get("f3", {})
     return f"""
 #pagebreak()
 {QUESTION}
-{lesson_section(two_samples())}
+{lesson_section(_two_samples())}
 = The answer
 The scalar is never used as a number: only its gradient is. With logit $z = w dot x + b$ the
 gradient of one sample's loss is $(partial L) / (partial w) = (sigma(z) - y) x$, and the gradient
