@@ -4,6 +4,7 @@ every sentence about it is said only when its predicate holds on those numbers."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # not at run time: _experiments imports torch
@@ -72,14 +73,14 @@ SIMILAR = 0.02
 """Two final losses within this of each other are "similar" (as Figure 7's caption says)."""
 
 
-def _compare(f7: dict, model: str, budget: str, rule: str) -> str | None:
+def _compare(f7: Mapping, model: str, budget: str, rule: str) -> str | None:
     small, large = (f7.get(f"{model}_{budget}_{rule}_B{b}_final_loss") for b in (1, 128))
     if small is None or large is None:
         return None
     return "similar" if abs(small - large) <= SIMILAR else "B = 1 lower" if small < large else "B = 128 lower"
 
 
-def batch_size_answer(f6: dict, f7: dict) -> str:
+def batch_size_answer(f6: Mapping, f7: Mapping) -> str:
     """The batch-size half of the question, concluded from Figures 6 and 7 of this run: each claim
     only as far as the run's numbers show it."""
     if not {"noise_scale", "min_measured_over_predicted", "max_measured_over_predicted"} <= set(f6):
