@@ -184,8 +184,9 @@ def gru_per_sample_grads(model: nn.Module, X, y: torch.Tensor, lengths: torch.Te
     ``witness=True`` (the default) checks the result on the real batch: the module's own forward
     on the whole batch must give the logits computed here (and call its head once, on the last
     valid step), and one autograd backward of sum_i c_i L_i through the module, c_i random, must
-    equal sum_i c_i g_i of the closed form for every parameter (a Freivalds probe: a wrong g_i
-    survives it with probability zero), relative in norm within ``WITNESS_RTOL``.  About the cost
+    equal sum_i c_i g_i of the closed form for every parameter, relative in norm within
+    ``WITNESS_RTOL`` (a Freivalds probe: errors in several g_i cancel with probability zero, and
+    one g_i wrong by more than 2 WITNESS_RTOL sum_j ||g_j|| is refused for every draw).  About the cost
     of one plain training step.  ``witness=False`` runs the module's forward on its shortest and
     longest sample only.
 
@@ -396,8 +397,8 @@ def check_two_samples(parts: GRUModel, module: nn.Module, X, lengths, batch: Seq
 
 WITNESS_RTOL = {torch.float64: 1e-8, "other": 1e-3}
 """How closely, relative in norm, autograd of sum_i c_i L_i through the module must equal
-sum_i c_i g_i of the closed form (the scale is the larger of either side's norm; with c_i ~ N(0, 1)
-the expected squared norm of the sum is sum_i ||g_i||^2, so cancellation does not shrink it)."""
+sum_i c_i g_i of the closed form (the scale is the larger of either side's norm, at most
+2 sum_i ||g_i||: see :func:`probe_weights` for the error this always catches)."""
 
 
 def autograd_threads(run: Request):
@@ -463,7 +464,7 @@ def witness_batch(run: Request, z: torch.Tensor, h_last: torch.Tensor, result: d
     1. The module's forward on the batch (in chunks of ``rows_per_chunk`` when the batch was
        worked through in chunks) gives the logits z recomputed here and calls its head once on
        the last valid step (:func:`witness_forward`).
-    2. Freivalds probe: with c_i ~ N(0, 1) from a fresh generator, one autograd backward of
+    2. Freivalds probe: with random weights c_i, 1 <= |c_i| <= 2 (:func:`probe_weights`), one autograd backward of
        sum_i c_i L_i through the module gives sum_i c_i dL_i/dtheta for every trainable theta; it
        must equal sum_i c_i g_i of the closed form within ``WITNESS_RTOL`` relative in norm.  A
        module whose gradients differ from the composition it looks like (a detach, a hook, a
@@ -472,9 +473,7 @@ def witness_batch(run: Request, z: torch.Tensor, h_last: torch.Tensor, result: d
     **Raises** :class:`InputError` (argument ``model``) on a mismatch."""
     parts, B = run.parts, run.batch.size
     like = parts.head.weight
-    generator = torch.Generator(device=like.device)
-    generator.seed()
-    c = torch.randn(B, generator=generator, device=like.device, dtype=like.dtype)
+    c = probe_weights(B, like)
     params = [p for _, p in run.named]
     found = [torch.zeros_like(p) for p in params]
     with torch.inference_mode(False):  # inference-mode tensors (options made in that mode) copied out for autograd
@@ -504,6 +503,22 @@ def witness_batch(run: Request, z: torch.Tensor, h_last: torch.Tensor, result: d
                 f"(relative difference {difference / max(scale, 1e-300):.2g} in a random projection "
                 f"sum_i c_i dL_i/d{name}); a forward that depends on the batch, a detach or a gradient hook "
                 f"makes such a module", argument="model")
+
+
+def probe_weights(size: int, like: torch.Tensor) -> torch.Tensor:
+    """The probe's c_i = s_i (1 + u_i): a random sign s_i and u_i ~ U(0, 1), drawn from a fresh
+    generator (entropy the caller cannot choose), so 1 <= |c_i| <= 2.
+
+    A continuous law, so errors in several samples cancel in sum_i c_i e_i with probability zero;
+    bounded away from 0, so an error e_i in a single sample is always seen at full size:
+    ||sum_j c_j e_j|| = |c_i| ||e_i|| >= ||e_i||, while the scale it is compared with is at most
+    2 sum_j ||g_j|| (either side).  Such an error is therefore refused whenever
+    ||e_i|| > 2 WITNESS_RTOL sum_j ||g_j|| (plus its own share of the scale), for every draw,
+    not only with high probability as with Gaussian c_i, which can fall near 0."""
+    generator = torch.Generator(device=like.device)
+    generator.seed()
+    sign = torch.randint(0, 2, (size,), generator=generator, device=like.device).to(like.dtype) * 2 - 1
+    return sign * (1 + torch.rand(size, generator=generator, device=like.device, dtype=like.dtype))
 
 
 def _composition(parts: GRUModel) -> str:
