@@ -28,6 +28,7 @@ checker's certified evaluation.  A condition that fails for a constant (``log(0)
 from __future__ import annotations
 
 import ast
+import copy
 import math
 import warnings
 from collections.abc import Mapping
@@ -382,8 +383,28 @@ def _parse_source(source: str, text: str, variables: Mapping[str, sp.Symbol]) ->
     builder = _Builder(variables, source)
     expr, typed = builder.build(tree)
     distinct = {(c.kind, c.expr, c.exponent): c for c in reversed(builder.conditions)}  # the first of equal ones
-    read_as = ast.unparse(tree).replace(" ** ", "**")  # Python's own grouping of the text, never a reprint
+    read_as = _read_as(tree, source)
     return Formula(expr, typed, tuple(reversed(distinct.values())), text.strip(), read_as)
+
+
+class _TypedNumbers(ast.NodeTransformer):
+    """Every number literal replaced by a name spelling its source text, so that unparsing prints
+    the digits as typed (``1e-400``, ``1.00000000000000000001``), never Python's float of them."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        text = ast.get_source_segment(self.source, node)
+        if text is None or isinstance(node.value, bool) or not isinstance(node.value, int | float):
+            return node
+        return ast.copy_location(ast.Name(id=text, ctx=ast.Load()), node)
+
+
+def _read_as(tree: ast.AST, source: str) -> str:
+    """Python's own grouping of the text (ast.unparse), never a reprint, with numbers as typed."""
+    typed = _TypedNumbers(source).visit(copy.deepcopy(tree))
+    return ast.unparse(typed).replace(" ** ", "**")
 
 
 def parse_formula(text: str, variables: Mapping[str, sp.Symbol]) -> sp.Expr:

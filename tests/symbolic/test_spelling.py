@@ -102,3 +102,10 @@ def test_no_python_warning_reaches_the_user(recwarn):
     with pytest.raises(FormulaError):
         check("logreg.dL_dz", "1 is 1")
     assert not [w for w in recwarn if issubclass(w.category, SyntaxWarning)]
+
+
+@pytest.mark.parametrize("typed", ["1e-400", "1.00000000000000000001", "123456789012345678901.0", "1_0", "0.1e+3"])
+def test_read_as_shows_each_number_as_typed(typed):
+    """'read as' is printed back to the student: a literal must show its digits, not a float's."""
+    formula = parse(f"sigmoid(z) - y + {typed}", {"z": z, "y": y})
+    assert formula.read_as == f"sigmoid(z) - y + {typed}"
