@@ -303,12 +303,17 @@ def _point_words(point: dict) -> str:
     return ", ".join(f"{symbol}={value}" for symbol, value in point.items())
 
 
+def _used_point(point: dict, *exprs: sp.Expr) -> dict:
+    """The point restricted to the variables the expressions use (sizes and indices kept)."""
+    used = set().union(*(expr.free_symbols for expr in exprs))
+    return {key: value for key, value in point.items()
+            if not isinstance(key, sp.Symbol) or key in used or key.is_integer}
+
+
 def _counterexample(expr: sp.Expr, reference: sp.Expr, point: dict, undefined: Enclosure | None = None) -> dict:
     """The point (the variables either side uses) and both values, rounded for reading: 4 significant
     digits, or as many as it takes to tell them apart."""
-    used = expr.free_symbols | reference.free_symbols
-    point = {key: value for key, value in point.items()
-             if not isinstance(key, sp.Symbol) or key in used or key.is_integer}
+    point = _used_point(point, expr, reference)
     if undefined is not None:
         expected = evaluate(reference, point, seconds=0.5)
         return {**_point_text(point), "formula": describe(undefined, 4), "expected": describe(expected, 4)}
@@ -454,7 +459,7 @@ def _confirm(target, formula, points, open_conditions, example, clock) -> Verdic
         return Verdict("proved", target.name, formula.expr, target.reference, text=formula.text, reason=proof)
     exceptions = tuple(cond.violated() for cond in open_conditions)
     if example is not None:
-        proof += f"; undefined, for example, at {_point_words(example[0])}"
+        proof += f"; undefined, for example, at {_point_words(_used_point(example[0], formula.typed, formula.expr, target.reference))}"
     else:
         proof += "; the exception set may be empty (not decided)"
     return Verdict("proved-except", target.name, formula.expr, target.reference, text=formula.text,

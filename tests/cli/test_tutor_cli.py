@@ -44,3 +44,38 @@ def test_derive_reads_as_a_worked_solution(capsys):
     assert main(["derive", "batch_mean_gradient", "--ascii"]) == 0
     plain = capsys.readouterr().out
     assert "sigma(z_i) - y_i" in plain and "σ" not in plain
+
+
+def _readme_check_examples() -> list[tuple[list[str], list[str]]]:
+    """Each '$ gradproof check TARGET "FORMULA"' of README's console block with the lines shown under it."""
+    import shlex
+    from pathlib import Path
+
+    lines = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").splitlines()
+    examples = []
+    for number, line in enumerate(lines):
+        if not line.startswith("$ gradproof check ") or "--" in line.split("#")[0]:
+            continue
+        shown = []
+        for after in lines[number + 1:]:
+            if after.startswith("$") or after.startswith("```"):
+                break
+            shown.append(after)
+        if shown:
+            examples.append((shlex.split(line[2:].split("   #")[0])[1:], shown))
+    return examples
+
+
+@pytest.mark.parametrize("argv, shown", _readme_check_examples(), ids=lambda value: str(value)[:40])
+def test_readme_shows_what_check_prints(capsys, argv, shown):
+    """README's check examples are today's output (a line with '...' is matched up to and after it)."""
+    main(argv)
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == len(shown), printed
+    for got, want in zip(printed, shown):
+        head, _, tail = want.partition("...")
+        assert got.startswith(head) and got.endswith(tail) if "..." in want else got == want, (got, want)
+
+
+def test_readme_has_check_examples():
+    assert len(_readme_check_examples()) >= 3

@@ -2,6 +2,7 @@
 defined and the numeric witness agrees, definedness judged on what was typed, every input
 answered in bounded time."""
 
+import re
 import time
 
 import mpmath
@@ -77,6 +78,10 @@ def test_a_removable_singularity_is_proved_except_on_its_set(target, formula):
     assert verdict.exceptions and all(text.startswith("where ") for text in verdict.exceptions)
     assert "undefined, for example, at" in verdict.reason
     assert "except where" in str(verdict)
+    example = verdict.reason.split("undefined, for example, at ")[1]
+    named = {part.split("=")[0].strip() for part in example.split(",")}
+    typed = {name for name in ("z", "y", "x", "p", "v", "h") if re.search(rf"\b{name}\b", formula)}
+    assert named <= typed, f"the example names {named - typed}, which the formula does not use"
 
 
 @pytest.mark.parametrize("target, formula", [
