@@ -33,6 +33,7 @@ IMPLEMENTED_BY: dict[str, tuple[Callable, ...]] = {
     "batch_mean_gradient": _BATCH,
     "batch_sum_gradient": (logreg_grad,),
     "batch_weighted_gradient": (logreg_grad,),
+    "batch_pos_weight_gradient": (logreg_grad,),
     "gru_head_dL_dv": (gru_per_sample_grads,),
     "gru_head_dL_dc": (gru_per_sample_grads,),
     "gru_head_dL_dh": (gru_per_sample_grads,),

@@ -25,6 +25,7 @@ _BUILDERS: tuple[Callable[[], Derivation], ...] = (
     _linear.batch_weighted_gradient,
     _bce.pos_weight_dL_dz,
     _bce.stable_residual,
+    _linear.batch_pos_weight_gradient,
     _linear.logreg_hessian,
     _linear.logreg_hessian_psd,
     _linear.gru_head_dL_dv,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .._proof import Derivation, Fact, Step
-from .._vocabulary import B, H, Omega, X, Y, b, c, h, i, j, k, l, n, sigmoid, v, w, x, y, z
+from .._vocabulary import B, H, Omega, X, Y, b, c, h, i, j, k, l, n, pw, sigmoid, v, w, x, y, z
 from ._bce import bce_on_logit
 
 Derivative = sp.Derivative
@@ -115,6 +115,27 @@ def batch_weighted_gradient() -> Derivation:
         1 / B, Omega[i],
         "d/dw_k (1/B) sum_i omega_i L_i = (1/B) sum_i omega_i (sigma(z_i) - y_i) X_ik; "
         "torch divides by B, not by sum_i omega_i")
+
+
+def batch_pos_weight_gradient() -> Derivation:
+    """The mean-reduced batch gradient of BCEWithLogitsLoss with pos_weight p_w."""
+    zi = _sample_logit()
+    s = sigmoid(zi)
+    per_sample = -(pw * Y[i] * sp.log(s) + (1 - Y[i]) * sp.log(1 - s))
+    lhs = Derivative(sp.Sum(per_sample, (i, 0, B - 1)) / B, w[k])
+    linear = sp.Sum(Derivative(per_sample, w[k]), (i, 0, B - 1)) / B
+    rhs = sp.Sum((s * (pw * Y[i] + 1 - Y[i]) - pw * Y[i]) * X[i, k], (i, 0, B - 1)) / B
+    steps = (
+        Step(lhs, linear, "linearity of the derivative over a finite sum"),
+        Step(linear, rhs, "pos_weight_dL_dz for each sample i"),
+    )
+    return Derivation(
+        "batch_pos_weight_gradient", "pos_weight (BCEWithLogitsLoss pos_weight=p_w), mean reduction",
+        sp.Eq(lhs, rhs, evaluate=False), steps,
+        statement="d/dw_k (1/B) sum_i L_i = (1/B) sum_i (sigma(z_i)(p_w y_i + 1 - y_i) - p_w y_i) X_ik: "
+                  "p_w scales the pull of the positive labels only",
+        assumptions="soft labels y_i in [0, 1] allowed; p_w > 0",
+        abbreviations=_SAMPLE_LOGIT, ranges=((k, 0, n - 1),))
 
 
 def logreg_hessian() -> Derivation:

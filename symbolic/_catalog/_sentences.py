@@ -86,6 +86,9 @@ SENTENCES: dict[str, str] = {
     "only the backward half of the logit holds h^b_q":
         "Only the backward half of the head's weights multiplies the backward state, so only it "
         "contributes.",
+    "pos_weight_dL_dz for each sample i":
+        "Apply the pos_weight gradient in the logit (derivation pos_weight_dL_dz) to each sample i, "
+        "with dz_i/dw_k = X_ik.",
     "sigmoid_derivative":
         "Use sigma'(z) = sigma(z)(1 - sigma(z)) (derivation sigmoid_derivative).",
     "sigmoid_derivative and derivative of the linear logit":

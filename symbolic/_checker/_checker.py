@@ -459,7 +459,8 @@ def _confirm(target, formula, points, open_conditions, example, clock) -> Verdic
         return Verdict("proved", target.name, formula.expr, target.reference, text=formula.text, reason=proof)
     exceptions = tuple(cond.violated() for cond in open_conditions)
     if example is not None:
-        proof += f"; undefined, for example, at {_point_words(_used_point(example[0], formula.typed, formula.expr, target.reference))}"
+        shown = _used_point(example[0], formula.typed, formula.expr, target.reference)
+        proof += f"; undefined, for example, at {_point_words(shown)}"
     else:
         proof += "; the exception set may be empty (not decided)"
     return Verdict("proved-except", target.name, formula.expr, target.reference, text=formula.text,

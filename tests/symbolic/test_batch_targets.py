@@ -20,6 +20,12 @@ from gradproof.symbolic import FormulaAssertionError, FormulaError, assert_formu
     ("batch_sum.dL_dw", "(1/B)*sum((sigmoid(z_i) - y_i)*x_i, i)", "refuted", "1/B times the gradient"),
     ("batch_weighted.dL_dw", "(1/B)*sum(omega_i*(sigmoid(z_i) - y_i)*x_i, i)", "proved", ""),
     ("batch_weighted.dL_dw", "(1/B)*sum((sigmoid(z_i) - y_i)*x_i, i)", "refuted", ""),
+    ("batch_pos_weight.dL_dw", "(1/B)*sum((sigmoid(z_i)*(pw*y_i + 1 - y_i) - pw*y_i)*x_i, i)", "proved", ""),
+    ("batch_pos_weight.dL_dw", "(1/B)*sum(((1 - y_i)*sigmoid(z_i) - p_w*y_i*sigmoid(-z_i))*x_i, i)", "proved", ""),
+    ("batch_pos_weight.dL_dw", "(1/B)*sum((sigmoid(z_i) - y_i)*x_i, i)", "refuted", ""),
+    ("batch_pos_weight.dL_dw", "(1/B)*sum((sigmoid(z_i)*(pw*y_i + 1 - y_i) - y_i)*x_i, i)", "refuted", ""),
+    ("batch_pos_weight.dL_dw", "sum((sigmoid(z_i)*(pw*y_i + 1 - y_i) - pw*y_i)*x_i, i)", "refuted",
+     "B times the gradient"),
 ])
 def test_batch_formulas_are_checked_against_the_batch_derivations(target, formula, status, hint):
     verdict = check(target, formula)
@@ -30,7 +36,7 @@ def test_batch_formulas_are_checked_against_the_batch_derivations(target, formul
 
 
 def test_every_batch_target_says_how_to_write_the_sum():
-    for name in ("batch.dL_dw", "batch_sum.dL_dw", "batch_weighted.dL_dw"):
+    for name in ("batch.dL_dw", "batch_sum.dL_dw", "batch_weighted.dL_dw", "batch_pos_weight.dL_dw"):
         assert "sum(EXPR, i)" in targets()[name].describe()
 
 

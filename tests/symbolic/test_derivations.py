@@ -16,7 +16,7 @@ CATALOG = symbolic.catalog()
 REQUIRED = [
     "sigmoid_derivative", "bce_dL_dp", "bce_logit_form", "bce_dL_dz", "bce_logit_dL_dz",
     "bce_d2L_dz2", "logreg_dL_dw", "logreg_dL_db", "batch_mean_gradient", "batch_sum_gradient",
-    "batch_weighted_gradient", "pos_weight_dL_dz", "logreg_hessian", "logreg_hessian_psd",
+    "batch_weighted_gradient", "batch_pos_weight_gradient", "pos_weight_dL_dz", "logreg_hessian", "logreg_hessian_psd",
     "gru_head_dL_dv", "gru_head_dL_dc", "gru_head_dL_dh", "mse_sigmoid_dL_dz", "softmax_ce_dL_dz",
     "residual_margin", "residual_margin_slope",
 ]
@@ -49,6 +49,7 @@ def _break_last_step(d: Derivation, wrong: sp.Expr) -> Derivation:
     ("batch_mean_gradient", lambda rhs: 2 * rhs),
     ("logreg_hessian", lambda rhs: rhs * 2),
     ("pos_weight_dL_dz", lambda rhs: rhs.subs(_symbols.pw, 1)),
+    ("batch_pos_weight_gradient", lambda rhs: rhs.subs(_symbols.pw, 1)),  # p_w forgotten
     ("mse_sigmoid_dL_dz", lambda rhs: sigmoid(z) - y),
     ("gru_head_dL_dh", lambda rhs: rhs.subs(y, 0)),
 ])
