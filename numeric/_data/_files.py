@@ -14,7 +14,9 @@ most a short excerpt of the file, never its contents.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,9 +114,39 @@ class _Lines:
         return line
 
 
+class _Replay:
+    """A handle whose ``readline`` hands out the given lines (already read and limited)."""
+
+    def __init__(self, lines) -> None:
+        self.lines = iter(lines)
+
+    def readline(self, limit: int) -> str:
+        return next(self.lines, "")
+
+
+def _fast_block(lines: list[str], fields: int) -> np.ndarray | None:
+    """The chunk's numbers by numpy's C parser, or None where it does not read them exactly as the
+    csv module and ``float`` would (then the caller parses the chunk field by field)."""
+    if any(not line.strip() for line in lines):
+        return None  # a blank line is a row of no fields, an error that the slow path names
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            block = np.loadtxt(lines, delimiter=",", dtype=np.float64, comments=None, ndmin=2,
+                               quotechar=None)
+    except (ValueError, UserWarning):
+        return None
+    if block.shape != (len(lines), fields) or not np.isfinite(block).all():
+        return None
+    return block
+
+
 def _csv_rows(handle, path: Path) -> Iterator[tuple[list[str], int]]:
     """Rows of a CSV with the characters read so far; csv's own errors become InputError."""
-    lines = _Lines(handle, path)
+    return _csv_rows_of(_Lines(handle, path), path)
+
+
+def _csv_rows_of(lines: _Lines, path: Path) -> Iterator[tuple[list[str], int]]:
     reader = csv.reader(lines)
     while True:
         try:
@@ -154,22 +186,73 @@ class LabelledFile:
             yield block[:, :-1], block[:, -1]
 
     def _csv_chunks(self):
+        """Chunks of a CSV, each the same rows whatever path parses it.
+
+        Fast path: a chunk of lines with no quote character is parsed by numpy's C reader
+        (``np.loadtxt``), and its shape and finiteness are checked.  Anything that path does not
+        accept exactly (a quote, a blank line, a wrong field count, text, an empty, infinite or
+        NaN value) is parsed again by the ``csv`` module field by field, which either reads the
+        same numbers or raises the error naming the row and the column.  From the first chunk
+        holding a quote on, the ``csv`` module reads the rest (a quoted field may span lines).
+        """
         with self.path.open(newline="", encoding="utf-8") as handle:
-            rows_of = _csv_rows(handle, self.path)
-            header = [h.strip() for h in next(rows_of)[0]]
+            lines = _Lines(handle, self.path)
+            header_rows = _csv_rows(_Replay([next(lines, "")]), self.path)
+            header = [h.strip() for h in next(header_rows)[0]]
             column = header.index(self.label)
-            rows: list[list[float]] = []
-            start = 0
-            for number, (row, read) in enumerate(rows_of, start=2):
-                if len(row) != len(header):
-                    raise InputError(f"data file {self.path}: row {number} has {len(row)} fields, "
-                                     f"the header has {len(header)}", argument="data file")
-                rows.append([_number(text, header[c], number, self.path) for c, text in enumerate(row)])
-                if len(rows) == self.chunk_size or read - start >= CHUNK_BYTES:
-                    yield self._split(rows, column)
-                    rows, start = [], read
-            if rows:
+            number = 2
+            while True:
+                chunk, start = [], lines.read
+                for line in lines:
+                    chunk.append(line)
+                    if len(chunk) == self.chunk_size or lines.read - start >= CHUNK_BYTES:
+                        break
+                if not chunk:
+                    return
+                if any('"' in line for line in chunk):
+                    yield from self._csv_module_chunks(itertools.chain(chunk, lines), header, column, number)
+                    return
+                block = _fast_block(chunk, len(header))
+                if block is None:
+                    block = self._parse_rows(csv.reader(chunk), header, number)
+                yield self._split_block(block, column)
+                number += len(chunk)
+
+    def _csv_module_chunks(self, source, header, column, number):
+        """The csv module's reading of the rest of the file, in chunks as above."""
+        counted = _Lines(_Replay(source), self.path)
+        rows_of = _csv_rows_of(counted, self.path)
+        rows: list[list[float]] = []
+        start = 0
+        for row, read in rows_of:
+            rows.append(self._number_row(row, header, number))
+            number += 1
+            if len(rows) == self.chunk_size or read - start >= CHUNK_BYTES:
                 yield self._split(rows, column)
+                rows, start = [], read
+        if rows:
+            yield self._split(rows, column)
+
+    def _parse_rows(self, reader, header, number) -> np.ndarray:
+        rows = []
+        try:
+            for offset, row in enumerate(reader):
+                rows.append(self._number_row(row, header, number + offset))
+        except csv.Error as error:
+            raise InputError(f"data file {self.path}: unreadable CSV near line {number} ({error})",
+                             argument="data file") from None
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(header))
+
+    def _number_row(self, row, header, number) -> list[float]:
+        if len(row) != len(header):
+            raise InputError(f"data file {self.path}: row {number} has {len(row)} fields, "
+                             f"the header has {len(header)}", argument="data file")
+        return [_number(text, header[c], number, self.path) for c, text in enumerate(row)]
+
+    def _split_block(self, block, column):
+        y = block[:, column]
+        _check_labels(y, self.label)
+        return np.delete(block, column, axis=1), y
 
     def _split(self, rows, column):
         block = np.asarray(rows, dtype=np.float64)

@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gradproof import numeric
 from gradproof.numeric import InputError
@@ -81,3 +83,56 @@ def test_an_unknown_checker_target_is_an_input_error():
 
     with pytest.raises(symbolic.InputError, match="target: unknown target"):
         symbolic.check("nope", "x")
+
+
+def _read_both_ways(path, monkeypatch):
+    """The chunks as read (numpy's parser where it applies) and as read field by field only."""
+    def read():
+        try:
+            return [(X.tolist(), y.tolist()) for X, y in numeric.data.open_labelled_file(path, "label", 3).chunks()]
+        except InputError as error:
+            return f"InputError: {error}"
+    fast = read()
+    with monkeypatch.context() as patched:
+        patched.setattr(datafiles, "_fast_block", lambda lines, fields: None)
+        slow = read()
+    return fast, slow
+
+
+_CELL = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(width=32).map(lambda v: f"{v:.9e}"),
+    st.integers(-10**30, 10**30).map(str),
+    st.sampled_from(["", " ", "1_0", "0x10", "1e400", "-1e-400", "nan", "inf", " 2.5 ", "+.5", "1.", "abc", "1,5",
+                     '"3"', "1e", "٣", "1.5d3", "\t7"]),
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_CELL, _CELL, st.sampled_from(["0", "1", "2", "1.0", ""])), min_size=1, max_size=8),
+       st.sampled_from(["\n", "\r\n"]))
+def test_the_fast_csv_path_reads_exactly_what_the_csv_module_reads(tmp_path, monkeypatch, rows, newline):
+    """numpy's C parser is used only where it gives the same numbers and the same errors as the csv
+    module with float(): any cell, quoted or not, finite or not, any chunk boundary."""
+    path = tmp_path / "cells.csv"
+    path.write_text(newline.join(["a,b,label", *(",".join(row) for row in rows)]) + newline, newline="")
+    fast, slow = _read_both_ways(path, monkeypatch)
+    assert fast == slow
+
+
+def test_a_clean_csv_takes_the_fast_path_and_reads_float_exactly(tmp_path, monkeypatch):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((50, 4)) * 10.0 ** rng.integers(-300, 300, size=(50, 4))
+    y = (rng.random(50) > 0.5).astype(float)
+    path = tmp_path / "clean.csv"
+    lines = (",".join(repr(float(v)) for v in row) + f",{int(t)}\n" for row, t in zip(X, y, strict=True))
+    path.write_text("a,b,c,d,label\n" + "".join(lines))
+    used = []
+    fast_block = datafiles._fast_block
+    monkeypatch.setattr(datafiles, "_fast_block",
+                        lambda lines, fields: used.append(fast_block(lines, fields)) or used[-1])
+    table = numeric.data.read_labelled_csv(path, "label")
+    assert used and all(block is not None for block in used)
+    np.testing.assert_array_equal(table.X, X)  # bit for bit: repr round-trips through both parsers
+    np.testing.assert_array_equal(table.y, y)
