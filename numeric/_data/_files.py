@@ -239,8 +239,8 @@ class LabelledFile:
             for offset, row in enumerate(reader):
                 rows.append(self._number_row(row, header, number + offset))
         except csv.Error as error:
-            raise InputError(f"data file {self.path}: unreadable CSV near line {number} ({error})",
-                             argument="data file") from None
+            raise InputError(f"data file {self.path}: unreadable CSV near line {number + reader.line_num - 1} "
+                             f"({error})", argument="data file") from None
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(header))
 
     def _number_row(self, row, header, number) -> list[float]:
@@ -255,10 +255,7 @@ class LabelledFile:
         return np.delete(block, column, axis=1), y
 
     def _split(self, rows, column):
-        block = np.asarray(rows, dtype=np.float64)
-        y = block[:, column]
-        _check_labels(y, self.label)
-        return np.delete(block, column, axis=1), y
+        return self._split_block(np.asarray(rows, dtype=np.float64), column)
 
 
 def open_labelled_file(path: str | Path, label: str | None = None, chunk_size: int = 65536) -> LabelledFile:

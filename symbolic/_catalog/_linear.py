@@ -79,20 +79,24 @@ _SAMPLE_LOGIT = ((_sample_logit(), sp.Symbol("z_i", real=True)),)
 
 
 def _batch_gradient(name: str, title: str, scale: sp.Expr, sample_weight: sp.Expr | None,
-                    statement: str) -> Derivation:
+                    statement: str, per_sample: sp.Expr | None = None, residual: sp.Expr | None = None,
+                    rule: str = "logreg_dL_dw for each sample i",
+                    assumptions: str = "soft labels y_i in [0, 1] allowed") -> Derivation:
+    """d/dw_k scale sum_i omega_i L_i = scale sum_i omega_i r_i X_ik, by linearity and the per-sample
+    gradient ``rule``: L_i is BCE on the logit z_i and r_i = sigma(z_i) - y_i unless given."""
     zi = _sample_logit()
     weight = sample_weight if sample_weight is not None else sp.S.One
-    per_sample = bce_on_logit(zi, Y[i])
+    per_sample = per_sample if per_sample is not None else bce_on_logit(zi, Y[i])
+    residual = residual if residual is not None else sigmoid(zi) - Y[i]
     lhs = Derivative(scale * sp.Sum(weight * per_sample, (i, 0, B - 1)), w[k])
     linear = scale * sp.Sum(weight * Derivative(per_sample, w[k]), (i, 0, B - 1))
-    rhs = scale * sp.Sum(weight * (sigmoid(zi) - Y[i]) * X[i, k], (i, 0, B - 1))
+    rhs = scale * sp.Sum(weight * residual * X[i, k], (i, 0, B - 1))
     steps = (
         Step(lhs, linear, "linearity of the derivative over a finite sum"),
-        Step(linear, rhs, "logreg_dL_dw for each sample i"),
+        Step(linear, rhs, rule),
     )
     return Derivation(name, title, sp.Eq(lhs, rhs, evaluate=False), steps, statement=statement,
-                      assumptions="soft labels y_i in [0, 1] allowed",
-                      abbreviations=_SAMPLE_LOGIT, ranges=((k, 0, n - 1),))
+                      assumptions=assumptions, abbreviations=_SAMPLE_LOGIT, ranges=((k, 0, n - 1),))
 
 
 def batch_mean_gradient() -> Derivation:
@@ -119,23 +123,15 @@ def batch_weighted_gradient() -> Derivation:
 
 def batch_pos_weight_gradient() -> Derivation:
     """The mean-reduced batch gradient of BCEWithLogitsLoss with pos_weight p_w."""
-    zi = _sample_logit()
-    s = sigmoid(zi)
-    per_sample = -(pw * Y[i] * sp.log(s) + (1 - Y[i]) * sp.log(1 - s))
-    lhs = Derivative(sp.Sum(per_sample, (i, 0, B - 1)) / B, w[k])
-    linear = sp.Sum(Derivative(per_sample, w[k]), (i, 0, B - 1)) / B
-    rhs = sp.Sum((s * (pw * Y[i] + 1 - Y[i]) - pw * Y[i]) * X[i, k], (i, 0, B - 1)) / B
-    steps = (
-        Step(lhs, linear, "linearity of the derivative over a finite sum"),
-        Step(linear, rhs, "pos_weight_dL_dz for each sample i"),
-    )
-    return Derivation(
+    s = sigmoid(_sample_logit())
+    return _batch_gradient(
         "batch_pos_weight_gradient", "pos_weight (BCEWithLogitsLoss pos_weight=p_w), mean reduction",
-        sp.Eq(lhs, rhs, evaluate=False), steps,
-        statement="d/dw_k (1/B) sum_i L_i = (1/B) sum_i (sigma(z_i)(p_w y_i + 1 - y_i) - p_w y_i) X_ik: "
-                  "p_w scales the pull of the positive labels only",
-        assumptions="soft labels y_i in [0, 1] allowed; p_w > 0",
-        abbreviations=_SAMPLE_LOGIT, ranges=((k, 0, n - 1),))
+        1 / B, None,
+        "d/dw_k (1/B) sum_i L_i = (1/B) sum_i (sigma(z_i)(p_w y_i + 1 - y_i) - p_w y_i) X_ik: "
+        "p_w scales the pull of the positive labels only",
+        per_sample=-(pw * Y[i] * sp.log(s) + (1 - Y[i]) * sp.log(1 - s)),
+        residual=s * (pw * Y[i] + 1 - Y[i]) - pw * Y[i], rule="pos_weight_dL_dz for each sample i",
+        assumptions="soft labels y_i in [0, 1] allowed; p_w > 0")
 
 
 def logreg_hessian() -> Derivation:

@@ -71,6 +71,11 @@ def batch_references() -> dict[str, tuple[str, sp.Expr, tuple[str, ...]]]:
     return found
 
 
+def _entries(name: str, size: int) -> list[sp.Expr]:
+    """What a name stands for in a batch of ``size`` samples: one scalar, or one entry per sample."""
+    return [SCALARS[name]] if name in SCALARS else [BATCH[name].base[row] for row in range(size)]
+
+
 def batch_points(names: tuple[str, ...], seed: int, count: int) -> list[dict]:
     """``count`` random batches (B from 1 to 6, every entry in its domain), then small special ones
     (B = 1, 2, 3 with entries 0, 1, -1, 1/2)."""
@@ -81,8 +86,7 @@ def batch_points(names: tuple[str, ...], seed: int, count: int) -> list[dict]:
         point: dict = {B: sp.Integer(size)}
         for name in names:
             low, high = BATCH_DOMAINS[name]
-            rows = [SCALARS[name]] if name in SCALARS else [BATCH[name].base[row] for row in range(size)]
-            for entry in rows:
+            for entry in _entries(name, size):
                 point[entry] = sp.Rational(round(rng.uniform(low, high), 3)).limit_denominator(1000)
         points.append(point)
     specials = (0, 1, -1, sp.Rational(1, 2))
@@ -91,8 +95,7 @@ def batch_points(names: tuple[str, ...], seed: int, count: int) -> list[dict]:
             point = {B: sp.Integer(size)}
             for column, name in enumerate(names):
                 low, high = BATCH_DOMAINS[name]
-                rows = [SCALARS[name]] if name in SCALARS else [BATCH[name].base[row] for row in range(size)]
-                for row, entry in enumerate(rows):
+                for row, entry in enumerate(_entries(name, size)):
                     value = sp.Rational(specials[(row + column + offset) % len(specials)])
                     point[entry] = value if low <= value <= high else sp.Rational(1, 2)
             points.append(point)
