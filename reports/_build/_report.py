@@ -35,6 +35,7 @@ from .._document import (
     loss_sections,
     loss_verified,
     plain,
+    with_alt_text,
     write_kit,
     write_loss_kit,
 )
@@ -50,7 +51,7 @@ __all__ = ["build_report", "FORMATS", "VERSION"]
 FORMATS = ("pdf", "png", "svg")
 VERSION = __version__
 FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts (the PDF carries no date)
-PRODUCTS = ("report.pdf", "report.typ", "gradproof.typ", "figures", "derivations", "manifest.json")
+PRODUCTS = ("report.pdf", "report.typ", "gradproof.typ", "fonts", "figures", "derivations", "manifest.json")
 
 
 def _logreg_data(seed: int, data: str | None, label: str | None) -> LogregData:
@@ -113,18 +114,32 @@ def _background() -> Background:
     return Background()
 
 
-def _embedded_format(formats) -> str:
-    """The figure format report.typ includes: vector, PDF when written, else SVG."""
-    return "pdf" if "pdf" in formats or "svg" not in formats else "svg"
+EMBEDDED_FORMAT = "svg"  # PDF/UA-1 forbids embedded PDFs; SVG keeps the figures' text as text
+# The fonts the figures' SVG text names (matplotlib's own copies), put beside report.typ so that
+# Typst draws the figures with them and nothing from the system.
+FIGURE_FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf",
+                "DejaVuSansDisplay.ttf", "LICENSE_DEJAVU")
+
+
+def _copy_figure_fonts(folder: Path) -> Path:
+    fonts = folder / "fonts"
+    fonts.mkdir(exist_ok=True)
+    source = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    for name in FIGURE_FONTS:
+        (fonts / name).write_bytes((source / name).read_bytes())
+    return fonts
 
 
 def _typeset(folder: Path, source: str) -> None:
-    """Write report.typ and gradproof.typ into ``folder`` and compile report.pdf from them,
-    with Typst's own fonts only and a fixed date, so the bytes depend on nothing else."""
+    """Write report.typ and gradproof.typ into ``folder`` and compile report.pdf from them as
+    PDF/UA-1 (every formula and figure with alternative text), with Typst's own fonts and the
+    figures' fonts beside it only, and a fixed date, so the bytes depend on nothing else."""
     (folder / "gradproof.typ").write_text(STYLE.read_text())
-    (folder / "report.typ").write_text(source)
+    (folder / "report.typ").write_text(with_alt_text(source))
+    fonts = _copy_figure_fonts(folder)
     typst.compile(str(folder / "report.typ"), output=str(folder / "report.pdf"), root=str(folder),
-                  ignore_system_fonts=True, timestamp=int(FIXED_EPOCH))
+                  ignore_system_fonts=True, font_paths=[str(fonts)], timestamp=int(FIXED_EPOCH),
+                  pdf_standards=["ua-1"])
 
 
 def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, device: str | None = None,
@@ -165,7 +180,7 @@ def _write_products(stage: Path, seed: int, device: torch.device, logreg: Logreg
         stamp["loss"] = "; ".join(getattr(spec, "name", str(spec)) for spec in losses)
     folder = stage / "figures"
     folder.mkdir()
-    embedded = _embedded_format(formats)
+    embedded = EMBEDDED_FORMAT
     saved = tuple(dict.fromkeys((*formats, embedded)))
     progress.stage("drawing the figures and re-checking every derivation")
     with _background() as pool:

@@ -1,5 +1,6 @@
 """The document: Typst pages, captions, the course kit, terminal tables and the Typst style."""
 
+from ._alt_text import with_alt_text as with_alt_text
 from ._caption import plain as plain
 from ._kit import derivation_latex as derivation_latex
 from ._kit import derivation_typst as derivation_typst
@@ -14,4 +15,5 @@ from ._pages import document as document
 from ._tables import verification_table as verification_table
 
 __all__ = ["STYLE", "check_derivations", "check_loss_derivations", "derivation_latex", "derivation_typst", "document",
-           "loss_sections", "loss_verified", "plain", "verification_table", "write_kit", "write_loss_kit"]
+           "loss_sections", "loss_verified", "plain", "verification_table", "with_alt_text", "write_kit",
+           "write_loss_kit"]

@@ -3,7 +3,8 @@
 A caption (``FigureData.caption``) is prose with inline maths between ``$`` signs, the maths
 in Typst's syntax (``$abs(sigma(z) - y)$``, ``$frac(tr(Sigma), B)$``, ``$m = (2y - 1) z$``).
 The report uses it as it is; :func:`latex` translates it for the figure snippets of the
-course kit; :func:`plain` gives the manifest a version without markup.  The translator knows
+course kit; :func:`plain` gives the manifest a version without markup, :func:`spoken` the
+figure's alternative text its words.  The translator knows
 the subset below and refuses anything else, and each translated span is read back (by the
 readers of ``symbolic.printing``) and compared with the Typst it came from, part by part: a
 caption cannot silently come out wrong.
@@ -15,7 +16,7 @@ import re
 
 from gradproof.symbolic import printing
 
-__all__ = ["typst", "latex", "plain"]
+__all__ = ["typst", "latex", "plain", "spoken"]
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "kappa", "lambda", "mu", "nu",
          "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta",
@@ -143,3 +144,8 @@ def latex(caption: str) -> str:
 def plain(caption: str) -> str:
     """The caption without markup: the maths as written, the $ signs dropped."""
     return "".join(_spans(caption))
+
+
+def spoken(caption: str) -> str:
+    """The caption as it is read aloud: each formula in words (:func:`printing.spoken`)."""
+    return "".join(printing.spoken(p) if i % 2 else p for i, p in enumerate(_spans(caption)))

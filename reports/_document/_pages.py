@@ -77,8 +77,9 @@ def title_page(stamp: Mapping[str, str]) -> str:
     return f"""
 #set par(justify: false)
 #v(3cm)
-#text(size: 30pt, weight: "bold")[gradproof]
-#v(0.4cm)
+#[#show heading: set text(size: 30pt)
+#show heading: set block(above: 0pt, below: 0.4cm)
+#heading(level: 1, outlined: false)[gradproof]]
 #text(size: 16pt)[How one scalar loss rewards the right samples and punishes the wrong ones]
 #v(0.2cm)
 #text(size: 12pt, fill: luma(80))[Binary cross-entropy gradients, proved, confirmed and shown]
@@ -93,8 +94,12 @@ every closed form was compared with torch autograd and with finite differences; 
 quoted in a caption is read from the data behind its figure (`figures/*.csv`, `manifest.json`).
 The same command (`{command}`, with the data above) and versions give the same files, byte for
 byte. `report.typ` beside this PDF is its source: edit it and run
-`typst compile --ignore-system-fonts report.typ` to typeset it again (with Typst's own fonts, as
-gradproof typesets it: unedited, the same bytes). The PDF carries no date.
+```
+typst compile --ignore-system-fonts --font-path fonts --pdf-standard ua-1 report.typ
+```
+to typeset it again (with Typst's own fonts and the figures' fonts in `fonts/`, as gradproof typesets
+it: unedited, the same bytes). The PDF carries no date. It is PDF/UA-1: every figure and every formula has
+alternative text, the formulas' read from the formula as printed.
 """
 
 
@@ -348,9 +353,15 @@ give similar results and when they do not.
 """
 
 
+def figure_alt_text(data: FigureData) -> str:
+    """What a figure shows in this run, for a reader who cannot see it: its title and its
+    caption (every number in it computed from the figure's data), the formulas in words."""
+    return f"Chart: {data.title}. {_caption.spoken(data.caption)}"
+
+
 def figure_block(data: FigureData, image: str) -> str:
     key = data.name.split("-")[0]
-    return (f"#figure(plot({string(image)}),\n"
+    return (f"#figure(plot({string(image)}, {string(figure_alt_text(data))}),\n"
             f"  caption: [*{esc(data.title)}.* {_caption.typst(data.caption)}]) <fig-{key}>")
 
 

@@ -5,7 +5,8 @@ into the parts of a where-list; :func:`typst_equation`, :func:`latex_align`,
 :func:`typst_text` and :func:`latex_text` lay out an equation or a line of prose;
 :func:`hypotheses` and :func:`hypothesis_latex` print a derivation's hypotheses;
 :func:`html_text` is how a result's text shows in a notebook; :func:`text` is readable plain text
-(Unicode maths, one index notation; ``ascii=True`` for plain terminals).
+(Unicode maths, one index notation; ``ascii=True`` for plain terminals); :func:`spoken` reads a
+formula in Typst's syntax aloud (the alternative text of the report's formulas).
 
 Every formula those functions lay out is read back by an independent reader of its language
 and compared with the expression it was printed from (:func:`witnessed_typst`,
@@ -25,6 +26,7 @@ from ._render import typst_parts as typst_parts
 from ._render import typst_text as typst_text
 from ._render import witnessed_latex as witnessed_latex
 from ._render import witnessed_typst as witnessed_typst
+from ._speech import spoken as spoken
 from ._text import text as text
 from ._typst import TypstPrinter as TypstPrinter
 from ._typst import typst as typst
@@ -33,4 +35,4 @@ from ._witness import same_reading as same_reading
 
 __all__ = ["typst", "latex", "TypstParts", "typst_parts", "typst_equation", "typst_text", "latex_align",
            "latex_text", "hypotheses", "hypothesis_latex", "html_text", "witnessed_typst", "witnessed_latex",
-           "shown_lines", "PrinterError", "same_reading", "text", "TypstPrinter"]
+           "shown_lines", "PrinterError", "same_reading", "text", "spoken", "TypstPrinter"]

@@ -50,7 +50,7 @@ def test_products_exist(report):
         "f4-wrong-share-over-training", "f5-gru-head-over-training", "f6-variance-vs-batch-size",
         "f7-batch-size-training"]
     for figure in manifest["figures"]:
-        assert sorted(Path(f).suffix for f in figure["files"]) == [".csv", ".pdf", ".png", ".tex"]
+        assert sorted(Path(f).suffix for f in figure["files"]) == [".csv", ".pdf", ".png", ".svg", ".tex"]
         for name in figure["files"]:
             assert (out / name).stat().st_size > 0
     assert (out / "report.typ").read_text().startswith('#import "gradproof.typ"')
@@ -62,11 +62,12 @@ def test_report_typ_recompiles_to_the_same_pdf(report, tmp_path):
     import typst
 
     out, pdf, _ = report
-    # as the title page says: Typst's own fonts, and no date or timestamp to give
+    # as the title page says: Typst's own fonts and those in fonts/, PDF/UA-1, no date to give
     typst.compile(str(out / "report.typ"), output=str(tmp_path / "again.pdf"), root=str(out),
-                  ignore_system_fonts=True)
+                  ignore_system_fonts=True, font_paths=[str(out / "fonts")], pdf_standards=["ua-1"])
     assert (tmp_path / "again.pdf").read_bytes() == pdf.read_bytes()
-    assert "--ignore-system-fonts report.typ" in " ".join(text_of(pdf).split())
+    assert ("--ignore-system-fonts --font-path fonts --pdf-standard ua-1 report.typ"
+            in " ".join(text_of(pdf).split()))
     info = PdfReader(pdf).metadata
     assert "/CreationDate" not in info and "/ModDate" not in info
 
