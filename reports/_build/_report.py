@@ -34,6 +34,7 @@ from .._document import (
     document,
     loss_sections,
     loss_verified,
+    html_edition,
     plain,
     with_alt_text,
     write_kit,
@@ -51,7 +52,7 @@ __all__ = ["build_report", "FORMATS", "VERSION"]
 FORMATS = ("pdf", "png", "svg")
 VERSION = __version__
 FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts (the PDF carries no date)
-PRODUCTS = ("report.pdf", "report.typ", "gradproof.typ", "fonts", "figures", "derivations", "manifest.json")
+PRODUCTS = ("report.pdf", "report.html", "report.typ", "gradproof.typ", "fonts", "figures", "derivations", "manifest.json")
 
 
 def _logreg_data(seed: int, data: str | None, label: str | None) -> LogregData:
@@ -133,13 +134,17 @@ def _copy_figure_fonts(folder: Path) -> Path:
 def _typeset(folder: Path, source: str) -> None:
     """Write report.typ and gradproof.typ into ``folder`` and compile report.pdf from them as
     PDF/UA-1 (every formula and figure with alternative text), with Typst's own fonts and the
-    figures' fonts beside it only, and a fixed date, so the bytes depend on nothing else."""
+    figures' fonts beside it only, and a fixed date, so the bytes depend on nothing else; then
+    report.html, the HTML edition of the same source."""
     (folder / "gradproof.typ").write_text(STYLE.read_text())
     (folder / "report.typ").write_text(with_alt_text(source))
     fonts = _copy_figure_fonts(folder)
     typst.compile(str(folder / "report.typ"), output=str(folder / "report.pdf"), root=str(folder),
                   ignore_system_fonts=True, font_paths=[str(fonts)], timestamp=int(FIXED_EPOCH),
                   pdf_standards=["ua-1"])
+    page = typst.compile(str(folder / "report.typ"), format="html", root=str(folder), ignore_system_fonts=True,
+                         font_paths=[str(fonts)], timestamp=int(FIXED_EPOCH))
+    (folder / "report.html").write_text(html_edition(page.decode("utf-8")), encoding="utf-8")
 
 
 def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, device: str | None = None,

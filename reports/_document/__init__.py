@@ -2,6 +2,7 @@
 
 from ._alt_text import with_alt_text as with_alt_text
 from ._caption import plain as plain
+from ._html import html_edition as html_edition
 from ._kit import derivation_latex as derivation_latex
 from ._kit import derivation_typst as derivation_typst
 from ._kit import write_kit as write_kit
@@ -15,5 +16,6 @@ from ._pages import document as document
 from ._tables import verification_table as verification_table
 
 __all__ = ["STYLE", "check_derivations", "check_loss_derivations", "derivation_latex", "derivation_typst", "document",
+           "html_edition",
            "loss_sections", "loss_verified", "plain", "verification_table", "with_alt_text", "write_kit",
            "write_loss_kit"]

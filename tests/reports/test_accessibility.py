@@ -1,8 +1,12 @@
 """The default report as an assistive technology reads it: PDF/UA-1, alternative text for every
-figure and formula, figure text extractable as drawn, a real title, headings from level 1."""
+figure and formula, figure text extractable as drawn, a real title, headings from level 1; and its
+HTML edition, self-contained, with MathML and inline SVG, loaded in a real browser."""
 
+import html
 import json
 import re
+import shutil
+import subprocess
 
 import pytest
 from pypdf import PdfReader
@@ -75,3 +79,76 @@ def test_figure_text_extracts_as_the_characters_drawn(report):
     # F1's legend and axis label, as matplotlib draws them (Computer Modern gave 'j¾(z) ¡ yj')
     assert "MSEonσ:|σ−y|σ(1−σ)" in text
     assert "signedmarginm=(2y−1)z" in text
+
+
+# The HTML edition: one self-contained page, the PDF's lesson, numbers and captions, MathML.
+
+def html_of(out) -> str:
+    return (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_html_edition_is_self_contained_with_the_pdfs_formulas_and_captions(report):
+    out, reader, manifest = report
+    page = html_of(out)
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
+    assert "<title>How one scalar loss rewards" in page
+    assert not re.search(r"<(img|script|link|iframe)\b", page)
+    assert not re.search(r"""(src|href)=["'](?!#)""", page), "an external resource"
+    formulas = [kind for kind, _ in structure(reader) if kind == "/Formula"]
+    assert page.count("<math") == len(formulas)  # every formula of the PDF, as MathML
+    svgs = re.findall(r'<svg\b[^>]*aria-label="([^"]+)"', page)
+    assert len(svgs) == len(manifest["figures"]) == page.count("<svg")
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    for figure in manifest["figures"]:
+        assert figure["title"].replace("'", "&#39;") in page or figure["title"] in words
+    assert "The batch gradient is their mean, 0.294" in words  # the lesson's computed numbers
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "two elements share an id"
+
+
+CHECK_SCRIPT = """<script>
+window.__errors = [];
+window.addEventListener('error', e => window.__errors.push(String(e.message || e.type)), true);
+window.addEventListener('load', () => {
+  const maths = [...document.querySelectorAll('math')];
+  const box = m => { const r = m.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const shown = new Set(maths.map(m => getComputedStyle(m).display));
+  const figures = [...document.querySelectorAll('svg')];
+  document.body.setAttribute('data-check', JSON.stringify({
+    errors: window.__errors, maths: maths.length, emptyMaths: maths.filter(m => !box(m)).length,
+    mathml: maths.every(m => m.namespaceURI === 'http://www.w3.org/1998/Math/MathML'), display: [...shown],
+    figures: figures.length, figuresWithoutAlt: figures.filter(s => !(s.getAttribute('aria-label') || '').trim()).length,
+    emptyFigures: figures.filter(s => !box(s)).length,
+    resources: performance.getEntriesByType('resource').map(r => r.name)}));
+});
+</script>"""
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    pytest.skip("no Chromium installed (apt-get install chromium): the HTML edition is not loaded in a browser")
+
+
+def test_the_html_edition_renders_in_headless_chromium(report, tmp_path):
+    browser = chromium()
+    out, _, manifest = report
+    page = html_of(out)
+    probe = tmp_path / "probe.html"  # the page as written, with a script that measures it
+    probe.write_text(page.replace("<head>", "<head>" + CHECK_SCRIPT, 1), encoding="utf-8")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={tmp_path}/profile"]
+    done = subprocess.run([browser, *flags, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+                          capture_output=True, text=True, timeout=180)
+    found = re.search(r'data-check="([^"]*)"', done.stdout)
+    assert found, done.stderr[-2000:]
+    check = json.loads(html.unescape(found.group(1)))
+    assert check["errors"] == [] and check["resources"] == []
+    assert check["mathml"] and set(check["display"]) <= {"math", "block math"}, check["display"]
+    assert check["maths"] == page.count("<math") and check["emptyMaths"] == 0
+    assert check["figures"] == len(manifest["figures"]) and check["figuresWithoutAlt"] == 0
+    assert check["emptyFigures"] == 0
+    shot = tmp_path / "report-html.png"  # kept in the test's folder for a person to look at
+    subprocess.run([browser, *flags, "--window-size=1100,4000", f"--screenshot={shot}", probe.as_uri()],
+                   capture_output=True, timeout=180)
+    assert shot.stat().st_size > 50_000

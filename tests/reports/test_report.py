@@ -251,7 +251,8 @@ def test_same_seed_gives_the_same_bytes_under_load(report, tmp_path):
             process.kill()
             process.wait()
     assert again.read_bytes() == pdf.read_bytes()
-    for name in ("figures/f1-residual-vs-margin.pdf", "figures/f7-batch-size-training.png",
+    for name in ("report.html", "figures/f1-residual-vs-margin.pdf", "figures/f7-batch-size-training.png",
+                 "figures/f2-per-sample-norms.svg",
                  "figures/f4-wrong-share-over-training.csv", "manifest.json", "report.typ",
                  "figures/F3.tex", "derivations/gru_cell_dh.tex", "derivations/gru_cell_dh.typ"):
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes(), name
