@@ -36,13 +36,15 @@ from .._document import (
     loss_verified,
     html_edition,
     plain,
+    slides_source,
     with_alt_text,
     write_kit,
     write_loss_kit,
 )
-from .._experiments import LogregData, Setting, loss_figures, parse_losses, run_experiments
+from .._experiments import LogregData, Setting, loss_figures, parse_losses, run_experiments, two_samples
 from .._figure_data import FigureData
-from .._figures import SAVE_METADATA, apply_style, draw
+from .._document._slides import SLIDE_FIGURES
+from .._figures import SAVE_METADATA, apply_style, draw, draw_for_slides
 from ._output import staged_output
 from ._progress import Progress
 from ._worker import Background
@@ -52,7 +54,7 @@ __all__ = ["build_report", "FORMATS", "VERSION"]
 FORMATS = ("pdf", "png", "svg")
 VERSION = __version__
 FIXED_EPOCH = "1262304000"  # 2010-01-01: fixes the timestamps of embedded fonts (the PDF carries no date)
-PRODUCTS = ("report.pdf", "report.html", "report.typ", "gradproof.typ", "fonts", "figures", "derivations", "manifest.json")
+PRODUCTS = ("report.pdf", "report.html", "report.typ", "slides.pdf", "slides.typ", "gradproof.typ", "fonts", "figures", "derivations", "manifest.json")
 
 
 def _logreg_data(seed: int, data: str | None, label: str | None) -> LogregData:
@@ -105,9 +107,22 @@ def _save_figure(data: FigureData, folder: Path, formats) -> list[str]:
     return names + [f"figures/{data.name}.csv"]
 
 
-def _save_figures(figures: list[FigureData], folder: Path, formats) -> dict[str, list[str]]:
+def _save_slide_figures(figures: list[FigureData], folder: Path) -> list[str]:
+    """The slides' versions of SLIDE_FIGURES, as SVG in ``folder``/slides."""
+    (folder / "slides").mkdir(exist_ok=True)
+    names = []
+    for data in figures:
+        if data.name.split("-")[0] in SLIDE_FIGURES:
+            fig = draw_for_slides(data)
+            fig.savefig(folder / "slides" / f"{data.name}.svg", format="svg", metadata=SAVE_METADATA["svg"])
+            plt.close(fig)
+            names.append(f"figures/slides/{data.name}.svg")
+    return names
+
+
+def _save_figures(figures: list[FigureData], folder: Path, formats) -> tuple[dict[str, list[str]], list[str]]:
     apply_style()
-    return {f.name: _save_figure(f, folder, formats) for f in figures}
+    return {f.name: _save_figure(f, folder, formats) for f in figures}, _save_slide_figures(figures, folder)
 
 
 def _background() -> Background:
@@ -131,11 +146,11 @@ def _copy_figure_fonts(folder: Path) -> Path:
     return fonts
 
 
-def _typeset(folder: Path, source: str) -> None:
+def _typeset(folder: Path, source: str, slides: str | None = None) -> None:
     """Write report.typ and gradproof.typ into ``folder`` and compile report.pdf from them as
     PDF/UA-1 (every formula and figure with alternative text), with Typst's own fonts and the
     figures' fonts beside it only, and a fixed date, so the bytes depend on nothing else; then
-    report.html, the HTML edition of the same source."""
+    report.html, the HTML edition of the same source, and slides.pdf from ``slides``."""
     (folder / "gradproof.typ").write_text(STYLE.read_text())
     (folder / "report.typ").write_text(with_alt_text(source))
     fonts = _copy_figure_fonts(folder)
@@ -145,6 +160,11 @@ def _typeset(folder: Path, source: str) -> None:
     page = typst.compile(str(folder / "report.typ"), format="html", root=str(folder), ignore_system_fonts=True,
                          font_paths=[str(fonts)], timestamp=int(FIXED_EPOCH))
     (folder / "report.html").write_text(html_edition(page.decode("utf-8")), encoding="utf-8")
+    if slides is not None:
+        (folder / "slides.typ").write_text(with_alt_text(slides))
+        typst.compile(str(folder / "slides.typ"), output=str(folder / "slides.pdf"), root=str(folder),
+                      ignore_system_fonts=True, font_paths=[str(fonts)], timestamp=int(FIXED_EPOCH),
+                      pdf_standards=["ua-1"])
 
 
 def build_report(out: str | os.PathLike = "gradproof-report", *, seed: int = 0, device: str | None = None,
@@ -192,13 +212,15 @@ def _write_products(stage: Path, seed: int, device: torch.device, logreg: Logreg
         saving = pool.submit(_save_figures, figures, folder, saved)
         checks = check_derivations()
         loss_checks = check_loss_derivations(losses)
-        files = saving.result()
+        files, slide_files = saving.result()
     progress.stage("typesetting report.pdf with Typst")
     images = {f.name: f"figures/{f.name}.{embedded}" for f in figures}
     source = document(footer=f"gradproof {VERSION} report, seed {seed}", stamp=stamp, figures=figures,
                       images=images, stats=batch_stats, checks=checks, results=results,
                       loss_sections=loss_sections(loss_checks))
-    _typeset(stage, source)
+    slides = slides_source(two=two_samples(), figures=figures, footer=f"gradproof {VERSION}, seed {seed}",
+                           images={Path(f).stem: f for f in slide_files})
+    _typeset(stage, source, slides)
     progress.stage("writing the course kit (LaTeX and Typst snippets)")
     kit = write_kit(stage, figures, checks)
     loss_kit = write_loss_kit(stage, loss_checks)
@@ -211,6 +233,7 @@ def _write_products(stage: Path, seed: int, device: torch.device, logreg: Logreg
         "derivations_verified": {c.derivation.name: c.verified for c in checks} | loss_verified(loss_checks),
         "verification": [r.as_dict() for r in results],
     }
+    manifest["slides"] = {"source": "slides.typ", "pdf": "slides.pdf", "figures": slide_files}
     if loss_kit:
         manifest["loss_derivation_files"] = loss_kit
     (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure, FigureBase
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter
 
 from .._figure_data import FigureData, loss_clip
 from ._losses import DRAW as LOSS_DRAW
@@ -163,3 +167,50 @@ def draw(data: FigureData) -> Figure:
     figure = plt.figure(figsize=(TEXT_WIDTH, HEIGHTS.get(key, 3.4)), layout="constrained")
     _DRAW[key](data, figure)
     return figure
+
+
+SLIDE_SIZE = (10.6, 4.0)  # inches: a 16:9 slide (29.7 × 16.7 cm) less its margins, a title and a line
+SLIDE_MIN_FONT = 20.0     # points: readable from the back of a room
+
+
+def draw_for_slides(data: FigureData) -> Figure:
+    """``data`` drawn for a slide, shown at its natural size: the slide's width, every text at
+    least ``SLIDE_MIN_FONT`` points (a formula's sub- and superscripts at mathtext's 70 % of it),
+    log axes in plain numbers, lines and markers thicker to match."""
+    figure = draw(data)
+    figure.set_size_inches(*SLIDE_SIZE)
+    for text in figure.findobj(Text):
+        text.set_fontsize(max(float(text.get_fontsize()), SLIDE_MIN_FONT))
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):  # 1, 4, 16 rather than 2^0, 2^2, 2^4: no exponent below 20 pt
+            if axis.get_scale() == "log":
+                axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        label = ax.yaxis.label  # a label longer than its axis at this size goes on more lines
+        if len(label.get_text()) > 20 and "\n" not in label.get_text():
+            label.set_text(_wrapped(label.get_text()))
+    for line in figure.findobj(Line2D):
+        line.set_linewidth(line.get_linewidth() * 1.6)
+        line.set_markersize(line.get_markersize() * 1.6)
+    for points in figure.findobj(PathCollection):
+        points.set_sizes(np.asarray(points.get_sizes()) * 2.5)
+    return figure
+
+
+def _wrapped(label: str, width: int = 20) -> str:
+    """The label on lines of about ``width`` characters, broken at spaces outside any $maths$."""
+    words, lines = [], []
+    for i, part in enumerate(label.split("$")):  # odd parts are maths, kept whole
+        pieces = [f"${part}$"] if i % 2 else part.split(" ")
+        if words and i % 2 == 0 and pieces and pieces[0]:
+            words[-1] += pieces.pop(0)  # text written right after the maths
+        elif words and i % 2 and not label.split("$")[i - 1].endswith(" "):
+            words[-1] += pieces.pop(0)
+        words += [w for w in pieces if w]
+    line = ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "\n".join([*lines, line])

@@ -1,9 +1,10 @@
 """The default report as an assistive technology reads it: PDF/UA-1, alternative text for every
 figure and formula, figure text extractable as drawn, a real title, headings from level 1; and its
-HTML edition, self-contained, with MathML and inline SVG, loaded in a real browser."""
+HTML edition, self-contained, with MathML and inline SVG, loaded in a real browser; and the slides."""
 
 import html
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -117,7 +118,8 @@ window.addEventListener('load', () => {
   document.body.setAttribute('data-check', JSON.stringify({
     errors: window.__errors, maths: maths.length, emptyMaths: maths.filter(m => !box(m)).length,
     mathml: maths.every(m => m.namespaceURI === 'http://www.w3.org/1998/Math/MathML'), display: [...shown],
-    figures: figures.length, figuresWithoutAlt: figures.filter(s => !(s.getAttribute('aria-label') || '').trim()).length,
+    figures: figures.length,
+    figuresWithoutAlt: figures.filter(s => !(s.getAttribute('aria-label') || '').trim()).length,
     emptyFigures: figures.filter(s => !box(s)).length,
     resources: performance.getEntriesByType('resource').map(r => r.name)}));
 });
@@ -152,3 +154,57 @@ def test_the_html_edition_renders_in_headless_chromium(report, tmp_path):
     subprocess.run([browser, *flags, "--window-size=1100,4000", f"--screenshot={shot}", probe.as_uri()],
                    capture_output=True, timeout=180)
     assert shot.stat().st_size > 50_000
+
+
+# The slides: 16:9, one idea per slide, nothing below 20 pt, computed like the report.
+
+def glyph_sizes(page) -> list[tuple[float, str]]:
+    """Each text run of a PDF page with the size it is drawn at (font size times the text and
+    graphics matrices' vertical scale), figures' text included."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
+            found.append((size * math.hypot(c, d), text))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_the_slides_say_one_thing_each_from_this_runs_numbers(report):
+    out, _, manifest = report
+    slides = PdfReader(out / "slides.pdf")
+    for page in slides.pages:
+        assert abs(float(page.mediabox.width) / float(page.mediabox.height) - 16 / 9) < 0.01
+    texts = [" ".join(page.extract_text().split()) for page in slides.pages]
+    figures = {f["name"][:2]: f for f in manifest["figures"]}
+    heads = ["The question", "Two samples, one batch", figures["f1"]["title"], figures["f2"]["title"],
+             figures["f3"]["title"], figures["f6"]["title"], "Batch size 1 against 128"]
+    assert len(texts) == 1 + len(heads)
+    for text, head in zip(texts[1:], heads):
+        assert text.startswith(head.replace("'", "’")), (head, text[:80])
+    f3 = figures["f3"]["key_numbers"]
+    assert f"carry {100 * f3['wrong_share']:.0f}% of the gradient" in texts[5]
+    assert "The batch gradient is their mean, 0.294" in texts[2]
+    assert f"{figures['f6']['key_numbers']['noise_scale']:.3g}" in texts[6]
+    assert (out / "slides.typ").read_text().startswith("#set document(")  # the source, in the kit
+    shown = [f"figures/slides/{figures[k]['name']}.svg" for k in ("f1", "f2", "f3", "f6")]
+    assert manifest["slides"]["figures"] == shown
+
+
+def test_no_text_on_a_slide_is_below_20_pt(report):
+    out, _, _ = report
+    for number, page in enumerate(PdfReader(out / "slides.pdf").pages, start=1):
+        for size, text in glyph_sizes(page):
+            # a formula's index (the i of z_i in a figure's label) is set at mathtext's 70 %
+            assert size >= 19.9 or (size >= 13.9 and text in {"i", "j", "B", "2"}), (number, size, text)
+
+
+def test_the_slides_are_pdf_ua_1_with_words_for_each_figure(report):
+    out, _, _ = report
+    slides = PdfReader(out / "slides.pdf")
+    xmp = slides.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert re.search(r"pdfuaid:part(>|=\")1", xmp)
+    figures = [alt for kind, alt in structure(slides) if kind == "/Figure"]
+    assert len(figures) == 4 and all(alt.startswith("Chart: ") for alt in figures)
