@@ -28,6 +28,7 @@ from gradproof._version import __version__
 from gradproof.symbolic import InputError
 
 from .._document import (
+    SLIDE_FIGURES,
     STYLE,
     check_derivations,
     check_loss_derivations,
@@ -43,7 +44,6 @@ from .._document import (
 )
 from .._experiments import LogregData, Setting, loss_figures, parse_losses, run_experiments, two_samples
 from .._figure_data import FigureData
-from .._document._slides import SLIDE_FIGURES
 from .._figures import SAVE_METADATA, apply_style, draw, draw_for_slides
 from ._output import staged_output
 from ._progress import Progress

@@ -13,9 +13,10 @@ from ._losses import loss_verified as loss_verified
 from ._pages import STYLE as STYLE
 from ._pages import check_derivations as check_derivations
 from ._pages import document as document
+from ._slides import SLIDE_FIGURES as SLIDE_FIGURES
 from ._slides import slides_source as slides_source
 from ._tables import verification_table as verification_table
 
-__all__ = ["STYLE", "check_derivations", "check_loss_derivations", "derivation_latex", "derivation_typst", "document",
-           "html_edition", "loss_sections", "loss_verified", "plain", "slides_source", "verification_table",
-           "with_alt_text", "write_kit", "write_loss_kit"]
+__all__ = ["SLIDE_FIGURES", "STYLE", "check_derivations", "check_loss_derivations", "derivation_latex",
+           "derivation_typst", "document", "html_edition", "loss_sections", "loss_verified", "plain", "slides_source",
+           "verification_table", "with_alt_text", "write_kit", "write_loss_kit"]

@@ -33,7 +33,8 @@ class MathSpan:
 
 class _Scanner:
     def __init__(self, source: str):
-        self.s, self.spans = source, []
+        self.s = source
+        self.spans: list[MathSpan] = []
 
     def at(self, i: int, text: str) -> bool:
         return self.s.startswith(text, i)

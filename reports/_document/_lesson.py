@@ -24,7 +24,7 @@ A beginner trains a GRU binary classifier with mini-batches and asks two things.
 """
 
 
-def _n(value: float) -> str:
+def num(value: float) -> str:
     """A number for reading: 3 significant digits, a true minus sign."""
     return f"{value:.3g}".replace("-", "−")
 
@@ -33,25 +33,25 @@ def lesson_section(t: TwoSamples) -> str:
     """The two-sample example: each sample's loss, residual and gradient, the batch gradient and the
     step, and the margins after it, with the conclusions its numbers support."""
     rows = "\n".join(
-        f"  [{label}], [{_n(t.x[i])}], [{_n(t.y[i])}], [{_n(t.z[i])}], [{_n(t.p[i])}], [{_n(t.loss[i])}], "
-        f"[{_n(t.residual[i])}], [{_n(t.grad[i])}],"
+        f"  [{label}], [{num(t.x[i])}], [{num(t.y[i])}], [{num(t.z[i])}], [{num(t.p[i])}], [{num(t.loss[i])}], "
+        f"[{num(t.residual[i])}], [{num(t.grad[i])}],"
         for i, label in enumerate(("sample 0 (right)", "sample 1 (wrong)")))
-    pulls = (f"The right sample's gradient ({_n(t.grad[0])}) is {'smaller' if t.right_pulls_less else 'not smaller'}"
-             f" in size than the wrong one's ({_n(t.grad[1])})")
+    pulls = (f"The right sample's gradient ({num(t.grad[0])}) is {'smaller' if t.right_pulls_less else 'not smaller'}"
+             f" in size than the wrong one's ({num(t.grad[1])})")
     pulls += (", and the two pull the weight in opposite directions: the right sample, with "
               "$sigma(z) - y < 0$, pulls $w$ up, towards more confidence, and the wrong one pulls it down."
               if t.pulls_oppose else ".")
-    step = (f"The batch gradient is their mean, {_n(t.batch_grad)}, so one step of rate {_n(t.rate)} moves the "
-            f"weight from {_n(t.w)} to {_n(t.w_after)}")
+    step = (f"The batch gradient is their mean, {num(t.batch_grad)}, so one step of rate {num(t.rate)} moves the "
+            f"weight from {num(t.w)} to {num(t.w_after)}")
     step += ": the weight does decrease, as the asker expected, because the wrong sample pulls harder." \
         if t.weight_falls else "."
-    after = [f"sample 0's margin goes from {_n(t.margin[0])} to {_n(t.margin_after[0])}"
+    after = [f"sample 0's margin goes from {num(t.margin[0])} to {num(t.margin_after[0])}"
              + (" (still right)" if t.right_stays_right else " (now wrong)"),
-             f"sample 1's from {_n(t.margin[1])} to {_n(t.margin_after[1])}"
+             f"sample 1's from {num(t.margin[1])} to {num(t.margin_after[1])}"
              + (" (less wrong)" if t.wrong_improves else "")]
     return f"""
 = One scalar, two corrections: the asker's example in numbers
-One feature and one neuron, $z = w x$ with $w = {_n(t.w)}$, and a batch of two samples. The mean BCE
+One feature and one neuron, $z = w x$ with $w = {num(t.w)}$, and a batch of two samples. The mean BCE
 loss $L = (L_0 + L_1) / 2$ is one scalar, but its gradient is the mean of the two samples' own
 gradients $(sigma(z_i) - y_i) x_i$ (derivations `logreg_dL_dw` and `batch_mean_gradient`), each scaled by
 that sample's residual $r_i = sigma(z_i) - y_i$:
@@ -73,7 +73,7 @@ SIMILAR = 0.02
 """Two final losses within this of each other are "similar" (as Figure 7's caption says)."""
 
 
-def _compare(f7: Mapping, model: str, budget: str, rule: str) -> str | None:
+def budget_comparison(f7: Mapping, model: str, budget: str, rule: str) -> str | None:
     small, large = (f7.get(f"{model}_{budget}_{rule}_B{b}_final_loss") for b in (1, 128))
     if small is None or large is None:
         return None
@@ -86,14 +86,14 @@ def batch_size_answer(f6: Mapping, f7: Mapping) -> str:
     if not {"noise_scale", "min_measured_over_predicted", "max_measured_over_predicted"} <= set(f6):
         return ""
     low, high, scale = f6["min_measured_over_predicted"], f6["max_measured_over_predicted"], f6["noise_scale"]
-    law = (f"its noise falls as $1 / B$ (measured over predicted between {_n(low)} and {_n(high)}, @fig-f6)"
+    law = (f"its noise falls as $1 / B$ (measured over predicted between {num(low)} and {num(high)}, @fig-f6)"
            if 0.8 <= low and high <= 1.25 else
-           f"its noise follows $tr(Sigma) / B$ only roughly here (measured over predicted {_n(low)} to {_n(high)})")
+           f"its noise follows $tr(Sigma) / B$ only roughly here (measured over predicted {num(low)} to {num(high)})")
     text = (f"\n*The batch-size half.* A mini-batch gradient $G_B$ is an unbiased estimate of the full-data "
             f"gradient $G$, and {law}. So B = 1 steps in the same expected direction as a large batch, only "
-            f"more noisily; the gradient noise scale $B_\"simple\" = tr(Sigma) / norm(G)^2 = {_n(scale)}$ says how "
+            f"more noisily; the gradient noise scale $B_\"simple\" = tr(Sigma) / norm(G)^2 = {num(scale)}$ says how "
             f"large a batch must be before its noise is small next to the gradient itself.")
-    found = {(model, budget, rule): _compare(f7, model, budget, rule) for model in ("logreg", "gru")
+    found = {(model, budget, rule): budget_comparison(f7, model, budget, rule) for model in ("logreg", "gru")
              for budget in ("equal_epochs", "equal_updates") for rule in ("held", "scaled")}
     epochs = [v for (m, b, r), v in found.items() if b == "equal_epochs" and v]
     updates = [v for (m, b, r), v in found.items() if b == "equal_updates" and v]

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .._figure_data import FigureData, counted
-from ._lesson import SIMILAR, _compare, _n
+from ._lesson import SIMILAR, budget_comparison, num
 from ._pages import figure_alt_text, string
 
 if TYPE_CHECKING:
@@ -54,22 +54,22 @@ A beginner trains a GRU classifier with mini-batches of BCE loss:
 
 def _two_samples(t: TwoSamples) -> str:
     rows = "\n".join(
-        f"  [{label}], [{_n(t.x[i])}], [{_n(t.y[i])}], [{_n(t.p[i])}], [{_n(t.residual[i])}], [{_n(t.grad[i])}],"
+        f"  [{label}], [{num(t.x[i])}], [{num(t.y[i])}], [{num(t.p[i])}], [{num(t.residual[i])}], [{num(t.grad[i])}],"
         for i, label in enumerate(("sample 0, right", "sample 1, wrong")))
     pulls = ("they pull $w$ in opposite directions" if t.pulls_oppose else "they pull $w$ the same way")
     size = ("the wrong one harder" if t.right_pulls_less else "the right one at least as hard")
-    moved = f"$w$: {_n(t.w)} → {_n(t.w_after)}"
-    after = (f"margins after one step: {_n(t.margin[0])} → {_n(t.margin_after[0])}"
+    moved = f"$w$: {num(t.w)} → {num(t.w_after)}"
+    after = (f"margins after one step: {num(t.margin[0])} → {num(t.margin_after[0])}"
              + (" (still right)" if t.right_stays_right else " (now wrong)")
-             + f", {_n(t.margin[1])} → {_n(t.margin_after[1])}" + (" (less wrong)" if t.wrong_improves else ""))
+             + f", {num(t.margin[1])} → {num(t.margin_after[1])}" + (" (less wrong)" if t.wrong_improves else ""))
     return f"""#slide[
 == Two samples, one batch, one scalar
-$z = w x$, $w = {_n(t.w)}$; each sample's gradient is $(sigma(z) - y) x$:
+$z = w x$, $w = {num(t.w)}$; each sample's gradient is $(sigma(z) - y) x$:
 #table(columns: 6, align: right,
   [], [$x$], [$y$], [$sigma(z)$], [$r = sigma(z) - y$], [$g = r x$],
 {rows}
 )
-The batch gradient is their mean, {_n(t.batch_grad)}: {pulls}, {size}; one step of rate {_n(t.rate)} moves {moved}.
+The batch gradient is their mean, {num(t.batch_grad)}: {pulls}, {size}; one step of rate {num(t.rate)} moves {moved}.
 
 {after}: one scalar, two corrections.
 ]
@@ -116,8 +116,8 @@ def _f6_line(keys: Mapping) -> str:
     low, high = keys["min_measured_over_predicted"], keys["max_measured_over_predicted"]
     law = ("The noise falls as $1 \\/ B$" if 0.8 <= low and high <= 1.25
            else "The noise follows $1 \\/ B$ only roughly")
-    return (f"{law} (measured over predicted {_n(low)} to {_n(high)}); the gradient noise scale is "
-            f"{_n(keys['noise_scale'])}: the batch size at which noise and gradient are of one size.")
+    return (f"{law} (measured over predicted {num(low)} to {num(high)}); the gradient noise scale is "
+            f"{num(keys['noise_scale'])}: the batch size at which noise and gradient are of one size.")
 
 
 def _batch_size_slide(f7: Mapping) -> str:
@@ -126,7 +126,7 @@ def _batch_size_slide(f7: Mapping) -> str:
         for budget in ("equal_epochs", "equal_updates"):
             row = [f"[{name}, {budget.replace('_', ' ')}]"]
             for rule in ("held", "scaled"):
-                verdict = _compare(f7, model, budget, rule)
+                verdict = budget_comparison(f7, model, budget, rule)
                 small, large = (f7.get(f"{model}_{budget}_{rule}_B{b}_final_loss") for b in (1, 128))
                 row.append(f"[{verdict}: {small} vs {large}]" if verdict else "[—]")
                 if budget == "equal_epochs" and verdict:
