@@ -29,7 +29,7 @@ def loss_sections(checked: Sequence[tuple[symbolic.Loss, list[DerivationCheck]]]
                  f"Each step was re-checked by SymPy in this run.\n$ L(z, y) = {formula} $")
         previous = [None] + [c.derivation for c in checks[:-1]]
         blocks = [derivation_block(c, p) for c, p in zip(checks, previous)]
-        sections.append(LossSection("#pagebreak()\n" + "\n\n".join([intro] + blocks), loss.name))
+        sections.append(LossSection("\n\n".join([intro] + blocks), loss.name))
     return sections
 
 

@@ -184,7 +184,6 @@ def notation_section() -> str:
 
 
 REFERENCES = """
-#pagebreak()
 = References
 [1] S. McCandlish, J. Kaplan, D. Amodei and the OpenAI Dota Team (2018). _An Empirical Model of
 Large-Batch Training._ arXiv:1812.06162.
@@ -219,7 +218,9 @@ def derivation_block(check: DerivationCheck, previous: symbolic.Derivation | Non
         out.append(f"_Fact:_ {symbolic.printing.typst_text(fact.statement)} #h(0.5em) {_mark(ok)}")
     if not check.linked:
         out.append("#not-verified: the steps do not form one chain from the left-hand side to the result.")
-    return "#block(breakable: false, width: 100%)[\n" + "\n\n".join(out) + "\n]"
+    # breakable: a derivation longer than what is left of a page goes on over the next one, between
+    # its steps or its where-lines (its heading stays with what follows it), rather than leave a gap
+    return "#block(breakable: true, width: 100%)[\n" + "\n\n".join(out) + "\n]"
 
 
 def derivations_section(checks: Sequence[DerivationCheck]) -> str:
@@ -229,7 +230,7 @@ def derivations_section(checks: Sequence[DerivationCheck]) -> str:
              "units; $sigma(z) = 1 \\/ (1 + e^(-z))$.")
     previous = [None] + [c.derivation for c in checks[:-1]]
     blocks = [derivation_block(c, p) for c, p in zip(checks, previous)]
-    return "#pagebreak()\n" + "\n\n".join([intro] + blocks)
+    return "\n\n".join([intro] + blocks)
 
 
 def _sci(value: float) -> str:
@@ -258,7 +259,6 @@ def verification_section(results: Sequence[CheckResult]) -> str:
     devices = ", ".join(sorted({r.device for r in results}))
     note_lines = "\n".join(f"+ {esc(n)}" for n in notes)
     return f"""
-#pagebreak()
 = Verification: three witnesses
 Closed forms against code generated from the SymPy results, torch autograd of `nn.BCEWithLogitsLoss`
 and `nn.BCELoss`, `torch.func` per-sample gradients and central finite differences in float64, on
@@ -365,9 +365,31 @@ def figure_block(data: FigureData, image: str) -> str:
             f"  caption: [*{esc(data.title)}.* {_caption.typst(data.caption)}]) <fig-{key}>")
 
 
-def figures_section(figures: Sequence[FigureData], images: Mapping[str, str]) -> str:
-    blocks = [figure_block(f, images[f.name]) for f in figures]
-    return "#pagebreak()\n" + "\n\n".join(blocks)
+def with_figures(lesson: str, figures: Sequence[FigureData], images: Mapping[str, str]) -> str:
+    """The lesson with each figure after the paragraph that first refers to it (``@fig-f1``), the
+    others at its end. The figures float (gradproof.typ): the text fills the page around them, and
+    every one is placed before the lesson ends (``place.flush``)."""
+    paragraphs = lesson.split("\n\n")
+    after: dict[int, list[str]] = {}
+    for data in figures:
+        key = data.name.split("-")[0]
+        where = next((i for i, p in enumerate(paragraphs) if f"@fig-{key}" in p), len(paragraphs) - 1)
+        after.setdefault(where, []).append(figure_block(data, images[data.name]))
+    out = []
+    for i, paragraph in enumerate(paragraphs):
+        out += [paragraph, *after.get(i, [])]
+    return "\n\n".join(out) + "\n\n#place.flush()\n"
+
+
+def link_derivations(markup: str, names: Sequence[str]) -> str:
+    """Each derivation the lesson names (`` `name` `` in prose, ``na\\_me`` in a caption) made a
+    link to where the reference part proves it."""
+    for name in sorted(names, key=len, reverse=True):
+        markup = markup.replace(f"`{name}`", f"#link(<deriv-{name}>)[`{name}`]")
+        escaped = name.replace("_", "\\_")
+        link = f"#link(<deriv-{name}>)[{escaped}]".replace("\\", "\\\\")  # a replacement, not a function
+        markup = re.sub(rf"(?<![\w\\]){re.escape(escaped)}(?![\w\\])", link, markup)
+    return markup
 
 
 def document(*, footer: str, stamp: Mapping[str, str], figures: Sequence[FigureData],
@@ -378,8 +400,10 @@ def document(*, footer: str, stamp: Mapping[str, str], figures: Sequence[FigureD
     losses = [section.loss_name for section in loss_sections if isinstance(section, LossSection)]
     if losses and "loss" not in stamp:
         stamp = {**stamp, "loss": "; ".join(losses)}
-    body = [title_page(stamp), question_section(keys), notation_section(), derivations_section(checks),
+    names = [c.derivation.name for c in checks]
+    lesson = link_derivations(with_figures(question_section(keys), figures, images), names)
+    body = [title_page(stamp), lesson, "#pagebreak()\n" + notation_section(), derivations_section(checks),
             *loss_sections, verification_section(results), statistics_section(keys, stats, stamp.get("data", "")),
-            figures_section(figures, images), REFERENCES]
+            REFERENCES]
     return (f'#import "gradproof.typ": *\n#show: report.with(footer: {string(footer)})\n'
             + "\n".join(body) + "\n")

@@ -158,13 +158,13 @@ def _f7(data: FigureData, fig: FigureBase) -> None:
 
 
 _DRAW = {"f1": _f1, "f2": _f2, "f3": _f3, "f4": _f4, "f5": _f5, "f6": _f6, "f7": _f7, **LOSS_DRAW}
-HEIGHTS = {"f4": 3.6, "f5": 2.6, "f7": 7.4}  # inches; the others 3.4
+HEIGHTS = {"f4": 3.2, "f5": 2.5, "f7": 7.4}  # inches; the others 3.1 (two figures and their captions to a page)
 
 
 def draw(data: FigureData) -> Figure:
     """``data`` drawn on a new figure of the text width."""
     key = data.name.split("-")[0]
-    figure = plt.figure(figsize=(TEXT_WIDTH, HEIGHTS.get(key, 3.4)), layout="constrained")
+    figure = plt.figure(figsize=(TEXT_WIDTH, HEIGHTS.get(key, 3.1)), layout="constrained")
     _DRAW[key](data, figure)
     return figure
 
@@ -198,7 +198,8 @@ def draw_for_slides(data: FigureData) -> Figure:
 
 def _wrapped(label: str, width: int = 20) -> str:
     """The label on lines of about ``width`` characters, broken at spaces outside any $maths$."""
-    words, lines = [], []
+    words: list[str] = []
+    lines: list[str] = []
     for i, part in enumerate(label.split("$")):  # odd parts are maths, kept whole
         pieces = [f"${part}$"] if i % 2 else part.split(" ")
         if words and i % 2 == 0 and pieces and pieces[0]:
