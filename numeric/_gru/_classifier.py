@@ -397,8 +397,10 @@ def check_two_samples(parts: GRUModel, module: nn.Module, X, lengths, batch: Seq
 
 WITNESS_RTOL = {torch.float64: 1e-8, "other": 1e-3}
 """How closely, relative in norm, autograd of sum_i c_i L_i through the module must equal
-sum_i c_i g_i of the closed form (the scale is the larger of either side's norm, at most
-2 sum_i ||g_i||: see :func:`probe_weights` for the error this always catches)."""
+sum_i c_i g_i of the closed form.  The scale is sum_i |c_i| ||g_i|| (or either side's norm, if
+larger): the size rounding errors grow with, since the sum itself may cancel to near 0 under the
+random signs; it is at most 2 sum_i ||g_i||: see :func:`probe_weights` for the error this always
+catches."""
 
 
 def autograd_threads(run: Request):
@@ -494,7 +496,10 @@ def witness_batch(run: Request, z: torch.Tensor, h_last: torch.Tensor, result: d
     for (name, _), autograd_sum in zip(run.named, found):
         g = result[name]
         closed_sum = torch.tensordot(c, g, dims=1)
-        scale = max(float(closed_sum.norm()), float(autograd_sum.norm()))
+        # rounding errors grow with sum_i |c_i| ||g_i||, not with the norm of the sum, which
+        # cancels (random signs; head.bias: sum_i c_i r_i near 0 in float32 failed 1 run in 3)
+        spread = float((c.abs() * g.flatten(1).norm(dim=1)).sum())
+        scale = max(float(closed_sum.norm()), float(autograd_sum.norm()), spread)
         difference = float((closed_sum - autograd_sum).norm())
         if difference > bound * scale or difference != difference:
             raise InputError(
