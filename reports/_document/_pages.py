@@ -341,7 +341,7 @@ for the fitted logistic regression (mergeable sums, `numeric.logreg_moments`) an
 (closed-form per-sample gradients, `numeric.gru_per_sample_grads`); a line in italics says which model and
 which data the rows under it are about:
 
-#block(breakable: false, table(columns: (auto, auto), stroke: none, inset: (x: 0pt, y: 3pt),
+#block(breakable: true, table(columns: (auto, auto), stroke: none, inset: (x: 0pt, y: 3pt),
   column-gutter: 2em, align: (left, right),
   {rows}))
 

@@ -81,11 +81,13 @@ class _Reader:
     """Terms, products and scripts, shared by both languages; each language reads its atoms."""
 
     TOKEN: re.Pattern = re.compile(r"\S")
+    ALIASES: dict[str, str] = {}  # tokens read as another (an unpaired bracket as a bracket)
     language = ""
 
     def __init__(self, source: str, names: Lexicon):
         self.source, self.names = source, names
-        self.tokens = [Token(m.group(), m.start(), m.end()) for m in self.TOKEN.finditer(source)
+        self.tokens = [Token(self.ALIASES.get(m.group(), m.group()), m.start(), m.end())
+                       for m in self.TOKEN.finditer(source)
                        if not self.skipped(m.group())]
         self.at = 0
 
@@ -321,8 +323,12 @@ def _derivative(variables: list[tuple[sp.Expr, int]]):
 class TypstReader(_Reader):
     """The Typst maths the report and the kit's ``.typ`` files show."""
 
-    TOKEN = re.compile(r'"[^"]*"|[A-Za-z]+|\d+(?:\.\d+)?|<=|>=|!=|->|\\/|\.\.\.|\S')
+    TOKEN = re.compile(r'"[^"]*"|[A-Za-z]+|\d+(?:\.\d+)?|<=|>=|!=|->|\\/|\\[()]|\.\.\.|\S')
+    ALIASES = {"\\(": "(", "\\)": ")"}  # a bracket opened on one line and closed on a later one
     language = "Typst"
+
+    def skipped(self, token: str) -> bool:
+        return token in ("quad", "wide")  # spacing
 
     def is_times(self) -> bool:
         return self.peek() == "dot"

@@ -1,9 +1,10 @@
 """A derivation typeset for a reader, in Typst and in LaTeX.
 
 The chain ``lhs = e_1 = e_2 = ...`` is set as left-aligned lines: the left-hand side, then
-each ``= e_i`` indented, with the rule of the step in words under it.  A long right-hand
-side is broken before the ``+``/``-`` of its top-level terms (a sum over a sum of terms is
-shown as a sum of sums, the same value).  The statement's hypotheses (hard-label cases,
+each ``= e_i`` indented, with the rule of the step in words under it.  A long formula is
+broken at its operators (:mod:`._lines`: between terms, then between factors, then inside
+brackets; a sum over a sum of terms is shown as a sum of sums, the same value), never
+scaled down.  The statement's hypotheses (hard-label cases,
 index ranges, assumptions) are part of what is printed.
 """
 
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ._latex import latex
-from ._typst import ordered_terms, typst
+from ._lines import break_lines
+from ._typst import typst
 from ._witness import witnessed
 
 __all__ = ["TypstParts", "typst_parts", "typst_equation", "latex_align", "typst_text", "latex_text",
@@ -43,76 +45,18 @@ def witnessed_latex(expr) -> str:
     :class:`PrinterError`)."""
     return _witnessed(expr, latex(expr), "latex")
 
-LINE_BUDGET = 64  # characters of visible maths on one line of the report's column at 10.5 pt
-_ZERO_WIDTH = {"lr", "frac", "italic", "abs", "sqrt", "cases", "op"}
-_ONE_WIDTH = {"sigma", "delta", "omega", "partial", "dif", "dot", "pi", "infinity", "sum"}
-
-
-def visible_width(text: str) -> float:
-    """A rough width of Typst maths in characters (fractions count both parts: an overestimate)."""
-    width = 0.0
-    for token in re.findall(r"[A-Za-z]+|\d|[^\sA-Za-z\d]", text):
-        if token in _ZERO_WIDTH or token in '_^,"':
-            continue
-        if token in _ONE_WIDTH:
-            width += 1.2
-        elif token in "+-=<>":
-            width += 2.2
-        elif token in "()":
-            width += 0.4
-        else:
-            width += len(token) * 0.9
-    return width
-
-
 def _sum_of_sums(expr: sp.Expr) -> sp.Expr:
+    """A sum over a sum of terms shown as a sum of sums (the same value), so that a long one
+    breaks between its terms."""
     return expr.replace(lambda e: isinstance(e, sp.Sum) and isinstance(e.function, sp.Add),
                         lambda e: sp.Add(*[sp.Sum(t, *e.limits) for t in e.function.args], evaluate=False))
 
 
-def _terms(expr: sp.Expr) -> list[sp.Expr]:
-    expr = _sum_of_sums(expr)
-    return ordered_terms(expr) if isinstance(expr, sp.Add) else [expr]
-
-
-def _join(texts: list[str]) -> str:
-    out = ""
-    for i, text in enumerate(texts):
-        text = text.strip()
-        if text.startswith("-"):
-            out += (" - " if i else "-") + text[1:].strip()
-        else:
-            out += (" + " if i else "") + text
-    return out
-
-
-def lines(expr: sp.Expr, printer, budget: float = LINE_BUDGET) -> list[str]:
-    """``expr`` printed by ``printer`` as one or more lines, broken between top-level terms."""
-    terms = _terms(expr)
-    if len(terms) == 1 or visible_width(typst(expr)) <= budget:
-        return [printer(expr)]
-    groups: list[list] = []
-    current: list = []
-    width = 0.0
-    for term in terms:
-        w = visible_width(typst(term)) + 2.2
-        if current and width + w > budget:
-            groups.append(current)
-            current, width = [], 0.0
-        current.append(term)
-        width += w
-    groups.append(current)
-    out = []
-    for number, group in enumerate(groups):
-        text = _join([printer(t) for t in group])
-        out.append(text if number == 0 or text.startswith("-") else "+ " + text)
-    return out
-
-
 def shown_lines(expr: sp.Expr, language: str) -> list[str]:
-    """:func:`lines` of ``expr`` in ``language`` ('typst' or 'latex'), the lines together read
-    back and found equal to ``expr``."""
-    out = lines(expr, _PRINTERS[language])
+    """``expr`` in ``language`` ('typst' or 'latex') as lines that fit the column, broken at
+    operators (:func:`._lines.break_lines`), the lines together read back and found equal to
+    ``expr``."""
+    out = break_lines(_sum_of_sums(expr) if len(break_lines(expr, language)) > 1 else expr, language)
     _witnessed(expr, " ".join(out), language)
     return out
 
@@ -218,13 +162,17 @@ def typst_parts(d) -> TypstParts:
     """The pieces of ``d`` the report lays out, each formula read back (:func:`witnessed_typst`)."""
     steps = tuple((tuple(shown_lines(d.shown(s.after), "typst")), typst_text(s.rule)) for s in d.steps)
     where = tuple(f"{witnessed_typst(sym)} = {witnessed_typst(d.definition(full))}" for full, sym in d.abbreviations)
-    return TypstParts(witnessed_typst(d.shown(d.steps[0].before)), steps, where,
+    first = shown_lines(d.shown(d.steps[0].before), "typst")
+    first_text = first[0] if len(first) == 1 else " \\ ".join(("& " if n == 0 else "& quad ") + line
+                                                                 for n, line in enumerate(first))
+    return TypstParts(first_text, steps, where,
                       tuple(_hypothesis_typst(h) for h in hypotheses(d)))
 
 
 def typst_equation(d) -> str:
     """``d`` as one Typst block equation: the chain, each rule in words under its step."""
-    rows = [f"& {witnessed_typst(d.shown(d.steps[0].before))}"]
+    first = shown_lines(d.shown(d.steps[0].before), "typst")
+    rows = [("& " if n == 0 else "& quad ") + line for n, line in enumerate(first)]
     for step in d.steps:
         for number, line in enumerate(shown_lines(d.shown(step.after), "typst")):
             rows.append(f"& quad {'= ' if number == 0 else 'quad '}{line}")
@@ -237,7 +185,8 @@ def typst_equation(d) -> str:
 def latex_align(d) -> str:
     """``d`` as an amsmath ``align*`` environment, each rule in words under its step, each
     formula read back (:func:`witnessed_latex`)."""
-    rows = [f"& {witnessed_latex(d.shown(d.steps[0].before))}"]
+    first = shown_lines(d.shown(d.steps[0].before), "latex")
+    rows = [("& " if n == 0 else "&\\quad ") + line for n, line in enumerate(first)]
     for step in d.steps:
         for number, line in enumerate(shown_lines(d.shown(step.after), "latex")):
             rows.append("&\\quad " + ("= " if number == 0 else "\\quad ") + line)

@@ -38,6 +38,7 @@ _WORDS = {
     "plus.minus": "plus or minus", "±": "plus or minus", "in.not": "not in", "forall": "for all",
     "exists": "there exists", "delta": "delta",
 }
+_ESCAPED = {"(": "open paren", ")": "close paren"}  # a bracket written unpaired, to span lines
 _WORDS.update({g: g for g in _GREEK})
 _WORDS.update({g.capitalize(): "capital " + g for g in _GREEK})
 _WORDS.update(_UNICODE_GREEK)
@@ -150,7 +151,7 @@ class _Reader:
         if token.startswith("\\") and len(token) == 2:
             if token[1].isspace():
                 return ["; next line:"]
-            return [_WORDS.get(token[1], token[1])] if token != "\\\\" else ["backslash"]
+            return [_ESCAPED.get(token[1]) or _WORDS.get(token[1], token[1])] if token != "\\\\" else ["backslash"]
         if token in ("(", "[", "{"):
             return ["open paren", *self.group(token), "close paren"]
         if token.startswith("#"):

@@ -1,5 +1,6 @@
 """What the report tests share: compiling the course kit with a real LaTeX."""
 
+import json
 import subprocess
 from types import SimpleNamespace
 
@@ -37,3 +38,36 @@ def kit_documents(snippets: list[str]) -> dict[str, str]:
 def latex_kit() -> SimpleNamespace:
     """``compile(folder, name, document)`` (the log), ``overfull(log)``, ``documents(snippets)``."""
     return SimpleNamespace(compile=compile_latex, overfull=overfull, documents=kit_documents)
+
+
+def shrunk_formulas(out) -> list[float]:
+    """The factors of every equation the report's style scaled down to fit the column (its
+    ``fit`` marks each with ``<gradproof-scaled>``), by Typst's query of the kept source."""
+    import typst
+    found = typst.query(str(out / "report.typ"), "<gradproof-scaled>", field="value", root=str(out),
+                        font_paths=[str(out / "fonts")], ignore_system_fonts=True)
+    return json.loads(found) if isinstance(found, str) else list(found)
+
+
+def empty_below(reader) -> list[float]:
+    """Per page, the share of the text area (A4, 2.2 cm top and 2.4 cm bottom margin) left
+    empty below the lowest text drawn on it, from the PDF's text positions (figures carry
+    their tick labels and captions, so they count as text)."""
+    top, bottom = 842 - 2.2 * 72 / 2.54, 2.4 * 72 / 2.54
+    shares = []
+    for page in reader.pages:
+        lowest = [top]
+
+        def visit(text, cm, tm, font, size, lowest=lowest):
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            if text.strip() and bottom < y < top:
+                lowest[0] = min(lowest[0], y)
+        page.extract_text(visitor_text=visit)
+        shares.append((lowest[0] - bottom) / (top - bottom))
+    return shares
+
+
+@pytest.fixture
+def layout() -> SimpleNamespace:
+    """``shrunk(out)`` (the scale factors of shrunk equations) and ``empty_below(reader)``."""
+    return SimpleNamespace(shrunk=shrunk_formulas, empty_below=empty_below)

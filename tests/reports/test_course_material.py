@@ -40,6 +40,29 @@ def structure(reader: PdfReader) -> list[tuple[str, str | None]]:
     return found
 
 
+def test_no_formula_is_shrunk_and_no_page_is_more_than_a_quarter_empty(report, layout):
+    """Long formulas break at operators instead of being scaled down, and every page but the
+    last (the end of the reference part) is at least three quarters full, read from the PDF's
+    text positions."""
+    out, reader, _ = report
+    assert layout.shrunk(out) == []
+    empty = layout.empty_below(reader)
+    assert {page: round(share, 2) for page, share in enumerate(empty[:-1], 1) if share > 0.25} == {}
+
+
+def test_the_verification_table_is_set_at_9_pt(report):
+    _, reader, _ = report
+    page = next(p for p in reader.pages if "max abs" in p.extract_text() and "rtol" in p.extract_text())
+    sizes: dict[float, int] = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            sizes[round(size * tm[0], 1)] = sizes.get(round(size * tm[0], 1), 0) + len(text.strip())
+    page.extract_text(visitor_text=visit)
+    main_size = max(sizes, key=sizes.get)
+    assert main_size >= 9.0, sizes
+
+
 def test_the_pdf_declares_pdf_ua_1_a_language_and_a_title(report):
     _, reader, _ = report
     root = reader.trailer["/Root"]

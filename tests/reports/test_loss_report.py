@@ -48,6 +48,15 @@ def test_the_two_loss_figures_follow_f7_numbered_with_their_captions(report):
     assert (out / "figures/F8.tex").exists() and (out / "figures/lossshare-wrong-share-by-loss.pdf").exists()
 
 
+def test_the_long_loss_formulas_break_at_operators_and_the_pages_stay_full(report, layout):
+    """The focal losses' second derivatives are the widest formulas the toolkit prints: none is
+    scaled below the body size, and no page but the last is more than a quarter empty."""
+    out, _, _ = report
+    assert layout.shrunk(out) == []
+    empty = layout.empty_below(PdfReader(out / "report.pdf"))
+    assert {page: round(share, 2) for page, share in enumerate(empty[:-1], 1) if share > 0.25} == {}
+
+
 def test_the_margin_curves_match_independent_references(report):
     out, _, _ = report
     data = columns(out / "figures/lossmargin-abs-grad-vs-margin.csv")

@@ -121,3 +121,20 @@ def test_the_report_and_the_kit_stop_on_a_printer_fault(monkeypatch):
         derivation_block(check)
     with pytest.raises(PrinterError):
         derivation_typst(d)
+
+
+def test_the_layout_checks_see_a_shrunk_formula_and_an_empty_page(tmp_path, layout):
+    """The report's layout test can fail: an equation wider than the column is marked as shrunk,
+    and a page with one line of text on it reads as nearly empty."""
+    from pypdf import PdfReader
+
+    shutil.copy(STYLE, tmp_path / "gradproof.typ")
+    wide = " + ".join(f"x_{i} y_{i} z_{i}" for i in range(40))
+    (tmp_path / "report.typ").write_text(
+        '#import "gradproof.typ": *\n#show: report\n'
+        f"#derivation($ a $, ((rhs: $ & = {wide} $, rule: [wide], mark: []),))\n#pagebreak()\nOne line.\n")
+    (tmp_path / "fonts").mkdir()
+    typst.compile(str(tmp_path / "report.typ"), output=str(tmp_path / "t.pdf"), ignore_system_fonts=True)
+    factors = layout.shrunk(tmp_path)
+    assert len(factors) == 1 and 0 < factors[0] < 0.5
+    assert layout.empty_below(PdfReader(tmp_path / "t.pdf"))[1] > 0.9

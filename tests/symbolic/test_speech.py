@@ -52,3 +52,7 @@ def test_every_symbol_of_a_printed_formula_is_spoken(expr):
     for symbol in expr.free_symbols:
         assert str(symbol) in words
     assert "$" not in " ".join(words)
+
+
+def test_a_bracket_that_spans_lines_is_spoken_as_a_bracket():
+    assert spoken("x \\( a + b \\ & quad + c \\) y") == "x open paren a plus b; next line: plus c close paren y"

@@ -186,3 +186,63 @@ def test_caption_maths_reads_the_same_in_typst_and_in_latex():
     with pytest.raises(PrinterError):  # a relation changed
         same_reading("m <= 0", "m < 0")
     assert read_latex_chain(r"m \to - \infty")[1] == ("->", -sp.oo)
+
+
+# ---------------------------------------------------------------------------------------------
+# long formulas broken at operators, never shrunk
+
+from gradproof.symbolic.printing._lines import LINE_BUDGET, break_lines, visible_width  # noqa: E402
+
+LONG_LOSSES = ("focal:gamma=2", "focal:gamma=1/2,alpha=1/4", "label_smoothing:eps=1/10", "exponential")
+
+
+def shown_formulas():
+    """Every left-hand side and step of the catalog and of the long losses' derivations."""
+    derivations = list(symbolic.catalog().values())
+    derivations += [d for name in LONG_LOSSES for d in symbolic.loss(name).derivations]
+    for d in derivations:
+        yield d.shown(d.steps[0].before)
+        yield from (d.shown(s.after) for s in d.steps)
+
+
+def test_every_shown_formula_fits_its_lines_and_reads_back_in_both_languages():
+    """A line may run over the budget only where it is one piece the breaker cannot cut."""
+    for expr in shown_formulas():
+        for language in ("typst", "latex"):
+            lines = symbolic.printing.shown_lines(expr, language)  # raises PrinterError on a misreading
+            assert all(line.strip() for line in lines)
+        for line in symbolic.printing.shown_lines(expr, "typst"):
+            assert visible_width(line) <= LINE_BUDGET + 6, line
+
+
+def test_a_long_product_breaks_between_factors_and_inside_its_brackets():
+    s = sigmoid(z)
+    wide = (1 - s) ** 2 * (y + s * (1 - 2 * y)) * (s - y) * (-y * sp.log(s) - (1 - y) * sp.log(1 - s))
+    lines = break_lines(wide, "typst", budget=30)
+    assert len(lines) > 1 and all(line.startswith("dot ") for line in lines[1:])
+    assert witnessed(wide, " ".join(lines), "typst")
+    inside = break_lines(sp.Derivative(wide + s * y, z), "typst", budget=30)
+    assert inside[0].startswith("frac(partial, partial z) \\(") and inside[-1].endswith("\\)")
+    assert witnessed(sp.Derivative(wide + s * y, z), " ".join(inside), "typst")
+    latex_lines = break_lines(sp.Derivative(wide + s * y, z), "latex", budget=30)
+    assert latex_lines[0].startswith(r"\frac{\partial}{\partial z} (") and latex_lines[-1].endswith(")")
+    assert witnessed(sp.Derivative(wide + s * y, z), " ".join(latex_lines), "latex")
+
+
+def test_a_bracket_that_closes_on_its_own_line_is_paired():
+    """Only a bracket that spans lines is written unpaired; one line keeps lr((..)), which grows."""
+    s = sigmoid(z)
+    expr = (s - y) * (y + s * (1 - 2 * y)) * (1 - s)
+    assert break_lines(expr, "typst", budget=200) == [typst(expr)]
+    for line in break_lines(sp.Derivative(expr + y * s, z), "typst", budget=30):
+        assert line.count("\\(") + line.count("\\)") <= 1
+
+
+def test_the_readers_take_an_unpaired_bracket_as_a_bracket_and_the_witness_catches_a_lost_one():
+    s = sigmoid(z)
+    expr = y * (s - y)
+    assert witnessed(expr, "y \\( sigma(z) - y \\)", "typst")
+    with pytest.raises(PrinterError):
+        witnessed(expr, "y sigma(z) - y \\)", "typst")
+    with pytest.raises(PrinterError):
+        witnessed(expr, "y sigma(z) - y", "typst")
