@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..printing import html_text, latex, text, typst_equation
+from ..printing import html_text, latex, typst_equation, witnessed_text
 from . import _kernel
 from ._kernel import TAYLOR_INDICES, StepVerdict
 from ._ranges import Ranges
@@ -219,12 +219,16 @@ class Derivation:
         index notation, Unicode unless ``ascii``; :func:`~gradproof.symbolic.printing.text`), its rule
         as a sentence under it, then the abbreviations, ranges, hypotheses and facts."""
         le = "<=" if ascii else "≤"
-        out = [f"{self.name}: {self.title}", f"  {text(self.shown(self.result.lhs), ascii)}"]
+
+        def text(expr) -> str:  # noqa: F811 - every formula read back before a student reads it
+            return witnessed_text(expr, ascii)
+
+        out = [f"{self.name}: {self.title}", f"  {text(self.shown(self.result.lhs))}"]
         for step in self.steps:
-            out += [f"  = {text(self.shown(step.after), ascii)}", f"      {self._rule(step)}"]
-        out += [f"  where {text(sym, ascii)} = {text(self.definition(full), ascii)}"
+            out += [f"  = {text(self.shown(step.after))}", f"      {self._rule(step)}"]
+        out += [f"  where {text(sym)} = {text(self.definition(full))}"
                 for full, sym in self.abbreviations]
-        out += [f"  for {text(lo, ascii)} {le} {text(var, ascii)} {le} {text(hi, ascii)}"
+        out += [f"  for {text(lo)} {le} {text(var)} {le} {text(hi)}"
                 for var, lo, hi in self.ranges]
         out += [f"  hypothesis: {line}" for line in self.hypothesis_lines()]
         out += [f"  fact: {fact.statement}" for fact in self.facts]

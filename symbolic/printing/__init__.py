@@ -10,7 +10,10 @@ formula in Typst's syntax aloud (the alternative text of the report's formulas).
 
 Every formula those functions lay out is read back by an independent reader of its language
 and compared with the expression it was printed from (:func:`witnessed_typst`,
-:func:`witnessed_latex`); a mismatch raises :class:`PrinterError`.
+:func:`witnessed_latex`, and :func:`witnessed_text` for the worked solutions of ``gradproof
+derive``); a mismatch raises :class:`PrinterError`.  Where a formula needs brackets (a power of
+a sum sign, an operator followed by more factors) is decided once, for all three printers, in
+``_grouping``.
 """
 
 from ._latex import latex as latex
@@ -32,7 +35,8 @@ from ._typst import TypstPrinter as TypstPrinter
 from ._typst import typst as typst
 from ._witness import PrinterError as PrinterError
 from ._witness import same_reading as same_reading
+from ._witness import witnessed_text as witnessed_text
 
 __all__ = ["typst", "latex", "TypstParts", "typst_parts", "typst_equation", "typst_text", "latex_align",
            "latex_text", "hypotheses", "hypothesis_latex", "html_text", "witnessed_typst", "witnessed_latex",
-           "shown_lines", "PrinterError", "same_reading", "text", "spoken", "TypstPrinter"]
+           "shown_lines", "PrinterError", "same_reading", "witnessed_text", "text", "spoken", "TypstPrinter"]

@@ -15,6 +15,7 @@ import sympy as sp
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter
 
+from ._grouping import factor_needs_brackets, summand_needs_brackets
 from ._typst import GREEK, ordered_terms
 
 __all__ = ["latex", "ToolkitLatexPrinter"]
@@ -58,6 +59,24 @@ class ToolkitLatexPrinter(LatexPrinter):
         if isinstance(expr.expr, sp.Mul) and text.endswith(" " + body):
             return text[: -len(body)] + r"\left(%s\right)" % body
         return text
+
+    def _needs_mul_brackets(self, expr, first=False, last=False) -> bool:
+        """SymPy brackets a sum sign that is not the last factor; a derivative operator likewise
+        acts on everything after it (``\\frac{d}{dz} (z/3) \\sum_i x_i``), so it is bracketed too."""
+        if factor_needs_brackets(expr, last=last):
+            return True
+        return super()._needs_mul_brackets(expr, first=first, last=last)
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        """One ``\\sum_{i=a}^{b}`` per limit (as the Typst printer writes them) and the summand
+        bracketed whenever a product would bracket it: SymPy's ``\\sum_{i=0}^{B-1} - X_{i}``
+        leaves a sign hanging after the operator, and its several limits a ``\\substack``."""
+        heads = "".join(r"\sum_{%s=%s}^{%s} " % tuple(self._print(part) for part in limit)
+                        for limit in expr.limits)
+        body = self._print(expr.function)
+        if summand_needs_brackets(expr.function):  # a sum or a negative term (-X: SymPy's
+            body = r"\left(%s\right)" % body        # precedence_traditional drops its sign)
+        return heads + body
 
     def _as_ordered_terms(self, expr, order=None):
         return ordered_terms(expr) if isinstance(expr, sp.Add) else super()._as_ordered_terms(expr, order)

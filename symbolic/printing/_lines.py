@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy as sp
-from sympy.printing.precedence import PRECEDENCE, precedence
 
+from ._grouping import factor_needs_brackets, summand_needs_brackets
 from ._latex import latex
 from ._typst import _factor_rank, ordered_terms, typst
 
@@ -131,15 +131,17 @@ def _operator(expr: sp.Basic, body: sp.Expr, language: _Language, budget: float)
         return _leaf(expr, language)
     head_width = visible_width(typst_head)
     inner = _tree(body, language, budget - head_width - 0.8)  # the body shares its first line with the head
-    if body.is_Add or isinstance(expr, sp.Derivative) and not (body.is_Symbol or body.is_Indexed or body.is_Function):
+    if summand_needs_brackets(body) or isinstance(expr, sp.Derivative) and not (
+            body.is_Symbol or body.is_Indexed or body.is_Function):
         inner = _bracketed(inner, language)
     return _Glued((_Leaf(head, head_width), inner))
 
 
-def _factor(factor: sp.Expr, language: _Language, budget: float) -> _Node:
+def _factor(factor: sp.Expr, language: _Language, budget: float, last: bool = True) -> _Node:
+    """One factor of a product, bracketed where the shared rules say (``_grouping``)."""
     if factor.is_Add:
         return _bracketed(_tree(factor, language, budget), language)
-    if precedence(factor) < PRECEDENCE["Mul"]:
+    if factor_needs_brackets(factor, last):
         return _Leaf(language.paired[0] + language.printer(factor) + language.paired[1],
                      visible_width(typst(factor)) + 0.8)
     return _tree(factor, language, budget)
@@ -153,8 +155,8 @@ def _product(expr: sp.Mul, language: _Language, budget: float) -> _Node:
     if denom is not sp.S.One:  # a/B as 1/B (or c/B) before the factors of a
         coeff, numer = numer.as_coeff_Mul() if numer.is_Mul else (sp.S.One, numer)
         nodes.append(_leaf(coeff / denom, language))
-    nodes += [_factor(f, language, budget) for f in sorted(sp.Mul.make_args(numer), key=_factor_rank)
-              if f is not sp.S.One]
+    factors = [f for f in sorted(sp.Mul.make_args(numer), key=_factor_rank) if f is not sp.S.One]
+    nodes += [_factor(f, language, budget, last=at == len(factors) - 1) for at, f in enumerate(factors)]
     return _Chain(nodes[0], tuple(("*", n) for n in nodes[1:]))
 
 

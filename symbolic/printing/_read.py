@@ -518,7 +518,9 @@ class TypstReader(_Reader):
 class LatexReader(_Reader):
     """The LaTeX (amsmath) of the kit's ``.tex`` files and ``gradproof derive --latex``."""
 
-    TOKEN = re.compile(r"\\[A-Za-z]+|\\\\|\\[,;:! %]|\d+(?:\.\d+)?|\S")
+    # \left| and \right| as one token each, so that nested bars pair as written (|{|x|}|)
+    TOKEN = re.compile(r"\\left\||\\right\||\\[A-Za-z]+|\\\\|\\[,;:! %]|\d+(?:\.\d+)?|\S")
+    ALIASES = {"\\left|": "\\lvert", "\\right|": "\\rvert"}
     language = "LaTeX"
     SPACES = {r"\,", r"\;", r"\:", r"\!", "\\ ", r"\quad", r"\qquad", r"\left", r"\right", r"\displaystyle"}
 
@@ -616,7 +618,11 @@ class LatexReader(_Reader):
         if token in (r"\frac", r"\dfrac", r"\tfrac"):
             return self.fraction()
         if token == r"\sqrt":
-            return sp.sqrt(self.sub_reader(self.braced()).read())
+            degree = sp.Integer(2)
+            if self.peek() == "[":   # \sqrt[n]{x}: the n-th root
+                self.take()
+                degree = self.sub_reader(self.group_until("]", "[")).read()
+            return sp.Pow(self.sub_reader(self.braced()).read(), 1 / degree)
         if token == r"\sum":
             return self.sum_sign()
         if token == r"\infty":

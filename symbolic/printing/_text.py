@@ -10,15 +10,21 @@ uses ``sigma``, ``sum``, ``d/dw_k`` and ``^``.
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
+from sympy.printing.conventions import split_super_sub
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from ._typst import ordered_terms
+from ._grouping import acts_rightwards, factor_needs_brackets, power_base_needs_brackets
+from ._typst import _factor_rank, ordered_terms
 
 __all__ = ["text", "TextPrinter"]
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_RAISED_LETTERS = "abcdefghijklmnoprstuvwxyz0123456789"  # every letter but q has a modifier form
+_RAISED = str.maketrans(_RAISED_LETTERS, "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 class TextPrinter(StrPrinter):
@@ -30,6 +36,14 @@ class TextPrinter(StrPrinter):
         super().__init__()
         self.ascii = ascii
 
+    def parenthesize(self, item, level, strict=False) -> str:
+        """SymPy's rule, and an operator (a sum sign, a derivative) bracketed wherever it stands
+        in a product, quotient or power that SymPy's own printing lays out (``1/(Σ_i x_i)``);
+        :meth:`_print_Mul` leaves the last factor of a numerator bare."""
+        if acts_rightwards(item) and level >= PRECEDENCE["Mul"]:
+            return f"({self._print(item)})"
+        return super().parenthesize(item, level, strict)
+
     def _index(self, indices) -> str:
         parts = [self._print(i) for i in indices]
         if all(len(p) == 1 for p in parts):
@@ -40,9 +54,16 @@ class TextPrinter(StrPrinter):
         return f"{self._print(expr.base.label)}{self._index(expr.indices)}"
 
     def _print_Symbol(self, expr) -> str:
+        """The name as written (``n^b_k`` with ``ascii``), else with Greek letters and a
+        superscript set as raised letters (``nᵇ_k``: the backward direction's n, not n to the b)."""
         name = expr.name
-        if not self.ascii:
-            name = {"omega": "ω", "sigma": "σ", "pi": "π"}.get(name, name)
+        if self.ascii:
+            return name
+        name = {"omega": "ω", "sigma": "σ", "pi": "π"}.get(name, name)
+        base, sups, subs = split_super_sub(name)
+        raised = "".join(sups).translate(_RAISED)
+        if sups and all(c in _RAISED_LETTERS for c in "".join(sups)):
+            return base + raised + "".join(f"_{sub}" for sub in subs)
         return name
 
     def _print_Function(self, expr) -> str:
@@ -64,21 +85,47 @@ class TextPrinter(StrPrinter):
         return f"{d}/{wrt} [{self._print(expr.expr)}]"
 
     def _print_Mul(self, expr) -> str:
-        printed = super()._print_Mul(expr)
-        return printed if self.ascii else printed.replace("*", "·")
+        """SymPy's product (``a*b/(c*d)``), except that an operator factor (a sum sign, a
+        derivative) that is not the last factor of the numerator is bracketed, and the operators
+        come last (``_grouping``)."""
+        if not any(acts_rightwards(f) for f in sp.Mul.make_args(expr)):
+            printed = super()._print_Mul(expr)
+        elif expr.could_extract_minus_sign():
+            return ("-" if self.ascii else "−") + self._print_Mul(-expr)
+        else:
+            numer, denom = sp.fraction(expr, exact=True)
+            factors = sorted(sp.Mul.make_args(numer), key=_factor_rank)
+            shown = []
+            for at, factor in enumerate(factors):
+                text = self._print(factor)
+                last = at == len(factors) - 1
+                if factor_needs_brackets(factor, last) or (not last and precedence(factor) <= PRECEDENCE["Mul"]):
+                    text = f"({text})"
+                shown.append(text)
+            printed = "*".join(shown)
+            if denom is not sp.S.One:  # (Σ_i a_i)/d: a sum sign's scope must not seem to reach d
+                if acts_rightwards(factors[-1]) and not shown[-1].startswith("("):
+                    shown[-1] = f"({shown[-1]})"
+                printed = "*".join(shown) + "/" + self.parenthesize(denom, PRECEDENCE["Mul"], strict=False)
+        return printed if self.ascii else re.sub(r"(?<!\*)\*(?!\*)", "·", printed)  # not the ** of a power
 
     def _print_Pow(self, expr, rational=False) -> str:
         exponent = expr.exp
         if not self.ascii and exponent.is_Integer and int(exponent) > 1:
-            base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=True)
-            return base + str(exponent).translate(_SUPERSCRIPT)
+            return self._power_base(expr.base) + str(exponent).translate(_SUPERSCRIPT)
         if exponent == -1 or (exponent.is_Rational and exponent.is_negative):
-            return super()._print_Pow(expr, rational)
-        base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=True)
+            return super()._print_Pow(expr, rational).replace("**", "^")  # x^(-2), as every other power
+        base = self._power_base(expr.base)
         power = self._print(exponent)
         if precedence(exponent) < PRECEDENCE["Atom"] and not (exponent.is_Integer and exponent > 0):
             power = f"({power})"
         return f"{base}^{power}"
+
+    def _power_base(self, base: sp.Expr) -> str:
+        """The base of a power, bracketed where ``_grouping`` says: ``(Σ_k u_k·X_ik)²``, not
+        ``Σ_k u_k·X_ik²`` (which reads as a sum of squares)."""
+        text = self._print(base)
+        return f"({text})" if power_base_needs_brackets(base) else text
 
     def _print_Add(self, expr, order=None) -> str:
         """Terms in the report's order (sigma(z) - y, B - 1), a minus for each negative term."""

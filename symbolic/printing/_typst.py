@@ -26,6 +26,8 @@ from sympy.printing.conventions import split_super_sub
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.printer import Printer
 
+from ._grouping import factor_needs_brackets, power_base_needs_brackets, summand_needs_brackets
+
 __all__ = ["TypstPrinter", "typst"]
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -168,9 +170,16 @@ class TypstPrinter(Printer):
         return f"frac({self._print(numer)}, {self._print(denom)})"
 
     def _print_product(self, factors) -> str:
+        """Factors side by side in the order of ``_factor_rank``; a factor holding an operator
+        that acts on everything after it (a sum sign, a derivative) is bracketed unless it comes
+        last, as SymPy's LaTeX printer does for sums (``d/dz (z/3) sum_i x_i`` would read as the
+        derivative of the whole product)."""
         parts: list[str] = []
-        for factor in sorted(factors, key=_factor_rank):
-            text = self.parenthesize(factor, PRECEDENCE["Mul"])
+        ordered = sorted(factors, key=_factor_rank)
+        for position, factor in enumerate(ordered):
+            text = self._print(factor)
+            if factor_needs_brackets(factor, last=position == len(ordered) - 1):
+                text = f"lr(({text}))"
             if parts and (text[0].isdigit() or parts[-1][-1].isdigit() and text[0] == "("):
                 parts.append("dot")
             parts.append(text)
@@ -192,10 +201,9 @@ class TypstPrinter(Printer):
         """The base of a power, in parentheses when the exponent would not reach all of it: a
         sum sign or a derivative (which act on everything after them) and a name that has a
         superscript already (``n_k^b^2`` reads as n_k to the power b^2)."""
-        text = self.parenthesize(base, PRECEDENCE["Pow"], strict=True)
-        if isinstance(base, (sp.Sum, sp.Derivative, sp.Integral, sp.Product)) or (
-                not text.startswith("lr((") and "^" in text):
-            return f"lr(({self._print(base)}))"
+        text = self._print(base)
+        if power_base_needs_brackets(base) or "^" in text:
+            return f"lr(({text}))"
         return text
 
     # functions ----------------------------------------------------------------------------
@@ -232,7 +240,9 @@ class TypstPrinter(Printer):
         heads = []
         for var, lower, upper in expr.limits:
             heads.append(f"sum_({self._print(var)} = {self._print(lower)})^{_group(self._print(upper))}")
-        body = self.parenthesize(expr.function, PRECEDENCE["Mul"])
+        body = self._print(expr.function)
+        if summand_needs_brackets(expr.function):
+            body = f"lr(({body}))"
         return " ".join(heads) + " " + body
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:

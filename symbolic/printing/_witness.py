@@ -23,7 +23,7 @@ from sympy.core.function import AppliedUndef
 
 from ._read import ReadError, lexicon, read_latex, read_latex_chain, read_typst, read_typst_chain
 
-__all__ = ["PrinterError", "witnessed", "agree", "READERS", "same_reading"]
+__all__ = ["PrinterError", "witnessed", "witnessed_text", "agree", "READERS", "same_reading"]
 
 POINTS = 2
 DIGITS = 30
@@ -75,9 +75,32 @@ def _evaluate(expr: sp.Basic, point: int) -> sp.Expr:
     return sp.N(concrete.xreplace({s: _value(sp.srepr(s), point) for s in symbols}), DIGITS)
 
 
+def _rebuilt(expr: sp.Basic) -> sp.Basic:
+    """``expr`` rebuilt node by node with SymPy's automatic evaluation (a derivation's steps are
+    kept unevaluated, ``Mul(Mul(a, b), c)``; what a reader builds is evaluated, ``Mul(a, b, c)``):
+    nested sums as one sum of several limits (the same sum: SymPy's limits run innermost first),
+    independent limits in one order.
+    The same value, so an equal rebuild spares the evaluation at the sample points."""
+    if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase, sp.Tuple)):
+        return expr
+    try:
+        rebuilt = expr.func(*(_rebuilt(a) for a in expr.args))
+    except (TypeError, ValueError):
+        return expr
+    if isinstance(rebuilt, sp.Sum) and isinstance(rebuilt.function, sp.Sum):  # sum_k sum_l f: one Sum
+        inner = rebuilt.function
+        rebuilt = sp.Sum(inner.function, *inner.limits, *rebuilt.limits)
+    if isinstance(rebuilt, sp.Sum) and len(rebuilt.limits) > 1:
+        variables = {limit[0] for limit in rebuilt.limits}
+        if not any(bound.free_symbols & variables for limit in rebuilt.limits for bound in limit[1:]):
+            # independent ranges: the order of summation does not change the value
+            rebuilt = sp.Sum(rebuilt.function, *sorted(rebuilt.limits, key=sp.default_sort_key))
+    return rebuilt
+
+
 def agree(shown: sp.Basic, read: sp.Basic) -> str | None:
     """None when ``read`` equals ``shown`` at every sample point, else what differs."""
-    if shown == read:
+    if shown == read or _rebuilt(shown) == _rebuilt(read):
         return None
     names = set(map(str, shown.free_symbols)) ^ set(map(str, read.free_symbols))
     for point in range(POINTS):
@@ -104,6 +127,25 @@ def witnessed(expr, text: str, language: str) -> str:
     if differs:
         raise PrinterError(language, text, expr, differs)
     return text
+
+
+def witnessed_text(expr, ascii: bool = False) -> str:
+    """``expr`` as plain text (:func:`._text.text`), once read back by the text reader
+    (:mod:`._read_text`) and found equal; else :class:`PrinterError`."""
+    from ._read_text import read_text, text_names
+    from ._text import TextPrinter
+
+    expr = sp.sympify(expr)
+    printer = TextPrinter(ascii)
+    shown = printer.doprint(expr)
+    try:
+        read = read_text(shown, text_names(expr, printer.doprint))
+    except ReadError as error:
+        raise PrinterError("text", shown, expr, f"unreadable: {error}") from None
+    differs = agree(expr, read)
+    if differs:
+        raise PrinterError("text", shown, expr, differs)
+    return shown
 
 
 def same_reading(typst_text: str, latex_text: str) -> None:
