@@ -24,7 +24,7 @@ import sympy as sp
 
 from ._grouping import factor_needs_brackets, summand_needs_brackets
 from ._latex import latex
-from ._typst import _factor_rank, ordered_terms, typst
+from ._typst import factor_rank, ordered_terms, typst
 
 __all__ = ["break_lines", "visible_width", "LINE_BUDGET"]
 
@@ -155,7 +155,7 @@ def _product(expr: sp.Mul, language: _Language, budget: float) -> _Node:
     if denom is not sp.S.One:  # a/B as 1/B (or c/B) before the factors of a
         coeff, numer = numer.as_coeff_Mul() if numer.is_Mul else (sp.S.One, numer)
         nodes.append(_leaf(coeff / denom, language))
-    factors = [f for f in sorted(sp.Mul.make_args(numer), key=_factor_rank) if f is not sp.S.One]
+    factors = [f for f in sorted(sp.Mul.make_args(numer), key=factor_rank) if f is not sp.S.One]
     nodes += [_factor(f, language, budget, last=at == len(factors) - 1) for at, f in enumerate(factors)]
     return _Chain(nodes[0], tuple(("*", n) for n in nodes[1:]))
 

@@ -77,7 +77,7 @@ class Token:
     end: int
 
 
-class _Reader:
+class GrammarReader:
     """Terms, products and scripts, shared by both languages; each language reads its atoms."""
 
     TOKEN: re.Pattern = re.compile(r"\S")
@@ -259,7 +259,7 @@ class _Reader:
         """A group in braces (LaTeX only)."""
         raise self.error("braces are LaTeX")
 
-    def sub_reader(self, tokens: list[Token]) -> _Reader:
+    def sub_reader(self, tokens: list[Token]) -> GrammarReader:
         reader = type(self)("", self.names)
         reader.source = self.text_of(tokens)
         reader.tokens = list(tokens)
@@ -289,7 +289,7 @@ GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "
          "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
 
 
-def _sum(var: sp.Expr, lower: sp.Expr, upper: sp.Expr):
+def summation(var: sp.Expr, lower: sp.Expr, upper: sp.Expr):
     return lambda body: sp.Sum(body, (var, lower, upper))
 
 
@@ -312,7 +312,7 @@ def _order(variable: sp.Expr, count: int) -> tuple[sp.Expr, int]:
     return variable, count
 
 
-def _derivative(variables: list[tuple[sp.Expr, int]]):
+def differentiation(variables: list[tuple[sp.Expr, int]]):
     return lambda body: sp.Derivative(body, *variables)
 
 
@@ -320,7 +320,7 @@ def _derivative(variables: list[tuple[sp.Expr, int]]):
 # Typst
 
 
-class TypstReader(_Reader):
+class TypstReader(GrammarReader):
     """The Typst maths the report and the kit's ``.typ`` files show."""
 
     TOKEN = re.compile(r'"[^"]*"|[A-Za-z]+|\d+(?:\.\d+)?|<=|>=|!=|->|\\/|\\[()]|\.\.\.|\S')
@@ -494,7 +494,7 @@ class TypstReader(_Reader):
         top = [t.text for t in groups[0]]
         if top != [mark] and top != [mark, "^", str(order)]:
             raise self.error(f"derivative: numerator {' '.join(top)!r} for order {order}")
-        return _derivative(variables)
+        return differentiation(variables)
 
     def sum_sign(self):
         self.expect("_")
@@ -508,14 +508,14 @@ class TypstReader(_Reader):
         lower = self.sub_reader(limit[2:]).read()
         self.expect("^")
         upper = self.script()
-        return _sum(var, lower, upper)
+        return summation(var, lower, upper)
 
 
 # ---------------------------------------------------------------------------------------------
 # LaTeX
 
 
-class LatexReader(_Reader):
+class LatexReader(GrammarReader):
     """The LaTeX (amsmath) of the kit's ``.tex`` files and ``gradproof derive --latex``."""
 
     # \left| and \right| as one token each, so that nested bars pair as written (|{|x|}|)
@@ -689,7 +689,7 @@ class LatexReader(_Reader):
         written = reader.sub_reader(top[2:]).read() if len(top) > 1 else 1
         if written != order:
             raise self.error(f"derivative of order {written} over {order} variables")
-        return _derivative(variables)
+        return differentiation(variables)
 
     def sum_sign(self):
         self.expect("_")
@@ -714,7 +714,7 @@ class LatexReader(_Reader):
         lower = self.sub_reader(limit[2:]).read()
         self.expect("^")
         upper = self.script()
-        return _sum(var, lower, upper)
+        return summation(var, lower, upper)
 
 
 def read_typst(text: str, names: Lexicon) -> sp.Expr:

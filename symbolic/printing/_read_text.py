@@ -20,7 +20,7 @@ import re
 import sympy as sp
 
 from .._vocabulary import sigmoid
-from ._read import FUNCTIONS, ReadError, Token, _derivative, _Reader, _sum
+from ._read import FUNCTIONS, GrammarReader, ReadError, Token, differentiation, summation
 
 __all__ = ["read_text", "TextNames", "text_names"]
 
@@ -45,7 +45,7 @@ def text_names(expr: sp.Basic, printer) -> TextNames:
     return names
 
 
-class TextReader(_Reader):
+class TextReader(GrammarReader):
     """The plain text of :func:`gradproof.symbolic.printing.text` (Unicode or ASCII)."""
 
     TOKEN = re.compile(r"Σ|sum(?=_\{)|∂/∂|d/d(?=[A-Za-z])|∂|\*\*|" + _NAME +
@@ -148,7 +148,7 @@ class TextReader(_Reader):
             upper = self.sub_reader(self.group_until("}", "{")).read()
         else:
             upper = self.atom()
-        return _sum(variable, lower, upper)
+        return summation(variable, lower, upper)
 
     def derivative(self) -> sp.Expr:
         """``∂/∂z [...]`` or ``∂/∂z ∂w [...]`` (``d/dz dw [...]``): the operand is the bracket."""
@@ -166,7 +166,7 @@ class TextReader(_Reader):
         counts: dict[sp.Expr, int] = {}
         for variable in variables:
             counts[variable] = counts.get(variable, 0) + 1
-        return _derivative(list(counts.items()))(body)
+        return differentiation(list(counts.items()))(body)
 
 
 def read_text(text: str, names: TextNames) -> sp.Expr:

@@ -18,7 +18,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from ._grouping import acts_rightwards, factor_needs_brackets, power_base_needs_brackets
-from ._typst import _factor_rank, ordered_terms
+from ._typst import factor_rank, ordered_terms
 
 __all__ = ["text", "TextPrinter"]
 
@@ -94,7 +94,7 @@ class TextPrinter(StrPrinter):
             return ("-" if self.ascii else "−") + self._print_Mul(-expr)
         else:
             numer, denom = sp.fraction(expr, exact=True)
-            factors = sorted(sp.Mul.make_args(numer), key=_factor_rank)
+            factors = sorted(sp.Mul.make_args(numer), key=factor_rank)
             shown = []
             for at, factor in enumerate(factors):
                 text = self._print(factor)
@@ -151,8 +151,8 @@ def text(expr: sp.Basic, ascii: bool = False) -> str:
     >>> z, i, B = sp.Symbol("z", real=True), sp.Symbol("i", integer=True), sp.Symbol("B", integer=True)
     >>> y = sp.IndexedBase("y")
     >>> text(sp.Sum(y[i] * z**2, (i, 0, B - 1)) / B)
-    'Σ_{i=0}^{B − 1} (z²·y_i)/B'
+    '(Σ_{i=0}^{B − 1} (z²·y_i))/B'
     >>> text(sp.Sum(y[i] * z**2, (i, 0, B - 1)) / B, ascii=True)
-    'sum_{i=0}^{B - 1} (z^2*y_i)/B'
+    '(sum_{i=0}^{B - 1} (z^2*y_i))/B'
     """
     return TextPrinter(ascii).doprint(expr)

@@ -170,12 +170,12 @@ class TypstPrinter(Printer):
         return f"frac({self._print(numer)}, {self._print(denom)})"
 
     def _print_product(self, factors) -> str:
-        """Factors side by side in the order of ``_factor_rank``; a factor holding an operator
+        """Factors side by side in the order of ``factor_rank``; a factor holding an operator
         that acts on everything after it (a sum sign, a derivative) is bracketed unless it comes
         last, as SymPy's LaTeX printer does for sums (``d/dz (z/3) sum_i x_i`` would read as the
         derivative of the whole product)."""
         parts: list[str] = []
-        ordered = sorted(factors, key=_factor_rank)
+        ordered = sorted(factors, key=factor_rank)
         for position, factor in enumerate(ordered):
             text = self._print(factor)
             if factor_needs_brackets(factor, last=position == len(ordered) - 1):
@@ -295,7 +295,7 @@ def ordered_terms(expr: sp.Add) -> list[sp.Expr]:
     return terms
 
 
-def _factor_rank(factor: sp.Expr) -> int:
+def factor_rank(factor: sp.Expr) -> int:
     """Numbers first, then names, functions, bracketed sums, and derivatives and sums last
     (so that an operator never seems to act on the factors after it)."""
     if factor.is_Number:
