@@ -387,4 +387,13 @@ if __name__ == "__main__":
 
         print(json.dumps(measure(build(*problem()), repeats)))
     else:
-        main(sys.argv[sys.argv.index("--parts") + 1] if "--parts" in sys.argv else ("14" if QUICK else "1234"))
+        import argparse
+
+        parser = argparse.ArgumentParser(description="Per-sample gradients and norms of GRU classifiers against "
+                                         "plain training and Opacus (see the module docstring).")
+        parser.add_argument("--quick", action="store_true", help="parts 1 and 4, one round, part 4 at B=64, T=20")
+        parser.add_argument("--parts", default="14" if QUICK else "1234", help="the parts to run, e.g. 13")
+        options = parser.parse_args()  # --help prints this and exits, instead of starting a 25-minute run
+        if not options.parts or set(options.parts) - set("1234"):
+            parser.error(f"--parts: expected digits from 1234, got {options.parts!r}")
+        main(options.parts)
