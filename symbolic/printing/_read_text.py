@@ -8,9 +8,11 @@ just before it; ``σ(...)``, ``exp(...)``, ``log(...)``; a derivative ``∂/∂z
 with ``ascii``) whose operand is its bracket; a sum sign ``Σ_{i=0}^{B − 1}`` (``sum_``) acting on
 the rest of the product it stands in, up to the next ``+`` or ``-``.
 
-Names are matched against the printed names of the expression's own atoms (its symbols and
-indexed entries): the names say which atoms exist, never how they are grouped, and two atoms
-that print alike (a dropped index) make the text unreadable.
+Names are read by their parts (base, raised superscript, subscripts; an indexed name's indices
+after its label's subscript) and resolved against the *lexicon* of the expression shown, as the
+Typst and LaTeX readers do (:func:`._read.lexicon`): which names exist and how many indices each
+takes, never how they print, so a dropped or misplaced index is unreadable or reads as another
+entry.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ import re
 import sympy as sp
 
 from .._vocabulary import sigmoid
-from ._read import FUNCTIONS, GrammarReader, ReadError, Token, differentiation, summation
+from ._read import FUNCTIONS, GrammarReader, Lexicon, ReadError, Token, differentiation, summation
 
-__all__ = ["read_text", "TextNames", "text_names"]
+__all__ = ["read_text"]
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _RAISED = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
@@ -31,18 +33,19 @@ _NAME = (r"[A-Za-zα-ωΑ-ΡΤ-Ω][A-Za-z0-9]*[" + _RAISED + r"]*(?:\^[A-Za-z]+)
 _TEXT_FUNCTIONS = {**FUNCTIONS, "σ": sigmoid, "sqrt": sp.sqrt, "Abs": sp.Abs}
 
 
-class TextNames(dict):
-    """Printed name -> the atom it names (None where two atoms print alike)."""
+_RAISED_BACK = str.maketrans(_RAISED, "abcdefghijklmnoprstuvwxyz")
+_GREEK_LETTERS = {"σ": "sigma", "ω": "omega", "π": "pi", "δ": "delta"}
 
 
-def text_names(expr: sp.Basic, printer) -> TextNames:
-    """The printed names of the symbols and indexed entries of ``expr`` (``printer``: the text
-    printer's ``_print``)."""
-    names = TextNames()
-    for atom in sorted(expr.atoms(sp.Symbol, sp.Dummy, sp.Indexed), key=sp.default_sort_key):
-        shown = printer(atom)
-        names[shown] = None if shown in names and names[shown] != atom else atom
-    return names
+def _name_parts(token: str) -> tuple[str, str, list[str]]:
+    """A written name as (base, superscript, subscript groups): ``W_hz_kq`` is (W, '', [hz, kq]),
+    ``nᵇ_k`` and ``n^b_k`` are (n, b, [k]), ``x_{i,k + 1}`` is (x, '', ['i,k + 1'])."""
+    match = re.match(r"([A-Za-zα-ωΑ-Ω][A-Za-z0-9]*)([" + _RAISED + r"]*)(?:\^([A-Za-z]+))?", token)
+    assert match is not None
+    base = _GREEK_LETTERS.get(match.group(1), match.group(1))
+    sup = match.group(2).translate(_RAISED_BACK) + (match.group(3) or "")
+    groups = re.findall(r"_(\{[^{}]*\}|[A-Za-z0-9]+)", token[match.end():])
+    return base, sup, [g[1:-1] if g.startswith("{") else g for g in groups]
 
 
 class TextReader(GrammarReader):
@@ -53,15 +56,15 @@ class TextReader(GrammarReader):
     ALIASES = {"−": "-", "·": "*", "**": "^", "sum": "Σ", "d/d": "∂/∂"}
     language = "text"
 
-    def __init__(self, source: str, names: TextNames):
-        self.source, self.text_names = source, names
-        self.names = None  # type: ignore[assignment]
+    def __init__(self, source: str, names: Lexicon):
+        self.source, self.lexicon = source, names
+        self.names = names
         self.tokens = [Token(self.ALIASES.get(m.group(), m.group()), m.start(), m.end())
                        for m in self.TOKEN.finditer(source)]
         self.at = 0
 
     def sub_reader(self, tokens: list[Token]) -> TextReader:
-        reader = TextReader("", self.text_names)
+        reader = TextReader("", self.lexicon)
         reader.source = self.text_of(tokens)
         reader.tokens = list(tokens)
         return reader
@@ -116,23 +119,38 @@ class TextReader(GrammarReader):
         raise self.error(f"unknown {token!r}")
 
     def name_of(self, token: str) -> sp.Expr:
-        if token in self.text_names:
-            atom = self.text_names[token]
-            if atom is None:
-                raise self.error(f"{token!r} names two different atoms")
-            return atom
+        """A written name resolved against the lexicon of the expression shown, by its parts (base,
+        superscript, subscript; an indexed name's indices after its label's subscript): the
+        lexicon says which names exist and how many indices each takes, never how they print."""
+        base, sup, groups = _name_parts(token)
+        names = self.lexicon
+        whole = "".join(groups).replace(" ", "")
+        if (base, whole.replace(",", ""), sup) in names.symbols:
+            return names.symbols[(base, whole.replace(",", ""), sup)]
+        for label, rank, indexed in names.indexed.get((base, sup), []):
+            label_groups = len(label and [g for g in groups[:-1]] or [])
+            if "".join(groups[:label_groups]) != label or len(groups) != label_groups + 1:
+                continue
+            written = groups[-1]
+            parts = written.split(",") if "," in written else list(written) if rank > 1 else [written]
+            if len(parts) == rank:
+                indices = [self.sub_reader_of(part).read() for part in parts]
+                return indexed[tuple(indices)] if rank > 1 else indexed[indices[0]]
         if token in ("E", "e"):
             return sp.E
-        if "^" in token:  # no name n^b: the name n to the power b (ascii's z^y)
-            base, _, exponent = token.partition("^")
-            return sp.Pow(self.name_of(base), self.name_of(exponent))
-        base, _, rest = token.partition("_")
-        if base in ("δ", "delta") and rest:
-            indices = [self.name_of(i) if i in self.text_names else sp.sympify(i)
-                       for i in (rest.strip("{}").split(",") if "," in rest else list(rest.strip("{}")))]
-            if len(indices) == 2:
-                return sp.KroneckerDelta(*indices)
+        if sup and "^" in token:  # no name n^b: the name n to the power b (ascii's z^y)
+            stem, _, exponent = token.partition("^")
+            return sp.Pow(self.name_of(stem), self.name_of(exponent))
+        if base == "delta" and len(groups) == 1:
+            written = groups[0]
+            parts = written.split(",") if "," in written else list(written)
+            if len(parts) == 2:
+                return sp.KroneckerDelta(*(self.sub_reader_of(part).read() for part in parts))
         raise self.error(f"no name {token!r} in the expression shown")
+
+    def sub_reader_of(self, written: str) -> TextReader:
+        """A reader of a piece of a name (an index such as ``k + 1``)."""
+        return TextReader(written, self.lexicon)
 
     def sum_sign(self):
         self.expect("_")
@@ -157,7 +175,7 @@ class TextReader(GrammarReader):
             token = self.take()
             if token == "∂":
                 variables.append(self.name_of(self.take()))
-            elif token.startswith("d") and token[1:] in self.text_names:
+            elif token.startswith("d") and len(token) > 1:  # ascii: d/dz dw
                 variables.append(self.name_of(token[1:]))
             else:
                 raise self.error(f"derivative: expected '[', found {token!r}")
@@ -169,7 +187,7 @@ class TextReader(GrammarReader):
         return differentiation(list(counts.items()))(body)
 
 
-def read_text(text: str, names: TextNames) -> sp.Expr:
+def read_text(text: str, names: Lexicon) -> sp.Expr:
     """Plain text printed by :func:`gradproof.symbolic.printing.text` as a SymPy expression."""
     try:
         return TextReader(text, names).read()

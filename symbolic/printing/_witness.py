@@ -132,14 +132,13 @@ def witnessed(expr, text: str, language: str) -> str:
 def witnessed_text(expr, ascii: bool = False) -> str:
     """``expr`` as plain text (:func:`._text.text`), once read back by the text reader
     (:mod:`._read_text`) and found equal; else :class:`PrinterError`."""
-    from ._read_text import read_text, text_names
-    from ._text import TextPrinter
+    from ._read_text import read_text
+    from ._text import text
 
     expr = sp.sympify(expr)
-    printer = TextPrinter(ascii)
-    shown = printer.doprint(expr)
+    shown = text(expr, ascii)
     try:
-        read = read_text(shown, text_names(expr, printer.doprint))
+        read = read_text(shown, lexicon(expr))
     except ReadError as error:
         raise PrinterError("text", shown, expr, f"unreadable: {error}") from None
     differs = agree(expr, read)

@@ -143,3 +143,24 @@ def test_every_catalog_worked_solution_reads_back_in_unicode_and_ascii():
     for derivation in catalog().values():
         derivation.worked()
         derivation.worked(ascii=True)
+
+
+def test_the_text_witness_catches_a_dropped_index(monkeypatch):
+    """Names are resolved against the expression's lexicon by their parts, not by how the
+    printer writes them: an indexed name that keeps only its first index is refused."""
+    expr = X[i, k] * sigmoid(z) + W[k]
+    witnessed_text(expr)
+    real = _text.TextPrinter._index
+    monkeypatch.setattr(_text.TextPrinter, "_index", lambda self, indices: real(self, indices[:1]))
+    assert "X_i·" in text(expr) or "·X_i" in text(expr)
+    with pytest.raises(PrinterError, match="printer fault"):
+        witnessed_text(expr)
+
+
+def test_the_text_witness_catches_a_name_that_lost_its_superscript(monkeypatch):
+    backward = sp.IndexedBase("h^b")
+    expr = backward[k] * W[k]
+    assert "hᵇ_k" in witnessed_text(expr)
+    monkeypatch.setattr(_text.TextPrinter, "_print_Symbol", lambda self, s: s.name.split("^")[0])
+    with pytest.raises(PrinterError, match="printer fault"):
+        witnessed_text(expr)
