@@ -11,9 +11,9 @@ formula in Typst's syntax aloud (the alternative text of the report's formulas).
 Every formula those functions lay out is read back by an independent reader of its language
 and compared with the expression it was printed from (:func:`witnessed_typst`,
 :func:`witnessed_latex`, and :func:`witnessed_text` for the worked solutions of ``gradproof
-derive``); a mismatch raises :class:`PrinterError`.  Where a formula needs brackets (a power of
-a sum sign, an operator followed by more factors) is decided once, for all three printers, in
-``_grouping``.
+derive``); a mismatch raises :class:`PrinterError`.  The three languages are one printer core,
+``_walk.FormulaWalk``, which decides the structure of a formula (order, signs, fractions, and
+with ``_grouping`` every bracket) once and hands the pieces to a Typst, LaTeX or text syntax.
 """
 
 from ._latex import latex as latex

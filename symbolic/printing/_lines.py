@@ -24,7 +24,8 @@ import sympy as sp
 
 from ._grouping import factor_needs_brackets, summand_needs_brackets
 from ._latex import latex
-from ._typst import factor_rank, ordered_terms, typst
+from ._typst import typst
+from ._walk import factor_rank, ordered_terms
 
 __all__ = ["break_lines", "visible_width", "LINE_BUDGET"]
 

@@ -1,147 +1,138 @@
-"""Plain text a student can read: one index notation and Unicode maths (``--ascii`` for terminals
-without it).
+"""Plain text a student can read: the printer core (:mod:`._walk`) spelled in one index notation
+and Unicode maths (``ascii=True`` for terminals without it).
 
 Entries of indexed quantities are written with their indices after an underscore, always the same
 way: ``z_i``, ``y_i``, ``X_ik``, ``w_k`` (indices longer than one character in braces, ``X_{i,k+1}``);
-``sigmoid`` is ``σ``, a sum is ``Σ_{i=0}^{B-1} (...)``, a derivative ``∂/∂w_k [...]``, products a
-middle dot and powers superscripts where Unicode has them.  With ``ascii=True`` the same layout
-uses ``sigma``, ``sum``, ``d/dw_k`` and ``^``.
+``sigmoid`` is ``σ``, a sum ``Σ_{i=0}^{B − 1} ...`` acting on the rest of its product, a derivative
+``∂/∂w_k [...]``, products a middle dot, fractions a slash (numerator and denominator bracketed
+where a slash would not reach all of them), powers superscripts where Unicode has them and a
+name's superscript raised letters (``nᵇ_k``, not a power).  With ``ascii=True`` the same layout
+uses ``sigma``, ``sum``, ``d/dw_k``, ``*`` and ``^``.  The grouping is the core's, as for Typst
+and LaTeX.
 """
 
 from __future__ import annotations
 
-import re
-
 import sympy as sp
-from sympy.printing.conventions import split_super_sub
 from sympy.printing.precedence import PRECEDENCE, precedence
-from sympy.printing.str import StrPrinter
 
-from ._grouping import acts_rightwards, factor_needs_brackets, power_base_needs_brackets
-from ._typst import factor_rank, ordered_terms
+from ._grouping import acts_rightwards
+from ._syntax import Syntax
+from ._walk import FormulaWalk
 
-__all__ = ["text", "TextPrinter"]
+__all__ = ["text", "TextPrinter", "TextSyntax"]
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _RAISED_LETTERS = "abcdefghijklmnoprstuvwxyz0123456789"  # every letter but q has a modifier form
 _RAISED = str.maketrans(_RAISED_LETTERS, "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ⁰¹²³⁴⁵⁶⁷⁸⁹")
+_GREEK = {"omega": "ω", "sigma": "σ", "pi": "π"}
+RELATIONS = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+ASCII_RELATIONS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
-class TextPrinter(StrPrinter):
-    """SymPy's string printer with one index notation and, unless ``ascii``, Unicode symbols."""
+def _bare_denominator(denom: sp.Expr) -> bool:
+    """A denominator a slash reaches whole: a name, an entry, a positive integer, a function
+    call, or a power of one of them."""
+    base = denom.base if denom.is_Pow else denom
+    return bool(base.is_Symbol or base.is_Indexed or (base.is_Integer and base > 0)
+                or (isinstance(base, sp.Function) and not acts_rightwards(base)))
 
-    printmethod = "_gradproof_text"  # not the objects' own _sympystr (Indexed prints x[k] through it)
+
+class TextSyntax(Syntax):
+    """Unicode (or, with ``ascii``, plain ASCII) text."""
 
     def __init__(self, ascii: bool = False):
-        super().__init__()
         self.ascii = ascii
+        self.minus = "-" if ascii else "−"
 
-    def parenthesize(self, item, level, strict=False) -> str:
-        """SymPy's rule, and an operator (a sum sign, a derivative) bracketed wherever it stands
-        in a product, quotient or power that SymPy's own printing lays out (``1/(Σ_i x_i)``);
-        :meth:`_print_Mul` leaves the last factor of a numerator bare."""
-        if acts_rightwards(item) and level >= PRECEDENCE["Mul"]:
-            return f"({self._print(item)})"
-        return super().parenthesize(item, level, strict)
+    def _power(self, exponent: str, simple: bool) -> str:
+        if not self.ascii and exponent.isdigit() and int(exponent) > 1:
+            return exponent.translate(_SUPERSCRIPT)
+        return "^" + (exponent if simple else f"({exponent})")
 
-    def _index(self, indices) -> str:
-        parts = [self._print(i) for i in indices]
-        if all(len(p) == 1 for p in parts):
-            return "_" + "".join(parts)
-        return "_{" + ",".join(parts) + "}"
+    def name(self, base: str, subs: list[str], sups: list[str], indices: tuple[str, ...]) -> str:
+        text = base if self.ascii else _GREEK.get(base, base)
+        if sups:
+            raised = "".join(sups)
+            text += ("^" + raised) if self.ascii or any(c not in _RAISED_LETTERS for c in raised) \
+                else raised.translate(_RAISED)
+        for sub in subs:
+            sub = sub.strip("{}")
+            text += "_" + (sub if sub.isalnum() else "{" + sub + "}")
+        if indices:
+            text += "_" + ("".join(indices) if all(len(i) == 1 for i in indices) else "{" + ",".join(indices) + "}")
+        return text
 
-    def _print_Indexed(self, expr) -> str:
-        return f"{self._print(expr.base.label)}{self._index(expr.indices)}"
+    def group(self, text: str) -> str:
+        return f"({text})"
 
-    def _print_Symbol(self, expr) -> str:
-        """The name as written (``n^b_k`` with ``ascii``), else with Greek letters and a
-        superscript set as raised letters (``nᵇ_k``: the backward direction's n, not n to the b)."""
-        name = expr.name
-        if self.ascii:
-            return name
-        name = {"omega": "ω", "sigma": "σ", "pi": "π"}.get(name, name)
-        base, sups, subs = split_super_sub(name)
-        raised = "".join(sups).translate(_RAISED)
-        if sups and all(c in _RAISED_LETTERS for c in "".join(sups)):
-            return base + raised + "".join(f"_{sub}" for sub in subs)
-        return name
+    def rational(self, numerator: int, denominator: int) -> str:
+        return f"{numerator}/{denominator}"
 
-    def _print_Function(self, expr) -> str:
-        name = type(expr).__name__
-        if name == "sigmoid":
-            name = "sigma" if self.ascii else "σ"
-        return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+    def constant(self, name: str) -> str:
+        return {"e": "E", "pi": "pi" if self.ascii else "π", "infinity": "oo" if self.ascii else "∞",
+                "i": "I"}[name]
 
-    def _print_Sum(self, expr) -> str:
-        body = self.parenthesize(expr.function, PRECEDENCE["Mul"])
-        sign = "sum" if self.ascii else "Σ"
-        for var, low, high in reversed(expr.limits):
-            body = f"{sign}_{{{self._print(var)}={self._print(low)}}}^{{{self._print(high)}}} {body}"
-        return body
+    def product(self, texts: list[str]) -> str:
+        return ("*" if self.ascii else "·").join(texts)
 
-    def _print_Derivative(self, expr) -> str:
+    def fraction(self, numerator: str, denominator: str, numer: sp.Expr, denom: sp.Expr) -> str:
+        if precedence(numer) < PRECEDENCE["Mul"] or acts_rightwards(numer):
+            numerator = self.group(numerator)  # (a + b)/c; (Σ_i a_i)/c: the sign's scope ends
+        if not _bare_denominator(denom):
+            denominator = self.group(denominator)
+        return f"{numerator}/{denominator}"
+
+    def sqrt(self, text: str) -> str:
+        return f"sqrt({text})"
+
+    def power(self, base: str, exponent: str, exp: sp.Expr) -> str:
+        simple = bool(exp.is_Symbol or (exp.is_Integer and exp > 0))
+        return base + self._power(exponent, simple)
+
+    def exp(self, argument: str, exponent: str | None) -> str:
+        text = f"exp({argument})"
+        return text if exponent is None else text + self._power(exponent, exponent.isalnum())
+
+    def function(self, name: str, arguments: list[str], exponent: str | None, bare: bool) -> str:
+        head = ("sigma" if self.ascii else "σ") if name == "sigmoid" else name
+        text = f"{head}({', '.join(arguments)})"
+        return text if exponent is None else text + self._power(exponent, exponent.isalnum())
+
+    def abs(self, text: str) -> str:
+        return f"Abs({text})"
+
+    def delta(self, first: str, second: str) -> str:
+        head = "delta" if self.ascii else "δ"
+        return f"{head}_{first}{second}" if len(first) == len(second) == 1 else f"{head}_{{{first},{second}}}"
+
+    def sum_sign(self, variable: str, lower: str, upper: str) -> str:
+        return f"{'sum' if self.ascii else 'Σ'}_{{{variable}={lower}}}^{{{upper}}}"
+
+    def derivative(self, ordinary: bool, variables: list[tuple[str, int]], inner: str, bracketed: bool) -> str:
         d = "d" if self.ascii else "∂"
-        wrt = " ".join(f"{d}{self._print(v)}" for v in expr.variables)
-        return f"{d}/{wrt} [{self._print(expr.expr)}]"
+        wrt = " ".join(f"{d}{v}" for v, count in variables for _ in range(count))
+        return f"{d}/{wrt} [{inner}]"
 
-    def _print_Mul(self, expr) -> str:
-        """SymPy's product (``a*b/(c*d)``), except that an operator factor (a sum sign, a
-        derivative) that is not the last factor of the numerator is bracketed, and the operators
-        come last (``_grouping``)."""
-        if not any(acts_rightwards(f) for f in sp.Mul.make_args(expr)):
-            printed = super()._print_Mul(expr)
-        elif expr.could_extract_minus_sign():
-            return ("-" if self.ascii else "−") + self._print_Mul(-expr)
-        else:
-            numer, denom = sp.fraction(expr, exact=True)
-            factors = sorted(sp.Mul.make_args(numer), key=factor_rank)
-            shown = []
-            for at, factor in enumerate(factors):
-                text = self._print(factor)
-                last = at == len(factors) - 1
-                if factor_needs_brackets(factor, last) or (not last and precedence(factor) <= PRECEDENCE["Mul"]):
-                    text = f"({text})"
-                shown.append(text)
-            printed = "*".join(shown)
-            if denom is not sp.S.One:  # (Σ_i a_i)/d: a sum sign's scope must not seem to reach d
-                if acts_rightwards(factors[-1]) and not shown[-1].startswith("("):
-                    shown[-1] = f"({shown[-1]})"
-                printed = "*".join(shown) + "/" + self.parenthesize(denom, PRECEDENCE["Mul"], strict=False)
-        return printed if self.ascii else re.sub(r"(?<!\*)\*(?!\*)", "·", printed)  # not the ** of a power
+    def cases(self, rows: list[tuple[str, str | None]]) -> str:
+        return "{" + "; ".join(value if when is None else f"{value} if {when}" for value, when in rows) + "}"
 
-    def _print_Pow(self, expr, rational=False) -> str:
-        exponent = expr.exp
-        if not self.ascii and exponent.is_Integer and int(exponent) > 1:
-            return self._power_base(expr.base) + str(exponent).translate(_SUPERSCRIPT)
-        if exponent == -1 or (exponent.is_Rational and exponent.is_negative):
-            return super()._print_Pow(expr, rational).replace("**", "^")  # x^(-2), as every other power
-        base = self._power_base(expr.base)
-        power = self._print(exponent)
-        if precedence(exponent) < PRECEDENCE["Atom"] and not (exponent.is_Integer and exponent > 0):
-            power = f"({power})"
-        return f"{base}^{power}"
+    def relation(self, lhs: str, operator: str, rhs: str) -> str:
+        return f"{lhs} {(ASCII_RELATIONS if self.ascii else RELATIONS)[operator]} {rhs}"
 
-    def _power_base(self, base: sp.Expr) -> str:
-        """The base of a power, bracketed where ``_grouping`` says: ``(Σ_k u_k·X_ik)²``, not
-        ``Σ_k u_k·X_ik²`` (which reads as a sum of squares)."""
-        text = self._print(base)
-        return f"({text})" if power_base_needs_brackets(base) else text
+    def junction(self, word: str, items: list[str]) -> str:
+        return f" {word} ".join(items)
 
-    def _print_Add(self, expr, order=None) -> str:
-        """Terms in the report's order (sigma(z) - y, B - 1), a minus for each negative term."""
-        minus = "-" if self.ascii else "−"
-        out = ""
-        for position, term in enumerate(ordered_terms(expr)):
-            negative = term.could_extract_minus_sign()
-            shown = self.parenthesize(-term if negative else term, PRECEDENCE["Add"])
-            if position == 0:
-                out = (minus if negative else "") + shown
-            else:
-                out += f" {minus if negative else '+'} {shown}"
-        return out
+    def word(self, text: str) -> str:
+        return text
 
-    def _print_KroneckerDelta(self, expr) -> str:
-        return f"{'delta' if self.ascii else 'δ'}{self._index(expr.args)}"
+
+class TextPrinter(FormulaWalk):
+    """The printer core spelled as readable text (see the module docstring)."""
+
+    def __init__(self, ascii: bool = False):
+        super().__init__(TextSyntax(ascii))
+        self.ascii = ascii
 
 
 def text(expr: sp.Basic, ascii: bool = False) -> str:
@@ -151,8 +142,8 @@ def text(expr: sp.Basic, ascii: bool = False) -> str:
     >>> z, i, B = sp.Symbol("z", real=True), sp.Symbol("i", integer=True), sp.Symbol("B", integer=True)
     >>> y = sp.IndexedBase("y")
     >>> text(sp.Sum(y[i] * z**2, (i, 0, B - 1)) / B)
-    '(Σ_{i=0}^{B − 1} (z²·y_i))/B'
+    '1/B·Σ_{i=0}^{B − 1} z²·y_i'
     >>> text(sp.Sum(y[i] * z**2, (i, 0, B - 1)) / B, ascii=True)
-    '(sum_{i=0}^{B - 1} (z^2*y_i))/B'
+    '1/B*sum_{i=0}^{B - 1} z^2*y_i'
     """
-    return TextPrinter(ascii).doprint(expr)
+    return TextPrinter(ascii).doprint(sp.sympify(expr))

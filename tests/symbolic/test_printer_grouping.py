@@ -1,5 +1,5 @@
-"""Where the printers bracket (``printing._grouping``, one rule set for Typst, LaTeX and text),
-and the witness that reads each of the three back.
+"""The printer core: one walk (``printing._walk``) with one set of grouping rules
+(``printing._grouping``) spelled in Typst, LaTeX and text, and the witness that reads each back.
 
 The class of bug: SymPy's precedence table treats a sum sign and a derivative as atoms, so a
 power of a sum, an operator followed by more factors or a negative summand lose their brackets
@@ -21,11 +21,13 @@ from gradproof.symbolic.printing import (
     _latex,
     _text,
     _typst,
+    _walk,
     text,
     witnessed_latex,
     witnessed_text,
     witnessed_typst,
 )
+from gradproof.symbolic.printing._read import lexicon, read_latex
 
 z, y, x, v = sp.symbols("z y x v", real=True)
 i, k = sp.symbols("i k", integer=True, nonnegative=True)
@@ -69,49 +71,54 @@ def test_every_printer_reads_back_as_the_expression_it_printed(expr):
 
 
 @pytest.mark.parametrize("expr, shows", [
-    (SUM ** 2, ["lr((sum_(k = 0)^(n - 1)", r"\left(\sum_{k=0}^{n - 1}", "(Σ_{k=0}^{n − 1} (X_ik·w_k))²"]),
-    (sp.Derivative(z / 3, z) * SUM, ["lr((frac(dif, dif z)", r"\left(\frac{d}{d z}", "(∂/∂z [z/3])·Σ"]),
-    (sp.Sum(-X[i, k], (i, 0, B - 1)), ["lr((-X_(i k)))", r"\left(- X_{ik}\right)", "Σ_{i=0}^{B − 1} (-X_ik)"]),
-    (sp.Derivative(z ** 2, z) ** 2, ["lr((frac(dif, dif z)", r"\left(\frac{d}{d z} z^{2}\right)^{2}",
-                                     "(∂/∂z [z²])²"]),
-    (SUM / (X[i, k] + 5), ["frac(", r"\frac{", "(Σ_{k=0}^{n − 1} (X_ik·w_k))/(5 + X_ik)"]),
+    (SUM ** 2, ["lr((sum_(k = 0)^(n - 1) w_k X_(i k)))^2", r"\left(\sum_{k=0}^{n - 1} w_{k} X_{ik}\right)^{2}",
+                "(Σ_{k=0}^{n − 1} w_k·X_ik)²"]),
+    (sp.Derivative(z / 3, z) * SUM, ["lr((frac(dif, dif z) lr((frac(z, 3)))))", r"\left(\frac{d}{d z}",
+                                     "(∂/∂z [z/3])·Σ"]),
+    (sp.Sum(-X[i, k], (i, 0, B - 1)), ["lr((-X_(i k)))", r"\left(-X_{ik}\right)", "Σ_{i=0}^{B − 1} (−X_ik)"]),
+    (sp.Derivative(z ** 2, z) ** 2, ["lr((frac(dif, dif z) lr((z^2))))^2",
+                                     r"\left(\frac{d}{d z} \left(z^{2}\right)\right)^{2}", "(∂/∂z [z²])²"]),
+    (sp.Sum(X[i, k], (i, 0, B - 1)) / (z + 5), ["frac(1, 5 + z) sum_(i = 0)^(B - 1) X_(i k)",
+                                               r"\frac{1}{5 + z} \sum_{i=0}^{B - 1} X_{ik}",
+                                               "1/(5 + z)·Σ_{i=0}^{B − 1} X_ik"]),
 ])
-def test_each_printer_brackets_an_operator_where_it_would_reach_too_far(expr, shows):
+def test_one_walk_brackets_an_operator_where_it_would_reach_too_far_in_every_language(expr, shows):
+    """The three printers are one walk (``printing._walk``) in three syntaxes: the same grouping,
+    the same order of factors, each read back."""
     for printer, fragment in zip(("typst", "latex", "text"), shows):
         assert fragment in PRINTERS[printer](expr), printer
 
 
-def _old_power_rule(base):
-    return precedence(base) <= PRECEDENCE["Pow"]
+def test_the_three_printers_are_one_walk():
+    assert issubclass(_typst.TypstPrinter, _walk.FormulaWalk)
+    assert issubclass(_latex.ToolkitLatexPrinter, _walk.FormulaWalk)
+    assert issubclass(_text.TextPrinter, _walk.FormulaWalk)
+    for printer in (_typst.TypstPrinter, _latex.ToolkitLatexPrinter, _text.TextPrinter):
+        assert "_print_Pow" not in vars(printer) and "_print_Mul" not in vars(printer)  # no walk of their own
 
 
 def _old_factor_rule(factor, last):
     return precedence(factor) < PRECEDENCE["Mul"]
 
 
-@pytest.mark.parametrize("module, printer", [(_typst, "typst"), (_text, "text"), (_text, "ascii text")])
-def test_the_witness_catches_a_power_of_a_sum_printed_without_its_brackets(monkeypatch, module, printer):
-    """The rule put back as SymPy's precedence gives it, in one printer at a time: the last step of
-    logreg_hessian_psd, (1/B) Σ_i σ(z_i)(1 − σ(z_i)) (Σ_k u_k X_ik)², is refused."""
-    monkeypatch.setattr(module, "power_base_needs_brackets", _old_power_rule)
-    if module is _typst:  # Typst also brackets any base whose text has a superscript (the sum's limit)
-        monkeypatch.setattr(_typst.TypstPrinter, "_power_base", lambda self, base: self._print(base))
+@pytest.mark.parametrize("printer", list(PRINTERS))
+def test_the_witness_catches_a_power_of_a_sum_printed_without_its_brackets(monkeypatch, printer):
+    """The bug put back in the core, where every language takes it from: the last step of
+    logreg_hessian_psd, (1/B) Σ_i σ(z_i)(1 − σ(z_i)) (Σ_k u_k X_ik)², is refused in each."""
+    monkeypatch.setattr(_walk.FormulaWalk, "_power_base", lambda self, base: self._print(base))
     last = catalog()["logreg_hessian_psd"]
     shown = last.shown(last.steps[-1].after)
     with pytest.raises(PrinterError, match="printer fault"):
         PRINTERS[printer](shown)
 
 
-@pytest.mark.parametrize("module, printer, expr", [
-    (_typst, "typst", sp.Derivative(z / 3, z) * sp.Sum(z * X[i, k], (i, 0, B - 1))),
-    (_latex, "latex", sp.Derivative(z / 3, z) * sp.Sum(z * X[i, k], (i, 0, B - 1))),
+@pytest.mark.parametrize("printer, expr", [
+    ("typst", sp.Derivative(z / 3, z) * sp.Sum(z * X[i, k], (i, 0, B - 1))),
+    ("latex", sp.Derivative(z / 3, z) * sp.Sum(z * X[i, k], (i, 0, B - 1))),
     # text writes a derivative's operand in brackets; a sum sign before a factor that uses its index:
-    (_text, "text", sp.Sum(X[i, k], (i, 0, B - 1)) * sp.Sum(X[i, k], (k, 0, n - 1)))])
-def test_the_witness_catches_an_operator_that_seems_to_act_on_the_factors_after_it(monkeypatch, module,
-                                                                                   printer, expr):
-    monkeypatch.setattr(module, "factor_needs_brackets", _old_factor_rule)
-    if module is _text:
-        monkeypatch.setattr(_text, "acts_rightwards", lambda e: False)
+    ("text", sp.Sum(X[i, k], (i, 0, B - 1)) * sp.Sum(X[i, k], (k, 0, n - 1)))])
+def test_the_witness_catches_an_operator_that_seems_to_act_on_the_factors_after_it(monkeypatch, printer, expr):
+    monkeypatch.setattr(_walk, "factor_needs_brackets", _old_factor_rule)
     with pytest.raises(PrinterError, match="printer fault"):
         PRINTERS[printer](expr)
     monkeypatch.undo()
@@ -120,8 +127,8 @@ def test_the_witness_catches_an_operator_that_seems_to_act_on_the_factors_after_
 
 def test_the_worked_solution_shows_the_square_of_the_sum():
     worked = catalog()["logreg_hessian_psd"].worked()
-    assert "(Σ_{k=0}^{n − 1} (X_ik·u_k))²" in worked
-    assert "Σ_{k=0}^{n − 1} (X_ik·u_k)²" not in worked
+    assert "(Σ_{k=0}^{n − 1} u_k·X_ik)²" in worked      # as the report's Typst: (sum_k u_k X_ik)^2
+    assert "Σ_{k=0}^{n − 1} u_k·X_ik²" not in worked
 
 
 def test_a_superscripted_name_is_a_name_in_text_not_a_power():
@@ -136,7 +143,7 @@ def test_a_superscripted_name_is_a_name_in_text_not_a_power():
 
 def test_the_latex_reader_reads_nested_bars_and_roots():
     assert witnessed_latex(sp.Abs(sp.Abs(x) - 1)) == r"\left|{\left|{x}\right| - 1}\right|"
-    assert witnessed_latex((z + 1) ** sp.Rational(1, 4)) == r"\sqrt[4]{1 + z}"
+    assert read_latex(r"\sqrt[4]{1 + z}", lexicon(z)) == (z + 1) ** sp.Rational(1, 4)
 
 
 def test_every_catalog_worked_solution_reads_back_in_unicode_and_ascii():
@@ -150,8 +157,9 @@ def test_the_text_witness_catches_a_dropped_index(monkeypatch):
     printer writes them: an indexed name that keeps only its first index is refused."""
     expr = X[i, k] * sigmoid(z) + W[k]
     witnessed_text(expr)
-    real = _text.TextPrinter._index
-    monkeypatch.setattr(_text.TextPrinter, "_index", lambda self, indices: real(self, indices[:1]))
+    real = _text.TextSyntax.name
+    monkeypatch.setattr(_text.TextSyntax, "name",
+                        lambda self, base, subs, sups, indices: real(self, base, subs, sups, indices[:1]))
     assert "X_i·" in text(expr) or "·X_i" in text(expr)
     with pytest.raises(PrinterError, match="printer fault"):
         witnessed_text(expr)
@@ -161,6 +169,8 @@ def test_the_text_witness_catches_a_name_that_lost_its_superscript(monkeypatch):
     backward = sp.IndexedBase("h^b")
     expr = backward[k] * W[k]
     assert "hᵇ_k" in witnessed_text(expr)
-    monkeypatch.setattr(_text.TextPrinter, "_print_Symbol", lambda self, s: s.name.split("^")[0])
+    real = _text.TextSyntax.name
+    monkeypatch.setattr(_text.TextSyntax, "name",
+                        lambda self, base, subs, sups, indices: real(self, base, subs, [], indices))
     with pytest.raises(PrinterError, match="printer fault"):
         witnessed_text(expr)

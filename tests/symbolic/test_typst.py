@@ -7,6 +7,7 @@ import subprocess
 import pytest
 import sympy as sp
 import typst as typst_compiler
+from sympy.printing.precedence import PRECEDENCE
 
 from gradproof import symbolic
 from gradproof.symbolic import sigmoid
@@ -129,7 +130,7 @@ def test_the_latex_reader_reads_sums_of_several_limits_and_derivatives():
 def test_the_witness_catches_the_sum_power_bug_put_back(monkeypatch):
     assert witnessed_typst(SUM_POWER)
     monkeypatch.setattr(typst_module.TypstPrinter, "_power_base",
-                        lambda self, base: self.parenthesize(base, typst_module.PRECEDENCE["Pow"], strict=True))
+                        lambda self, base: self.parenthesize(base, PRECEDENCE["Pow"], strict=True))
     bad = typst(SUM_POWER)
     assert "u_k X_(i k)^2" in bad  # the bug as the issue found it
     with pytest.raises(PrinterError, match="printer fault"):
