@@ -63,7 +63,8 @@ def derivation_latex(d: symbolic.Derivation) -> str:
     body = symbolic.printing.latex_align(d)
     hypotheses = _hypotheses_latex(d)
     if hypotheses:
-        body = body.replace("\n\\end{align*}", f" \\\\\n  &\\text{{assuming {hypotheses}}}\n\\end{{align*}}")
+        body = body.replace("\n\\end{align*}", f" \\\\\n  &{symbolic.printing.prose_latex('assuming ' + hypotheses)}"
+                            "\n\\end{align*}")
     return header + body + "\n"
 
 

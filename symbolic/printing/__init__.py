@@ -23,6 +23,7 @@ from ._render import hypotheses as hypotheses
 from ._render import hypothesis_latex as hypothesis_latex
 from ._render import latex_align as latex_align
 from ._render import latex_text as latex_text
+from ._render import prose_latex as prose_latex
 from ._render import shown_lines as shown_lines
 from ._render import typst_equation as typst_equation
 from ._render import typst_parts as typst_parts
@@ -38,5 +39,6 @@ from ._witness import same_reading as same_reading
 from ._witness import witnessed_text as witnessed_text
 
 __all__ = ["typst", "latex", "TypstParts", "typst_parts", "typst_equation", "typst_text", "latex_align",
-           "latex_text", "hypotheses", "hypothesis_latex", "html_text", "witnessed_typst", "witnessed_latex",
+           "latex_text", "prose_latex", "hypotheses", "hypothesis_latex", "html_text", "witnessed_typst",
+           "witnessed_latex",
            "shown_lines", "PrinterError", "same_reading", "witnessed_text", "text", "spoken", "TypstPrinter"]

@@ -182,6 +182,17 @@ def typst_equation(d) -> str:
     return "#align(left, $\n  " + " \\\n  ".join(rows) + "\n$)"
 
 
+def _prose_latex(text: str, small: bool = False) -> str:
+    """A sentence inside an ``align*`` row, wrapped to the column (a ``\\text`` never wraps: a
+    long rule or assumption ran off the page of the kit's article and out of a beamer frame)."""
+    return "\\parbox[t]{0.8\\linewidth}{\\raggedright%s %s}" % ("\\small" if small else "", text)
+
+
+def prose_latex(text: str) -> str:
+    """A line of LaTeX prose for an ``align*`` row, wrapped to the column (see :func:`latex_align`)."""
+    return _prose_latex(text)
+
+
 def latex_align(d) -> str:
     """``d`` as an amsmath ``align*`` environment, each rule in words under its step, each
     formula read back (:func:`witnessed_latex`)."""
@@ -190,7 +201,7 @@ def latex_align(d) -> str:
     for step in d.steps:
         for number, line in enumerate(shown_lines(d.shown(step.after), "latex")):
             rows.append("&\\quad " + ("= " if number == 0 else "\\quad ") + line)
-        rows.append(f"&\\qquad\\text{{\\small {latex_text(step.rule)}}}")
+        rows.append(f"&\\qquad{_prose_latex(latex_text(step.rule), small=True)}")
     rows += [f"&\\text{{where }} {witnessed_latex(sym)} = {witnessed_latex(d.definition(full))}"
              for full, sym in d.abbreviations]
     return "\\begin{align*}\n  " + " \\\\\n  ".join(rows) + "\n\\end{align*}"

@@ -69,6 +69,20 @@ def test_figure_snippet_compiles_in_article_and_beamer(tmp_path, latex_kit):
         assert not latex_kit.overfull(log), latex_kit.overfull(log)
 
 
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no LaTeX installation")
+def test_every_kit_derivation_stays_inside_the_column_of_an_article(tmp_path, latex_kit):
+    """Each derivation of the kit as it ships (derivations/NAME.tex: rules in words, 'where' and
+    'assuming' lines) in a plain article: nothing runs off the page.  A rule or assumption set as
+    an unbreakable \\text ran up to 153 pt past the margin (33 overfull lines)."""
+    from gradproof import symbolic
+    from gradproof.reports._document._kit import derivation_latex
+
+    body = "\n".join(derivation_latex(d) for d in symbolic.catalog().values())
+    log = latex_kit.compile(tmp_path, "kit", "\\documentclass{article}\n\\usepackage{amsmath}\n"
+                            "\\begin{document}\n" + body + "\\end{document}\n")
+    assert not latex_kit.overfull(log), latex_kit.overfull(log)
+
+
 def test_progress_prints_one_line_per_stage_only_when_enabled():
     stream = io.StringIO()
     progress = Progress(enabled=True, total=2, stream=stream)
