@@ -220,7 +220,7 @@ class Derivation:
         as a sentence under it, then the abbreviations, ranges, hypotheses and facts."""
         le = "<=" if ascii else "≤"
 
-        def text(expr) -> str:  # noqa: F811 - every formula read back before a student reads it
+        def text(expr) -> str:  # every formula read back before a student reads it
             return witnessed_text(expr, ascii)
 
         out = [f"{self.name}: {self.title}", f"  {text(self.shown(self.result.lhs))}"]

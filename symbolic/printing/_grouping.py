@@ -15,17 +15,17 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE, precedence
 
-__all__ = ["OPERATORS", "acts_rightwards", "power_base_needs_brackets", "factor_needs_brackets",
+__all__ = ["OPERATOR_SIGNS", "acts_rightwards", "power_base_needs_brackets", "factor_needs_brackets",
            "summand_needs_brackets"]
 
-OPERATORS = (sp.Sum, sp.Derivative, sp.Integral, sp.Product)
+OPERATOR_SIGNS = (sp.Sum, sp.Derivative, sp.Integral, sp.Product)
 """Expressions printed as an operator sign followed by its operand, with no closing mark."""
 
 
 def acts_rightwards(expr: sp.Expr) -> bool:
     """Whether ``expr`` prints as an operator whose scope runs on to the right (a sum sign, a
     derivative, an integral or product sign), so that whatever follows would join its operand."""
-    return isinstance(expr, OPERATORS)
+    return isinstance(expr, OPERATOR_SIGNS)
 
 
 def power_base_needs_brackets(base: sp.Expr) -> bool:

@@ -51,7 +51,6 @@ def visible_width(text: str) -> float:
     return width
 
 
-
 _OPEN, _CLOSE = "\x01", "\x02"  # a bracket of the layout, written paired or unpaired once the lines are known
 _INDENT = 2.0  # the width a continued line is indented by (quad)
 

@@ -22,7 +22,7 @@ import re
 import sympy as sp
 
 from .._vocabulary import sigmoid
-from ._read import FUNCTIONS, GrammarReader, Lexicon, ReadError, Token, differentiation, summation
+from ._read import FUNCTIONS, GrammarReader, Lexicon, ReadError, differentiation, summation
 
 __all__ = ["read_text"]
 
@@ -55,19 +55,6 @@ class TextReader(GrammarReader):
                        r"|\d+(?:\.\d+)?(?:e[-+]?\d+)?|[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+|\S")
     ALIASES = {"−": "-", "·": "*", "**": "^", "sum": "Σ", "d/d": "∂/∂"}
     language = "text"
-
-    def __init__(self, source: str, names: Lexicon):
-        self.source, self.lexicon = source, names
-        self.names = names
-        self.tokens = [Token(self.ALIASES.get(m.group(), m.group()), m.start(), m.end())
-                       for m in self.TOKEN.finditer(source)]
-        self.at = 0
-
-    def sub_reader(self, tokens: list[Token]) -> TextReader:
-        reader = TextReader("", self.lexicon)
-        reader.source = self.text_of(tokens)
-        reader.tokens = list(tokens)
-        return reader
 
     def is_times(self) -> bool:
         return self.peek() == "*"
@@ -123,7 +110,7 @@ class TextReader(GrammarReader):
         superscript, subscript; an indexed name's indices after its label's subscript): the
         lexicon says which names exist and how many indices each takes, never how they print."""
         base, sup, groups = _name_parts(token)
-        names = self.lexicon
+        names = self.names
         whole = "".join(groups).replace(" ", "")
         if (base, whole.replace(",", ""), sup) in names.symbols:
             return names.symbols[(base, whole.replace(",", ""), sup)]
@@ -150,7 +137,7 @@ class TextReader(GrammarReader):
 
     def sub_reader_of(self, written: str) -> TextReader:
         """A reader of a piece of a name (an index such as ``k + 1``)."""
-        return TextReader(written, self.lexicon)
+        return TextReader(written, self.names)
 
     def sum_sign(self):
         self.expect("_")

@@ -21,7 +21,7 @@ from ._typst import typst
 from ._witness import witnessed
 
 __all__ = ["TypstParts", "typst_parts", "typst_equation", "latex_align", "typst_text", "latex_text",
-           "hypotheses", "hypothesis_latex", "witnessed_typst", "witnessed_latex", "shown_lines"]
+           "prose_latex", "hypotheses", "hypothesis_latex", "witnessed_typst", "witnessed_latex", "shown_lines"]
 
 _PRINTERS = {"typst": typst, "latex": latex}
 _SEEN: dict[tuple[str, sp.Basic, str], str] = {}  # (language, expression, text) read back and found equal
@@ -56,7 +56,9 @@ def shown_lines(expr: sp.Expr, language: str) -> list[str]:
     """``expr`` in ``language`` ('typst' or 'latex') as lines that fit the column, broken at
     operators (:func:`._lines.break_lines`), the lines together read back and found equal to
     ``expr``."""
-    out = break_lines(_sum_of_sums(expr) if len(break_lines(expr, language)) > 1 else expr, language)
+    out = break_lines(expr, language)
+    if len(out) > 1 and (split := _sum_of_sums(expr)) != expr:
+        out = break_lines(split, language)
     _witnessed(expr, " ".join(out), language)
     return out
 
@@ -182,15 +184,10 @@ def typst_equation(d) -> str:
     return "#align(left, $\n  " + " \\\n  ".join(rows) + "\n$)"
 
 
-def _prose_latex(text: str, small: bool = False) -> str:
+def prose_latex(text: str, small: bool = False) -> str:
     """A sentence inside an ``align*`` row, wrapped to the column (a ``\\text`` never wraps: a
     long rule or assumption ran off the page of the kit's article and out of a beamer frame)."""
     return "\\parbox[t]{0.8\\linewidth}{\\raggedright%s %s}" % ("\\small" if small else "", text)
-
-
-def prose_latex(text: str) -> str:
-    """A line of LaTeX prose for an ``align*`` row, wrapped to the column (see :func:`latex_align`)."""
-    return _prose_latex(text)
 
 
 def latex_align(d) -> str:
@@ -201,7 +198,7 @@ def latex_align(d) -> str:
     for step in d.steps:
         for number, line in enumerate(shown_lines(d.shown(step.after), "latex")):
             rows.append("&\\quad " + ("= " if number == 0 else "\\quad ") + line)
-        rows.append(f"&\\qquad{_prose_latex(latex_text(step.rule), small=True)}")
+        rows.append(f"&\\qquad{prose_latex(latex_text(step.rule), small=True)}")
     rows += [f"&\\text{{where }} {witnessed_latex(sym)} = {witnessed_latex(d.definition(full))}"
              for full, sym in d.abbreviations]
     return "\\begin{align*}\n  " + " \\\\\n  ".join(rows) + "\n\\end{align*}"

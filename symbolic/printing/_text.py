@@ -132,7 +132,6 @@ class TextPrinter(FormulaWalk):
 
     def __init__(self, ascii: bool = False):
         super().__init__(TextSyntax(ascii))
-        self.ascii = ascii
 
 
 def text(expr: sp.Basic, ascii: bool = False) -> str:

@@ -22,13 +22,15 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from ._read import ReadError, lexicon, read_latex, read_latex_chain, read_typst, read_typst_chain
+from ._read_text import read_text
+from ._text import text
 
 __all__ = ["PrinterError", "witnessed", "witnessed_text", "agree", "READERS", "same_reading"]
 
 POINTS = 2
 DIGITS = 30
 TOLERANCE = sp.Rational(1, 10**20)
-READERS: dict[str, Callable] = {"typst": read_typst, "latex": read_latex}
+READERS: dict[str, Callable] = {"typst": read_typst, "latex": read_latex, "text": read_text}
 
 
 class PrinterError(AssertionError):
@@ -132,19 +134,7 @@ def witnessed(expr, text: str, language: str) -> str:
 def witnessed_text(expr, ascii: bool = False) -> str:
     """``expr`` as plain text (:func:`._text.text`), once read back by the text reader
     (:mod:`._read_text`) and found equal; else :class:`PrinterError`."""
-    from ._read_text import read_text
-    from ._text import text
-
-    expr = sp.sympify(expr)
-    shown = text(expr, ascii)
-    try:
-        read = read_text(shown, lexicon(expr))
-    except ReadError as error:
-        raise PrinterError("text", shown, expr, f"unreadable: {error}") from None
-    differs = agree(expr, read)
-    if differs:
-        raise PrinterError("text", shown, expr, differs)
-    return shown
+    return witnessed(expr, text(sp.sympify(expr), ascii), "text")
 
 
 def same_reading(typst_text: str, latex_text: str) -> None:
